@@ -1,0 +1,78 @@
+namespace Liberterra.Command.Contracts;
+
+/// <summary>Victims rescued by group, their sum, and suspects arrested.</summary>
+public sealed record TotalsView(int Children, int Women, int Men, int Rescued, int Arrested);
+
+public sealed record PositionView(double Latitude, double Longitude);
+
+/// <summary>A team as the API shows it, with the statuses it may move to next.</summary>
+public sealed record TeamView(
+    string Id,
+    string Kind,
+    string RegionId,
+    string CallSign,
+    string Agency,
+    string Status,
+    IReadOnlyList<string> AllowedNext,
+    TotalsView Totals,
+    PositionView? Position,
+    IReadOnlyList<string> ExploitationFound,
+    DateTimeOffset? LastReportAt,
+    DateTimeOffset? LastClientTime,
+    int ReportCount,
+    long LastSeq);
+
+public sealed record RegionView(
+    string Id,
+    string Name,
+    string? CountryCode,
+    PositionView Centroid,
+    IReadOnlyList<string> ExploitationTypes,
+    IReadOnlyList<string> ExploitationFound,
+    TotalsView Totals,
+    IReadOnlyList<string> TeamIds,
+    long LastSeq);
+
+/// <summary>An operation's snapshot: what a wall shows, as of sequence number <paramref name="LastSeq"/>.</summary>
+public sealed record OperationView(
+    string Id,
+    string Name,
+    DateTimeOffset WindowStart,
+    DateTimeOffset WindowEnd,
+    bool Exercise,
+    TotalsView Totals,
+    int TeamsActive,
+    int TeamsCompleted,
+    long LastSeq,
+    DateTimeOffset? LastEventAt,
+    IReadOnlyList<RegionView> Regions,
+    IReadOnlyList<TeamView> Teams);
+
+/// <summary>One line of the operations list.</summary>
+public sealed record OperationSummary(
+    string Id,
+    string Name,
+    DateTimeOffset WindowStart,
+    DateTimeOffset WindowEnd,
+    bool Exercise,
+    TotalsView Totals,
+    int Regions,
+    int Teams,
+    long LastSeq);
+
+/// <summary>The answer to an accepted report or correction; a retry with the same key gets the same one.</summary>
+public sealed record ReportAck(
+    long Seq,
+    string OperationId,
+    string TeamId,
+    string Kind,
+    string IdempotencyKey,
+    DateTimeOffset ServerTime,
+    DateTimeOffset? ClientTime,
+    string? Status,
+    TotalsView Counts,
+    IReadOnlyList<string> ExploitationTypes,
+    PositionView? Position,
+    string? Note,
+    long? Corrects,
+    string? Reason);

@@ -1,0 +1,81 @@
+using System.Collections.Immutable;
+
+namespace Liberterra.Command.Domain;
+
+/// <summary>Why a command was refused. Maps one-to-one onto an HTTP status and a ProblemDetails.</summary>
+public enum DomainErrorKind
+{
+    /// <summary>A value is out of range or malformed (422); <see cref="DomainError.Fields"/> names them.</summary>
+    Validation,
+    /// <summary>The status change is not allowed from the current status (409); the allowed ones are listed.</summary>
+    IllegalTransition,
+    /// <summary>The operation, team or region does not exist (404).</summary>
+    NotFound,
+    /// <summary>The command conflicts with the current state (409).</summary>
+    Conflict,
+    /// <summary>The idempotency key was already used for a different request (409).</summary>
+    IdempotencyKeyReused,
+}
+
+/// <summary>A refusal: what kind, a short title, a plain-words detail, and the fields concerned.</summary>
+public sealed record DomainError(
+    DomainErrorKind Kind,
+    string Title,
+    string Detail,
+    ImmutableSortedDictionary<string, string[]> Fields,
+    ImmutableArray<TeamStatus> AllowedNext)
+{
+    public static DomainError Invalid(IReadOnlyDictionary<string, List<string>> fields) => new(
+        DomainErrorKind.Validation,
+        "One or more fields are invalid.",
+        string.Join(" ", fields.Select(f => $"{f.Key}: {string.Join("; ", f.Value)}.")),
+        fields.ToImmutableSortedDictionary(f => f.Key, f => f.Value.ToArray(), StringComparer.Ordinal),
+        []);
+
+    public static DomainError Invalid(string field, string message) =>
+        Invalid(new Dictionary<string, List<string>> { [field] = [message] });
+
+    public static DomainError NotFound(string what) =>
+        new(DomainErrorKind.NotFound, "Not found.", what, ImmutableSortedDictionary<string, string[]>.Empty, []);
+
+    public static DomainError Conflict(string detail, string? field = null) => new(
+        DomainErrorKind.Conflict,
+        "The request conflicts with the operation's current state.",
+        detail,
+        field is null
+            ? ImmutableSortedDictionary<string, string[]>.Empty
+            : ImmutableSortedDictionary<string, string[]>.Empty.Add(field, [detail]),
+        []);
+
+    public static DomainError IllegalTransition(TeamStatus from, TeamStatus to) => new(
+        DomainErrorKind.IllegalTransition,
+        "Illegal status transition.",
+        $"A team in status {from} cannot move to {to}. Allowed next: {string.Join(", ", TeamLifecycle.AllowedNext(from))}.",
+        ImmutableSortedDictionary<string, string[]>.Empty.Add("status", [$"{from} cannot move to {to}."]),
+        TeamLifecycle.AllowedNext(from));
+
+    public static DomainError KeyReused(string key) => new(
+        DomainErrorKind.IdempotencyKeyReused,
+        "Idempotency key already used for a different request.",
+        $"The key '{key}' was already used in this operation with a different body. Use a new key for a new report.",
+        ImmutableSortedDictionary<string, string[]>.Empty.Add("Idempotency-Key", ["already used with a different body"]),
+        []);
+}
+
+/// <summary>Collects field errors in order, keyed by the request's JSON field path.</summary>
+internal sealed class FieldErrors
+{
+    private readonly SortedDictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+        {
+            _errors[field] = list = [];
+        }
+
+        list.Add(message);
+    }
+
+    public DomainError? ToError() => _errors.Count == 0 ? null : DomainError.Invalid(_errors);
+}

@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+
+namespace Liberterra.Command.Domain;
+
+/// <summary>One entry of the operation timeline: the only thing state is ever computed from.</summary>
+/// <param name="Seq">Gap-free, per-operation sequence number, starting at 1.</param>
+/// <param name="ServerTime">When the server accepted it (the clock that orders the timeline).</param>
+/// <param name="ClientTime">When the lead made it, by the device's clock (kept for the debrief, never used to order).</param>
+/// <param name="Actor">Who made it (credential subject).</param>
+/// <param name="TeamId">The team it concerns, if any.</param>
+/// <param name="IdempotencyKey">Client-generated key, unique per operation.</param>
+public sealed record TimelineEvent(
+    long Seq,
+    string OperationId,
+    DateTimeOffset ServerTime,
+    DateTimeOffset? ClientTime,
+    string Actor,
+    string? TeamId,
+    string IdempotencyKey,
+    EventPayload Payload)
+{
+    /// <summary>The event kind, as stored in the timeline's kind column.</summary>
+    [JsonIgnore]
+    public string Kind => Payload.Kind;
+}
+
+/// <summary>What happened. The type discriminator is the event kind.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(OperationDefined), EventKinds.OperationDefined)]
+[JsonDerivedType(typeof(FieldReported), EventKinds.FieldReported)]
+[JsonDerivedType(typeof(ReportCorrected), EventKinds.ReportCorrected)]
+public abstract record EventPayload
+{
+    [JsonIgnore]
+    public abstract string Kind { get; }
+}
+
+/// <summary>The event kinds, as strings stored and shown.</summary>
+public static class EventKinds
+{
+    public const string OperationDefined = "OperationDefined";
+    public const string FieldReported = "FieldReported";
+    public const string ReportCorrected = "ReportCorrected";
+}
+
+/// <summary>The operation was created or its definition replaced.</summary>
+public sealed record OperationDefined(OperationDefinition Definition) : EventPayload
+{
+    [JsonIgnore]
+    public override string Kind => EventKinds.OperationDefined;
+}
+
+/// <summary>A team lead's field report. Counts are increments since the team's previous report.</summary>
+public sealed record FieldReported(FieldReport Report) : EventPayload
+{
+    [JsonIgnore]
+    public override string Kind => EventKinds.FieldReported;
+}
+
+/// <summary>An explicit correction of earlier counts. History is never edited.</summary>
+public sealed record ReportCorrected(Correction Correction) : EventPayload
+{
+    [JsonIgnore]
+    public override string Kind => EventKinds.ReportCorrected;
+}
+
+/// <summary>The body of a field report: every part optional, counts are increments.</summary>
+public sealed record FieldReport(
+    TeamStatus? Status,
+    Tally Counts,
+    ImmutableArray<ExploitationType> ExploitationTypes,
+    GeoPoint? Position,
+    string? Note);
+
+/// <summary>Signed deltas that fix a miscount in the report <paramref name="CorrectsSeq"/>, with the reason.</summary>
+public sealed record Correction(long CorrectsSeq, Tally Delta, string Reason);

@@ -1,0 +1,83 @@
+using System.Collections.Immutable;
+
+namespace Liberterra.Command.Domain;
+
+/// <summary>The kinds of unit deployed in an operation.</summary>
+public enum TeamKind
+{
+    RaidTeam,
+    BorderCheckpoint,
+    FlightMonitoringDesk,
+    SpecialTaskForce,
+}
+
+/// <summary>Where a team is in its lifecycle. Allowed moves are data in <see cref="TeamLifecycle"/>.</summary>
+public enum TeamStatus
+{
+    Standby,
+    Briefed,
+    EnRoute,
+    OnSite,
+    Engaged,
+    Extracting,
+    Completed,
+    Holding,
+    Aborted,
+}
+
+/// <summary>The kinds of exploitation a team can find (Liberterra II categories).</summary>
+public enum ExploitationType
+{
+    ForcedLabour,
+    SexualExploitation,
+    DomesticServitude,
+    ForcedBegging,
+    Other,
+}
+
+/// <summary>A WGS84 position.</summary>
+public sealed record GeoPoint(double Latitude, double Longitude);
+
+/// <summary>Counts of victims rescued (by group) and suspects arrested. Used for increments, deltas and totals.</summary>
+public sealed record Tally(int Children, int Women, int Men, int Arrested)
+{
+    public static readonly Tally Zero = new(0, 0, 0, 0);
+
+    /// <summary>All victims rescued: children + women + men.</summary>
+    public int Rescued => Children + Women + Men;
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsZero => Children == 0 && Women == 0 && Men == 0 && Arrested == 0;
+
+    public Tally Add(Tally other) =>
+        new(Children + other.Children, Women + other.Women, Men + other.Men, Arrested + other.Arrested);
+
+    public Tally Subtract(Tally other) =>
+        new(Children - other.Children, Women - other.Women, Men - other.Men, Arrested - other.Arrested);
+}
+
+/// <summary>What an operation is: identity, planned window, drill flag, regions and teams.</summary>
+public sealed record OperationDefinition(
+    string Id,
+    string Name,
+    DateTimeOffset WindowStart,
+    DateTimeOffset WindowEnd,
+    bool Exercise,
+    ImmutableArray<RegionDefinition> Regions,
+    ImmutableArray<TeamDefinition> Teams);
+
+/// <summary>A hotspot region: a country or part of one.</summary>
+public sealed record RegionDefinition(
+    string Id,
+    string Name,
+    string? CountryCode,
+    GeoPoint Centroid,
+    ImmutableArray<ExploitationType> ExploitationTypes);
+
+/// <summary>A unit in the field, bound to one hotspot region.</summary>
+public sealed record TeamDefinition(
+    string Id,
+    TeamKind Kind,
+    string RegionId,
+    string CallSign,
+    string Agency);

@@ -1,0 +1,125 @@
+using System.Collections.Immutable;
+
+namespace Liberterra.Command.Domain;
+
+/// <summary>
+/// The one reducer: <c>state' = Apply(state, event)</c>. The grains use it on the live path and the debrief uses it to
+/// rebuild any past moment, so the wall and a replay cannot disagree. Events are assumed to have passed
+/// <see cref="OperationRules"/>; the reducer only refuses histories that are out of order.
+/// </summary>
+public static class OperationReducer
+{
+    public static OperationState Apply(OperationState? state, TimelineEvent e)
+    {
+        var expected = (state?.LastSeq ?? 0) + 1;
+        if (e.Seq != expected)
+            throw new InvalidOperationException($"Timeline out of order for '{e.OperationId}': expected seq {expected}, got {e.Seq}.");
+
+        return e.Payload switch
+        {
+            OperationDefined d => Define(state, d.Definition, e),
+            FieldReported r => Report(RequireState(state, e), e, r.Report),
+            ReportCorrected c => Correct(RequireState(state, e), e, c.Correction),
+            _ => throw new InvalidOperationException($"Unknown event kind '{e.Payload.GetType().Name}'."),
+        };
+    }
+
+    /// <summary>Folds a whole history.</summary>
+    public static OperationState? Fold(OperationState? state, IEnumerable<TimelineEvent> events)
+    {
+        foreach (var e in events)
+        {
+            state = Apply(state, e);
+        }
+
+        return state;
+    }
+
+    private static OperationState RequireState(OperationState? state, TimelineEvent e) =>
+        state ?? throw new InvalidOperationException($"Event {e.Seq} of '{e.OperationId}' precedes the operation's definition.");
+
+    private static OperationState Define(OperationState? state, OperationDefinition d, TimelineEvent e)
+    {
+        var teams = ImmutableSortedDictionary.CreateBuilder<string, TeamState>(StringComparer.Ordinal);
+        foreach (var def in d.Teams)
+        {
+            teams[def.Id] = state is not null && state.Teams.TryGetValue(def.Id, out var existing)
+                ? existing.Definition == def ? existing : existing with { Definition = def, LastSeq = e.Seq }
+                : TeamState.Initial(def) with { LastSeq = e.Seq };
+        }
+
+        // Region aggregates are recomputed from the teams: a definition change is rare and this keeps sums exact.
+        var regions = ImmutableSortedDictionary.CreateBuilder<string, RegionState>(StringComparer.Ordinal);
+        foreach (var def in d.Regions)
+        {
+            var members = teams.Values.Where(t => t.Definition.RegionId == def.Id).ToList();
+            var totals = members.Aggregate(Tally.Zero, (sum, t) => sum.Add(t.Totals));
+            var found = members.SelectMany(t => t.ExploitationFound).ToImmutableSortedSet();
+            var ids = members.Select(t => t.Id).ToImmutableSortedSet(StringComparer.Ordinal);
+            var previous = state?.Regions.GetValueOrDefault(def.Id);
+            var unchanged = previous is not null && previous.Definition == def && previous.TeamIds.SetEquals(ids);
+            regions[def.Id] = new RegionState(def, totals, ids, found, unchanged ? previous!.LastSeq : e.Seq);
+        }
+
+        return new OperationState(
+            d.Id, d.Name, d.WindowStart, d.WindowEnd, d.Exercise,
+            regions.Values.Aggregate(Tally.Zero, (sum, r) => sum.Add(r.Totals)),
+            regions.ToImmutable(), teams.ToImmutable(), e.Seq, e.ServerTime);
+    }
+
+    private static OperationState Report(OperationState s, TimelineEvent e, FieldReport r)
+    {
+        var team = RequireTeam(s, e);
+        var found = team.ExploitationFound.Union(r.ExploitationTypes);
+        var updatedTeam = team with
+        {
+            Status = r.Status ?? team.Status,
+            Totals = team.Totals.Add(r.Counts),
+            Position = r.Position ?? team.Position,
+            ExploitationFound = found,
+            LastReportAt = e.ServerTime,
+            LastClientTime = e.ClientTime,
+            ReportCount = team.ReportCount + 1,
+            LastSeq = e.Seq,
+        };
+        return WithTeam(s, e, updatedTeam, r.Counts, r.ExploitationTypes);
+    }
+
+    private static OperationState Correct(OperationState s, TimelineEvent e, Correction c)
+    {
+        var team = RequireTeam(s, e);
+        var updatedTeam = team with
+        {
+            Totals = team.Totals.Add(c.Delta),
+            LastReportAt = e.ServerTime,
+            LastClientTime = e.ClientTime,
+            LastSeq = e.Seq,
+        };
+        return WithTeam(s, e, updatedTeam, c.Delta, []);
+    }
+
+    private static TeamState RequireTeam(OperationState s, TimelineEvent e) =>
+        e.TeamId is not null && s.Teams.TryGetValue(e.TeamId, out var team)
+            ? team
+            : throw new InvalidOperationException($"Event {e.Seq} names unknown team '{e.TeamId}'.");
+
+    private static OperationState WithTeam(
+        OperationState s, TimelineEvent e, TeamState team, Tally delta, ImmutableArray<ExploitationType> found)
+    {
+        var region = s.Regions[team.Definition.RegionId];
+        var updatedRegion = region with
+        {
+            Totals = region.Totals.Add(delta),
+            ExploitationFound = region.ExploitationFound.Union(found),
+            LastSeq = e.Seq,
+        };
+        return s with
+        {
+            Totals = s.Totals.Add(delta),
+            Teams = s.Teams.SetItem(team.Id, team),
+            Regions = s.Regions.SetItem(region.Id, updatedRegion),
+            LastSeq = e.Seq,
+            LastEventAt = e.ServerTime,
+        };
+    }
+}

@@ -1,0 +1,178 @@
+using System.Text.RegularExpressions;
+
+namespace Liberterra.Command.Domain;
+
+/// <summary>Every rule a command must pass before it becomes a timeline event.</summary>
+public static partial class OperationRules
+{
+    /// <summary>Largest increment of one group (children, women, men, arrests) in a single report.</summary>
+    public const int MaxCountPerReport = 1000;
+    public const int MaxNoteLength = 1000;
+    public const int MaxReasonLength = 500;
+    public const int MaxNameLength = 200;
+    public const int MaxRegions = 1000;
+    public const int MaxTeams = 20000;
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(366);
+    /// <summary>How far ahead of the server a device clock may be.</summary>
+    public static readonly TimeSpan MaxClientClockAhead = TimeSpan.FromMinutes(10);
+    /// <summary>How old a report may be when it arrives (a phone offline for days still delivers).</summary>
+    public static readonly TimeSpan MaxClientClockBehind = TimeSpan.FromDays(30);
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.:-]{7,127}$")]
+    private static partial Regex KeyPattern();
+
+    public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
+
+    /// <summary>An idempotency key: 8 to 128 characters of letters, digits and <c>_ . : -</c> (a UUID fits).</summary>
+    public static bool IsValidIdempotencyKey(string? key) => key is not null && KeyPattern().IsMatch(key);
+
+    /// <summary>Checks a new or replacing definition against the current state (null for a new operation).</summary>
+    public static DomainError? ValidateDefinition(OperationDefinition d, OperationState? current)
+    {
+        var errors = new FieldErrors();
+        if (!IsValidId(d.Id)) errors.Add("id", "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+        CheckName(errors, "name", d.Name);
+        if (d.WindowEnd <= d.WindowStart) errors.Add("windowEnd", "must be after windowStart");
+        else if (d.WindowEnd - d.WindowStart > MaxWindow) errors.Add("windowEnd", $"the window may last at most {MaxWindow.TotalDays:0} days");
+        if (d.Regions.IsDefault || d.Regions.Length > MaxRegions) errors.Add("regions", $"must list 0 to {MaxRegions} regions");
+        if (d.Teams.IsDefault || d.Teams.Length > MaxTeams) errors.Add("teams", $"must list 0 to {MaxTeams} teams");
+        if (errors.ToError() is { } early) return early;
+
+        var regionIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < d.Regions.Length; i++)
+        {
+            var r = d.Regions[i];
+            var at = $"regions[{i}]";
+            if (!IsValidId(r.Id)) errors.Add($"{at}.id", "must be 1-64 letters, digits, '_', '.' or '-'");
+            else if (!regionIds.Add(r.Id)) errors.Add($"{at}.id", $"duplicate region id '{r.Id}'");
+            CheckName(errors, $"{at}.name", r.Name);
+            if (r.CountryCode is { } cc && (cc.Length != 2 || !cc.All(char.IsAsciiLetterUpper)))
+                errors.Add($"{at}.countryCode", "must be an ISO 3166-1 alpha-2 code such as AR");
+            CheckPosition(errors, $"{at}.centroid", r.Centroid);
+            if (r.ExploitationTypes.IsDefault) errors.Add($"{at}.exploitationTypes", "must be a list");
+        }
+
+        var teamIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < d.Teams.Length; i++)
+        {
+            var t = d.Teams[i];
+            var at = $"teams[{i}]";
+            if (!IsValidId(t.Id)) errors.Add($"{at}.id", "must be 1-64 letters, digits, '_', '.' or '-'");
+            else if (!teamIds.Add(t.Id)) errors.Add($"{at}.id", $"duplicate team id '{t.Id}'");
+            if (!Enum.IsDefined(t.Kind)) errors.Add($"{at}.kind", "unknown team kind");
+            if (!regionIds.Contains(t.RegionId)) errors.Add($"{at}.regionId", $"no region '{t.RegionId}' in this operation");
+            CheckName(errors, $"{at}.callSign", t.CallSign);
+            CheckName(errors, $"{at}.agency", t.Agency);
+        }
+
+        if (errors.ToError() is { } invalid) return invalid;
+        if (current is null) return null;
+
+        // History is never rewritten: a team or region that has reports cannot vanish or move.
+        foreach (var team in current.Teams.Values.Where(t => t.HasActivity))
+        {
+            var replacement = d.Teams.FirstOrDefault(t => t.Id == team.Id);
+            if (replacement is null)
+                return DomainError.Conflict($"Team '{team.Id}' has reports and cannot be removed.", "teams");
+            if (replacement.RegionId != team.Definition.RegionId)
+                return DomainError.Conflict($"Team '{team.Id}' has reports and cannot move to another region.", "teams");
+        }
+
+        foreach (var region in current.Regions.Values.Where(r => r.Totals != Tally.Zero || r.ExploitationFound.Count > 0))
+        {
+            if (!regionIds.Contains(region.Id))
+                return DomainError.Conflict($"Region '{region.Id}' has reports and cannot be removed.", "regions");
+        }
+
+        return null;
+    }
+
+    /// <summary>Checks a field report for <paramref name="team"/>; null means it may be appended.</summary>
+    public static DomainError? ValidateReport(TeamState team, FieldReport r, DateTimeOffset? clientTime, DateTimeOffset serverNow)
+    {
+        var errors = new FieldErrors();
+        CheckIncrement(errors, "children", r.Counts.Children);
+        CheckIncrement(errors, "women", r.Counts.Women);
+        CheckIncrement(errors, "men", r.Counts.Men);
+        CheckIncrement(errors, "arrested", r.Counts.Arrested);
+        if (r.Status is { } s && !Enum.IsDefined(s)) errors.Add("status", "unknown status");
+        if (r.ExploitationTypes.IsDefault || r.ExploitationTypes.Any(e => !Enum.IsDefined(e)))
+            errors.Add("exploitationTypes", "unknown exploitation type");
+        if (r.Position is { } p) CheckPosition(errors, "position", p);
+        if (r.Note is { } note) CheckText(errors, "note", note, MaxNoteLength);
+        CheckClientTime(errors, clientTime, serverNow);
+        if (errors.ToError() is { } invalid) return invalid;
+
+        if (r.Status is { } to && !TeamLifecycle.CanMove(team.Status, to))
+            return DomainError.IllegalTransition(team.Status, to);
+        return null;
+    }
+
+    /// <summary>Checks a correction: bounded signed deltas, a reason, and no total below zero.</summary>
+    public static DomainError? ValidateCorrection(TeamState team, Correction c, DateTimeOffset? clientTime, DateTimeOffset serverNow)
+    {
+        var errors = new FieldErrors();
+        CheckDelta(errors, "children", c.Delta.Children);
+        CheckDelta(errors, "women", c.Delta.Women);
+        CheckDelta(errors, "men", c.Delta.Men);
+        CheckDelta(errors, "arrested", c.Delta.Arrested);
+        if (c.Delta.IsZero) errors.Add("children", "a correction must change at least one count");
+        if (string.IsNullOrWhiteSpace(c.Reason)) errors.Add("reason", "is required");
+        else CheckText(errors, "reason", c.Reason, MaxReasonLength);
+        if (c.CorrectsSeq < 1 || c.CorrectsSeq > team.LastSeq)
+            errors.Add("corrects", "must be the sequence number of one of this team's earlier reports");
+        CheckClientTime(errors, clientTime, serverNow);
+        if (errors.ToError() is { } invalid) return invalid;
+
+        var after = team.Totals.Add(c.Delta);
+        var below = new FieldErrors();
+        if (after.Children < 0) below.Add("children", $"would bring the team's total to {after.Children}; it is {team.Totals.Children}");
+        if (after.Women < 0) below.Add("women", $"would bring the team's total to {after.Women}; it is {team.Totals.Women}");
+        if (after.Men < 0) below.Add("men", $"would bring the team's total to {after.Men}; it is {team.Totals.Men}");
+        if (after.Arrested < 0) below.Add("arrested", $"would bring the team's total to {after.Arrested}; it is {team.Totals.Arrested}");
+        return below.ToError();
+    }
+
+    private static void CheckIncrement(FieldErrors errors, string field, int value)
+    {
+        if (value is < 0 or > MaxCountPerReport) errors.Add(field, $"must be a whole number from 0 to {MaxCountPerReport}");
+    }
+
+    private static void CheckDelta(FieldErrors errors, string field, int value)
+    {
+        if (value is < -MaxCountPerReport or > MaxCountPerReport)
+            errors.Add(field, $"must be a whole number from -{MaxCountPerReport} to {MaxCountPerReport}");
+    }
+
+    private static void CheckPosition(FieldErrors errors, string field, GeoPoint p)
+    {
+        if (!double.IsFinite(p.Latitude) || p.Latitude is < -90 or > 90) errors.Add($"{field}.latitude", "must be between -90 and 90");
+        if (!double.IsFinite(p.Longitude) || p.Longitude is < -180 or > 180) errors.Add($"{field}.longitude", "must be between -180 and 180");
+    }
+
+    private static void CheckName(FieldErrors errors, string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) errors.Add(field, "is required");
+        else CheckText(errors, field, value, MaxNameLength);
+    }
+
+    private static void CheckText(FieldErrors errors, string field, string value, int max)
+    {
+        if (value.Length > max) errors.Add(field, $"must be at most {max} characters (got {value.Length})");
+        // Plain text only: line breaks and tabs are fine, other control characters are not.
+        if (value.Any(ch => char.IsControl(ch) && ch is not '\n' and not '\r' and not '\t'))
+            errors.Add(field, "must be plain text without control characters");
+    }
+
+    private static void CheckClientTime(FieldErrors errors, DateTimeOffset? clientTime, DateTimeOffset serverNow)
+    {
+        if (clientTime is not { } t) return;
+        if (t > serverNow + MaxClientClockAhead)
+            errors.Add("clientTime", $"is more than {MaxClientClockAhead.TotalMinutes:0} minutes ahead of the server clock");
+        else if (t < serverNow - MaxClientClockBehind)
+            errors.Add("clientTime", $"is more than {MaxClientClockBehind.TotalDays:0} days old");
+    }
+}

@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+
+namespace Liberterra.Command.Domain;
+
+/// <summary>A team as of some point of the timeline.</summary>
+/// <param name="LastReportAt">Server time of the team's last report or correction (its last check-in).</param>
+/// <param name="LastSeq">Sequence number of the last event that changed this team.</param>
+public sealed record TeamState(
+    TeamDefinition Definition,
+    TeamStatus Status,
+    Tally Totals,
+    GeoPoint? Position,
+    ImmutableSortedSet<ExploitationType> ExploitationFound,
+    DateTimeOffset? LastReportAt,
+    DateTimeOffset? LastClientTime,
+    int ReportCount,
+    long LastSeq)
+{
+    public string Id => Definition.Id;
+
+    public static TeamState Initial(TeamDefinition definition) =>
+        new(definition, TeamLifecycle.Initial, Tally.Zero, null, [], null, null, 0, 0);
+
+    /// <summary>True once anything has been reported for the team.</summary>
+    public bool HasActivity => ReportCount > 0;
+}
+
+/// <summary>A hotspot region as of some point of the timeline. Totals are the exact sum of its teams'.</summary>
+public sealed record RegionState(
+    RegionDefinition Definition,
+    Tally Totals,
+    ImmutableSortedSet<string> TeamIds,
+    ImmutableSortedSet<ExploitationType> ExploitationFound,
+    long LastSeq)
+{
+    public string Id => Definition.Id;
+}
+
+/// <summary>The whole operation as of sequence number <paramref name="LastSeq"/>: what the wall shows.</summary>
+public sealed record OperationState(
+    string Id,
+    string Name,
+    DateTimeOffset WindowStart,
+    DateTimeOffset WindowEnd,
+    bool Exercise,
+    Tally Totals,
+    ImmutableSortedDictionary<string, RegionState> Regions,
+    ImmutableSortedDictionary<string, TeamState> Teams,
+    long LastSeq,
+    DateTimeOffset? LastEventAt)
+{
+    public OperationDefinition Definition => new(
+        Id, Name, WindowStart, WindowEnd, Exercise,
+        [.. Regions.Values.Select(r => r.Definition)],
+        [.. Teams.Values.Select(t => t.Definition)]);
+}

@@ -1,0 +1,61 @@
+using Liberterra.Command.Domain;
+using Orleans.Concurrency;
+
+namespace Liberterra.Command.Grains;
+
+/// <summary>
+/// One operation: the single writer of its timeline. It checks every command against the state that includes all
+/// earlier accepted commands, gives it the next sequence number, commits it (many at once under load) and folds it
+/// with <see cref="OperationReducer"/>. Key: the operation id.
+/// </summary>
+public interface IOperationGrain : IGrainWithStringKey
+{
+    /// <summary>The committed state, or null when the operation was never defined.</summary>
+    Task<OperationState?> GetState();
+
+    Task<TeamState?> GetTeam(string teamId);
+
+    Task<RegionState?> GetRegion(string regionId);
+
+    /// <summary>Creates the operation or replaces its definition. An identical definition changes nothing.</summary>
+    Task<DefineOutcome> Define(OperationDefinition definition, string actor);
+
+    /// <summary>Appends a team's report or correction exactly once per idempotency key.</summary>
+    Task<CommandOutcome> Submit(TeamCommand command);
+}
+
+/// <summary>A team lead's entry point and the team's live view. Key: <c>{operationId}/{teamId}</c>.</summary>
+public interface ITeamGrain : IGrainWithStringKey
+{
+    Task<CommandOutcome> Submit(TeamCommand command);
+
+    Task<TeamState?> GetState();
+
+    /// <summary>Pushed by the operation after each commit that changed the team; the newest sequence number wins.</summary>
+    [OneWay]
+    Task Update(TeamState state);
+}
+
+/// <summary>A hotspot region's live view. Key: <c>{operationId}/{regionId}</c>.</summary>
+public interface IHotspotRegionGrain : IGrainWithStringKey
+{
+    Task<RegionState?> GetState();
+
+    /// <summary>Pushed by the operation after each commit that changed the region; the newest sequence number wins.</summary>
+    [OneWay]
+    Task Update(RegionState state);
+}
+
+/// <summary>Keys of the team and region grains.</summary>
+public static class GrainKeys
+{
+    public static string Team(string operationId, string teamId) => $"{operationId}/{teamId}";
+
+    public static string Region(string operationId, string regionId) => $"{operationId}/{regionId}";
+
+    public static (string OperationId, string Id) Split(string key)
+    {
+        var slash = key.IndexOf('/');
+        return slash > 0 ? (key[..slash], key[(slash + 1)..]) : throw new ArgumentException($"Bad grain key '{key}'.", nameof(key));
+    }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Serialization;
+
+namespace Liberterra.Command.Grains;
+
+/// <summary>Registers what the grains need in a silo.</summary>
+public static class Hosting
+{
+    public static ISiloBuilder AddLiberterraGrains(this ISiloBuilder silo)
+    {
+        silo.Services.AddSerializer(s => s.AddLiberterraDomain());
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        return silo;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Liberterra.Command.Grains;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Liberterra.Command.Server.Api;
+
+/// <summary>
+/// Answers every failure with a ProblemDetails: malformed JSON (400, with the JSON path), an oversized body (413),
+/// a timeline that cannot be written (503 with Retry-After), anything else (500, details logged, not shown).
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                (StatusCodes.Status413PayloadTooLarge, "Request body too large.",
+                    $"The body is larger than this endpoint accepts ({RequestLimits.LimitFor(context)} bytes)."),
+            BadHttpRequestException { InnerException: JsonException json } =>
+                (StatusCodes.Status400BadRequest, "Malformed JSON.", DescribeJsonError(json)),
+            BadHttpRequestException bad =>
+                (bad.StatusCode, "Bad request.", bad.Message),
+            TimelineUnavailableException or TimeoutException or OrleansException =>
+                (StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable; retry with the same Idempotency-Key.",
+                    "The report could not be stored right now. Nothing was recorded; it is safe to retry."),
+            _ => (StatusCodes.Status500InternalServerError, "Unexpected server error.", "The error was logged."),
+        };
+
+        if (status >= 500) LogFailure(exception, context.Request.Method, context.Request.Path);
+        if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "1";
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    // System.Text.Json names the path ("$.children") and the position; it never echoes the offending text.
+    private static string DescribeJsonError(JsonException json) =>
+        json.Path is { Length: > 0 } path
+            ? $"The body is not valid JSON for this request at '{path}': {json.Message}"
+            : $"The body is not valid JSON: {json.Message}";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {Method} {Path} failed")]
+    private partial void LogFailure(Exception ex, string method, PathString path);
+}

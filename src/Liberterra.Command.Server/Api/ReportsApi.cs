@@ -1,0 +1,68 @@
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Domain;
+using Liberterra.Command.Grains;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Liberterra.Command.Server.Api;
+
+/// <summary>Field reports and corrections from team leads, exactly once per <c>Idempotency-Key</c>.</summary>
+public static class ReportsApi
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>A report is small: a 1,000-character note and a few numbers.</summary>
+    public const long MaxReportBytes = 16 * 1024;
+
+    public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
+    {
+        var team = app.MapGroup("/api/operations/{operationId}/teams/{teamId}").WithTags("Field reports")
+            .WithMetadata(new BodySizeLimit(MaxReportBytes));
+        team.MapPost("/reports", PostReport).WithName("PostReport");
+        team.MapPost("/corrections", PostCorrection).WithName("PostCorrection");
+        return app;
+    }
+
+    private static Task<Results<Created<ReportAck>, Ok<ReportAck>, ProblemHttpResult>> PostReport(
+        string operationId, string teamId, FieldReportRequest report,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, IGrainFactory grains, HttpContext http)
+    {
+        var (parsed, error) = RequestMapping.ToDomain(report);
+        return Submit(operationId, teamId, idempotencyKey, report.ClientTime, parsed is null ? null : new FieldReported(parsed),
+            error, grains, http);
+    }
+
+    private static Task<Results<Created<ReportAck>, Ok<ReportAck>, ProblemHttpResult>> PostCorrection(
+        string operationId, string teamId, CorrectionRequest correction,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, IGrainFactory grains, HttpContext http)
+    {
+        var (parsed, error) = RequestMapping.ToDomain(correction);
+        return Submit(operationId, teamId, idempotencyKey, correction.ClientTime,
+            parsed is null ? null : new ReportCorrected(parsed), error, grains, http);
+    }
+
+    private static async Task<Results<Created<ReportAck>, Ok<ReportAck>, ProblemHttpResult>> Submit(
+        string operationId, string teamId, string? key, DateTimeOffset? clientTime, EventPayload? payload,
+        DomainError? parseError, IGrainFactory grains, HttpContext http)
+    {
+        if (string.IsNullOrEmpty(key))
+            return Problems.BadRequest(IdempotencyKeyHeader,
+                "The Idempotency-Key header is required: a new random key (a UUID) per report, reused only to retry it.");
+        if (!OperationRules.IsValidIdempotencyKey(key))
+            return Problems.BadRequest(IdempotencyKeyHeader,
+                "The Idempotency-Key must be 8 to 128 letters, digits, '_', '.', ':' or '-' (a UUID fits).");
+        if (!OperationRules.IsValidId(operationId) || !OperationRules.IsValidId(teamId))
+            return Problems.From(DomainError.NotFound($"No team '{teamId}' in operation '{operationId}'."));
+        if (parseError is not null) return Problems.From(parseError);
+
+        var command = new TeamCommand(operationId, teamId, key, Actors.Of(http), clientTime?.ToUniversalTime(), payload!);
+        var outcome = await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).Submit(command);
+        return outcome switch
+        {
+            { Error: { } refused } => Problems.From(refused),
+            { Event: { } e, Replayed: true } => TypedResults.Ok(e.ToAck()),
+            { Event: { } e } => TypedResults.Created((string?)null, e.ToAck()),
+            _ => throw new InvalidOperationException("A command outcome without event or error."),
+        };
+    }
+}

@@ -1,0 +1,118 @@
+using System.Collections.Immutable;
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Domain;
+
+namespace Liberterra.Command.Server.Api;
+
+/// <summary>Turns API requests into domain values; anything that does not parse is a 422 naming the field.</summary>
+public static class RequestMapping
+{
+    public static (FieldReport? Report, DomainError? Error) ToDomain(FieldReportRequest r)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        TeamStatus? status = r.Status is null ? null : ParseEnum<TeamStatus>(r.Status, "status", errors);
+        var types = ParseTypes(r.ExploitationTypes, "exploitationTypes", errors);
+        var position = r.Position is null ? null : ParsePosition(r.Position, "position", errors);
+        if (errors.Count > 0) return (null, DomainError.Invalid(errors));
+
+        var counts = new Tally(r.Children ?? 0, r.Women ?? 0, r.Men ?? 0, r.Arrested ?? 0);
+        return (new FieldReport(status, counts, types, position, r.Note), null);
+    }
+
+    public static (Correction? Correction, DomainError? Error) ToDomain(CorrectionRequest r)
+    {
+        if (r.Corrects is not { } corrects)
+            return (null, DomainError.Invalid("corrects", "is required: the sequence number of the report being corrected"));
+        var delta = new Tally(r.Children ?? 0, r.Women ?? 0, r.Men ?? 0, r.Arrested ?? 0);
+        return (new Correction(corrects, delta, r.Reason ?? ""), null);
+    }
+
+    public static (OperationDefinition? Definition, DomainError? Error) ToDomain(string operationId, OperationDefinitionRequest r)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        if (r.WindowStart is null) Add(errors, "windowStart", "is required");
+        if (r.WindowEnd is null) Add(errors, "windowEnd", "is required");
+
+        var regions = ImmutableArray.CreateBuilder<RegionDefinition>();
+        for (var i = 0; i < (r.Regions?.Count ?? 0); i++)
+        {
+            var region = r.Regions![i];
+            var at = $"regions[{i}]";
+            if (region is null) { Add(errors, at, "must be an object"); continue; }
+            var centroid = region.Centroid is null ? null : ParsePosition(region.Centroid, $"{at}.centroid", errors);
+            if (region.Centroid is null) Add(errors, $"{at}.centroid", "is required");
+            var types = ParseTypes(region.ExploitationTypes, $"{at}.exploitationTypes", errors);
+            regions.Add(new RegionDefinition(region.Id ?? "", region.Name ?? "", region.CountryCode, centroid ?? new GeoPoint(0, 0), types));
+        }
+
+        var teams = ImmutableArray.CreateBuilder<TeamDefinition>();
+        for (var i = 0; i < (r.Teams?.Count ?? 0); i++)
+        {
+            var team = r.Teams![i];
+            var at = $"teams[{i}]";
+            if (team is null) { Add(errors, at, "must be an object"); continue; }
+            var kind = team.Kind is null ? (TeamKind?)null : ParseEnum<TeamKind>(team.Kind, $"{at}.kind", errors);
+            if (team.Kind is null) Add(errors, $"{at}.kind", "is required");
+            teams.Add(new TeamDefinition(team.Id ?? "", kind ?? TeamKind.RaidTeam, team.RegionId ?? "", team.CallSign ?? "", team.Agency ?? ""));
+        }
+
+        if (errors.Count > 0) return (null, DomainError.Invalid(errors));
+        return (new OperationDefinition(
+            r.Id ?? operationId, r.Name ?? "", r.WindowStart!.Value.ToUniversalTime(), r.WindowEnd!.Value.ToUniversalTime(),
+            r.Exercise ?? false, regions.ToImmutable(), teams.ToImmutable()), null);
+    }
+
+    /// <summary>Accepts <c>OnSite</c>, <c>onsite</c>, <c>on-site</c> and <c>on_site</c> alike.</summary>
+    public static bool TryParseEnum<T>(string text, out T value) where T : struct, Enum
+    {
+        var squashed = text.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal);
+        foreach (var candidate in Enum.GetValues<T>())
+        {
+            if (string.Equals(candidate.ToString(), squashed, StringComparison.OrdinalIgnoreCase))
+            {
+                value = candidate;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    private static T? ParseEnum<T>(string text, string field, Dictionary<string, List<string>> errors) where T : struct, Enum
+    {
+        if (TryParseEnum<T>(text, out var value)) return value;
+        Add(errors, field, $"'{Truncate(text)}' is not one of {string.Join(", ", Enum.GetNames<T>())}");
+        return null;
+    }
+
+    // Sorted and without repeats, so that the stored body (and its idempotency fingerprint) is canonical.
+    private static ImmutableArray<ExploitationType> ParseTypes(
+        IReadOnlyList<string>? texts, string field, Dictionary<string, List<string>> errors)
+    {
+        if (texts is null) return [];
+        var result = new SortedSet<ExploitationType>();
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (texts[i] is null) Add(errors, $"{field}[{i}]", "must be a string");
+            else if (ParseEnum<ExploitationType>(texts[i], $"{field}[{i}]", errors) is { } t) result.Add(t);
+        }
+
+        return [.. result];
+    }
+
+    private static GeoPoint? ParsePosition(PositionRequest p, string field, Dictionary<string, List<string>> errors)
+    {
+        if (p.Latitude is null) Add(errors, $"{field}.latitude", "is required");
+        if (p.Longitude is null) Add(errors, $"{field}.longitude", "is required");
+        return p.Latitude is { } lat && p.Longitude is { } lon ? new GeoPoint(lat, lon) : null;
+    }
+
+    private static void Add(Dictionary<string, List<string>> errors, string field, string message)
+    {
+        if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
+        list.Add(message);
+    }
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+}

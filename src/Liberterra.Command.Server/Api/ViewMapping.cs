@@ -1,0 +1,45 @@
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Domain;
+
+namespace Liberterra.Command.Server.Api;
+
+/// <summary>Domain state to the API's JSON shapes.</summary>
+public static class ViewMapping
+{
+    public static TotalsView ToView(this Tally t) => new(t.Children, t.Women, t.Men, t.Rescued, t.Arrested);
+
+    public static PositionView ToView(this GeoPoint p) => new(p.Latitude, p.Longitude);
+
+    public static TeamView ToView(this TeamState t) => new(
+        t.Id, t.Definition.Kind.ToString(), t.Definition.RegionId, t.Definition.CallSign, t.Definition.Agency,
+        t.Status.ToString(), [.. TeamLifecycle.AllowedNext(t.Status).Select(s => s.ToString())], t.Totals.ToView(),
+        t.Position?.ToView(), [.. t.ExploitationFound.Select(e => e.ToString())], t.LastReportAt, t.LastClientTime,
+        t.ReportCount, t.LastSeq);
+
+    public static RegionView ToView(this RegionState r) => new(
+        r.Id, r.Definition.Name, r.Definition.CountryCode, r.Definition.Centroid.ToView(),
+        [.. r.Definition.ExploitationTypes.Select(e => e.ToString())], [.. r.ExploitationFound.Select(e => e.ToString())],
+        r.Totals.ToView(), [.. r.TeamIds], r.LastSeq);
+
+    public static OperationView ToView(this OperationState s) => new(
+        s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(),
+        s.Teams.Values.Count(t => TeamLifecycle.IsActive(t.Status)),
+        s.Teams.Values.Count(t => t.Status == TeamStatus.Completed),
+        s.LastSeq, s.LastEventAt,
+        [.. s.Regions.Values.Select(ToView)],
+        [.. s.Teams.Values.Select(ToView)]);
+
+    public static OperationSummary ToSummary(this OperationState s) => new(
+        s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(), s.Regions.Count, s.Teams.Count, s.LastSeq);
+
+    public static ReportAck ToAck(this TimelineEvent e) => e.Payload switch
+    {
+        FieldReported { Report: var r } => new ReportAck(
+            e.Seq, e.OperationId, e.TeamId!, e.Kind, e.IdempotencyKey, e.ServerTime, e.ClientTime, r.Status?.ToString(),
+            r.Counts.ToView(), [.. r.ExploitationTypes.Select(t => t.ToString())], r.Position?.ToView(), r.Note, null, null),
+        ReportCorrected { Correction: var c } => new ReportAck(
+            e.Seq, e.OperationId, e.TeamId!, e.Kind, e.IdempotencyKey, e.ServerTime, e.ClientTime, null,
+            c.Delta.ToView(), [], null, null, c.CorrectsSeq, c.Reason),
+        _ => throw new InvalidOperationException($"Event {e.Seq} is not a team report."),
+    };
+}

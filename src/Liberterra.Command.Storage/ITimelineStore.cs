@@ -1,0 +1,26 @@
+using Liberterra.Command.Domain;
+
+namespace Liberterra.Command.Storage;
+
+/// <summary>
+/// The append-only operation timeline: the source of truth that every grain state is a fold of.
+/// An append is all-or-nothing and durable when the task completes.
+/// </summary>
+public interface ITimelineStore
+{
+    /// <summary>
+    /// Appends a batch whose sequence numbers continue the operation's timeline without a gap.
+    /// Throws <see cref="TimelineConflictException"/> if a sequence number or idempotency key is taken
+    /// (another writer got there first) and nothing of the batch is stored.
+    /// </summary>
+    Task AppendAsync(string operationId, IReadOnlyList<TimelineEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>The operation's events with a sequence number above <paramref name="afterSeq"/>, in order.</summary>
+    IAsyncEnumerable<TimelineEvent> ReadAsync(string operationId, long afterSeq, CancellationToken cancellationToken = default);
+
+    /// <summary>The ids of every operation that has a timeline.</summary>
+    Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The append lost a race with another writer; the caller's view of the timeline is stale.</summary>
+public sealed class TimelineConflictException(string message) : Exception(message);

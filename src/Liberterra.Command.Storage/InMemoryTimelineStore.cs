@@ -1,0 +1,78 @@
+using System.Runtime.CompilerServices;
+using Liberterra.Command.Domain;
+
+namespace Liberterra.Command.Storage;
+
+/// <summary>
+/// A timeline held in process memory, for quick experiments and tests. It enforces the same rules as the database
+/// (gap-free sequence, one event per idempotency key) but forgets everything when the process ends, and it is only
+/// shared by silos that run in the same process.
+/// </summary>
+public sealed class InMemoryTimelineStore : ITimelineStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Timeline> _timelines = new(StringComparer.Ordinal);
+
+    public Task AppendAsync(string operationId, IReadOnlyList<TimelineEvent> events, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_timelines.TryGetValue(operationId, out var timeline))
+            {
+                timeline = new Timeline();
+                _timelines[operationId] = timeline;
+            }
+
+            var next = timeline.Events.Count + 1L;
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var e in events)
+            {
+                if (e.OperationId != operationId)
+                    throw new ArgumentException($"Event {e.Seq} belongs to '{e.OperationId}', not '{operationId}'.", nameof(events));
+                if (e.Seq != next++)
+                    throw new TimelineConflictException($"Sequence number {e.Seq} of '{operationId}' is not the next one.");
+                if (timeline.Keys.Contains(e.IdempotencyKey) || !keys.Add(e.IdempotencyKey))
+                    throw new TimelineConflictException($"Idempotency key '{e.IdempotencyKey}' is already in '{operationId}'.");
+            }
+
+            timeline.Events.AddRange(events);
+            timeline.Keys.UnionWith(keys);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<TimelineEvent> ReadAsync(
+        string operationId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        TimelineEvent[] copy;
+        lock (_gate)
+        {
+            copy = _timelines.TryGetValue(operationId, out var timeline)
+                ? timeline.Events.Skip((int)Math.Min(afterSeq, int.MaxValue)).ToArray()
+                : [];
+        }
+
+        foreach (var e in copy)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return e;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<string>>(_timelines.Keys.Order(StringComparer.Ordinal).ToList());
+        }
+    }
+
+    private sealed class Timeline
+    {
+        public List<TimelineEvent> Events { get; } = [];
+        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+    }
+}
