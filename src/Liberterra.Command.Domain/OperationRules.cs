@@ -37,9 +37,10 @@ public static partial class OperationRules
         CheckName(errors, "name", d.Name);
         if (d.WindowEnd <= d.WindowStart) errors.Add("windowEnd", "must be after windowStart");
         else if (d.WindowEnd - d.WindowStart > MaxWindow) errors.Add("windowEnd", $"the window may last at most {MaxWindow.TotalDays:0} days");
-        if (d.Regions.IsDefault || d.Regions.Length > MaxRegions) errors.Add("regions", $"must list 0 to {MaxRegions} regions");
-        if (d.Teams.IsDefault || d.Teams.Length > MaxTeams) errors.Add("teams", $"must list 0 to {MaxTeams} teams");
-        if (errors.ToError() is { } early) return early;
+        var tooMany = new FieldErrors();
+        if (d.Regions.IsDefault || d.Regions.Length > MaxRegions) tooMany.Add("regions", $"must list 0 to {MaxRegions} regions");
+        if (d.Teams.IsDefault || d.Teams.Length > MaxTeams) tooMany.Add("teams", $"must list 0 to {MaxTeams} teams");
+        if (tooMany.ToError() is { } unreadable) return unreadable;
 
         var regionIds = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < d.Regions.Length; i++)

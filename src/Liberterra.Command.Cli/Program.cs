@@ -1,0 +1,7 @@
+using System.CommandLine;
+using Liberterra.Command.Cli;
+
+var root = new RootCommand("Liberterra.Command: the command center's command line.");
+root.Options.Add(ServerOptions.Server);
+root.Subcommands.Add(ScenarioCommands.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,123 @@
+using Liberterra.Command.Domain;
+
+namespace Liberterra.Command.Domain.Tests;
+
+public class OperationRulesTests
+{
+    private static readonly DateTimeOffset Now = new(2024, 10, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly TeamState Team = TeamState.Initial(new TeamDefinition("AR-RAID-01", TeamKind.RaidTeam, "AR", "Condor", "PFA"));
+
+    private static FieldReport Report(Tally? counts = null, TeamStatus? status = null, GeoPoint? position = null, string? note = null) =>
+        Sample.EmptyReport with { Counts = counts ?? Tally.Zero, Status = status, Position = position, Note = note };
+
+    [Fact]
+    public void an_empty_report_is_a_valid_check_in() =>
+        Assert.Null(OperationRules.ValidateReport(Team, Sample.EmptyReport, null, Now));
+
+    [Theory]
+    [InlineData(-1, 0, 0, 0, "children")]
+    [InlineData(0, 1001, 0, 0, "women")]
+    [InlineData(0, 0, -5, 0, "men")]
+    [InlineData(0, 0, 0, 100000, "arrested")]
+    public void counts_out_of_range_are_refused_naming_the_field(int c, int w, int m, int a, string field)
+    {
+        var error = OperationRules.ValidateReport(Team, Report(new Tally(c, w, m, a)), null, Now);
+        Assert.Equal(DomainErrorKind.Validation, error?.Kind);
+        Assert.Equal([field], error!.Fields.Keys);
+    }
+
+    [Theory]
+    [InlineData(90.5, 0, "position.latitude")]
+    [InlineData(0, -180.01, "position.longitude")]
+    [InlineData(double.NaN, 0, "position.latitude")]
+    public void positions_off_the_globe_are_refused(double lat, double lon, string field)
+    {
+        var error = OperationRules.ValidateReport(Team, Report(position: new GeoPoint(lat, lon)), null, Now);
+        Assert.Contains(field, error!.Fields.Keys);
+    }
+
+    [Fact]
+    public void a_note_is_plain_text_of_at_most_1000_characters()
+    {
+        Assert.Null(OperationRules.ValidateReport(Team, Report(note: new string('a', 1000)), null, Now));
+        Assert.Null(OperationRules.ValidateReport(Team, Report(note: "line one\nline <b>two</b>"), null, Now));
+        Assert.Contains("note", OperationRules.ValidateReport(Team, Report(note: new string('a', 1001)), null, Now)!.Fields.Keys);
+        Assert.Contains("note", OperationRules.ValidateReport(Team, Report(note: "bell\u0007"), null, Now)!.Fields.Keys);
+    }
+
+    [Fact]
+    public void a_device_clock_far_ahead_or_weeks_old_is_refused()
+    {
+        Assert.Null(OperationRules.ValidateReport(Team, Sample.EmptyReport, Now.AddMinutes(-90), Now));
+        Assert.Contains("clientTime", OperationRules.ValidateReport(Team, Sample.EmptyReport, Now.AddHours(1), Now)!.Fields.Keys);
+        Assert.Contains("clientTime", OperationRules.ValidateReport(Team, Sample.EmptyReport, Now.AddDays(-60), Now)!.Fields.Keys);
+    }
+
+    [Fact]
+    public void an_illegal_transition_lists_the_statuses_allowed_next()
+    {
+        var error = OperationRules.ValidateReport(Team, Report(status: TeamStatus.Engaged), null, Now);
+        Assert.Equal(DomainErrorKind.IllegalTransition, error?.Kind);
+        Assert.Equal([TeamStatus.Briefed, TeamStatus.Holding, TeamStatus.Aborted], error!.AllowedNext.ToArray());
+        Assert.Contains("Standby", error.Detail);
+    }
+
+    [Fact]
+    public void a_correction_can_never_take_a_total_below_zero()
+    {
+        var team = Team with { Totals = new Tally(4, 2, 0, 3), LastSeq = 7, ReportCount = 1 };
+        Assert.Null(OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-4, 0, 0, -3), "double count"), null, Now));
+        var error = OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-5, 0, 0, 0), "double count"), null, Now);
+        Assert.Equal(["children"], error!.Fields.Keys);
+    }
+
+    [Fact]
+    public void a_correction_needs_a_reason_a_change_and_an_earlier_report()
+    {
+        var team = Team with { Totals = new Tally(4, 2, 0, 3), LastSeq = 7, ReportCount = 1 };
+        Assert.Contains("reason", OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-1, 0, 0, 0), " "), null, Now)!.Fields.Keys);
+        Assert.Contains("corrects", OperationRules.ValidateCorrection(team, new Correction(8, new Tally(-1, 0, 0, 0), "x"), null, Now)!.Fields.Keys);
+        Assert.NotNull(OperationRules.ValidateCorrection(team, new Correction(7, Tally.Zero, "x"), null, Now));
+    }
+
+    [Fact]
+    public void a_definition_names_every_broken_field()
+    {
+        var d = Sample.TwoRegions();
+        var broken = d with
+        {
+            Id = "bad id",
+            WindowEnd = d.WindowStart,
+            Teams = d.Teams.Add(new TeamDefinition("AR-RAID-01", TeamKind.RaidTeam, "XX", "", "P")),
+        };
+        var error = OperationRules.ValidateDefinition(broken, null)!;
+        Assert.Contains("id", error.Fields.Keys);
+        Assert.Contains("windowEnd", error.Fields.Keys);
+        Assert.Contains("teams[3].id", error.Fields.Keys);
+        Assert.Contains("teams[3].regionId", error.Fields.Keys);
+        Assert.Contains("teams[3].callSign", error.Fields.Keys);
+    }
+
+    [Fact]
+    public void a_team_with_reports_cannot_be_removed_or_moved()
+    {
+        var d = Sample.TwoRegions();
+        var state = OperationReducer.Fold(null, [Sample.Defined(d), Sample.Report(2, "AR-RAID-01", new Tally(1, 0, 0, 0))])!;
+        var removed = d with { Teams = d.Teams.RemoveAt(0) };
+        var moved = d with { Teams = d.Teams.SetItem(0, d.Teams[0] with { RegionId = "MK" }) };
+        var renamed = d with { Teams = d.Teams.SetItem(0, d.Teams[0] with { CallSign = "Condor" }) };
+        Assert.Equal(DomainErrorKind.Conflict, OperationRules.ValidateDefinition(removed, state)?.Kind);
+        Assert.Equal(DomainErrorKind.Conflict, OperationRules.ValidateDefinition(moved, state)?.Kind);
+        Assert.Null(OperationRules.ValidateDefinition(renamed, state));
+        Assert.Null(OperationRules.ValidateDefinition(d with { Teams = d.Teams.RemoveAt(2) }, state));
+    }
+
+    [Theory]
+    [InlineData("3f2504e0-4f89-11d3-9a0c-0305e82c3301", true)]
+    [InlineData("report:AR-RAID-01:0001", true)]
+    [InlineData("short", false)]
+    [InlineData("has space in it", false)]
+    [InlineData("", false)]
+    public void idempotency_keys_are_8_to_128_safe_characters(string key, bool valid) =>
+        Assert.Equal(valid, OperationRules.IsValidIdempotencyKey(key));
+}

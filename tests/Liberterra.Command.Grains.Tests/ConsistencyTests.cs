@@ -1,0 +1,108 @@
+using Liberterra.Command.Domain;
+using Orleans.TestingHost;
+
+namespace Liberterra.Command.Grains.Tests;
+
+[Collection(ClusterCollection.Name)]
+public class ConsistencyTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task concurrent_reports_from_many_teams_sum_exactly_at_every_level()
+    {
+        var op = await fixture.NewOperation(teamsPerRegion: 4);
+        var teams = new[] { "AR-RAID-01", "AR-RAID-02", "AR-RAID-03", "AR-RAID-04", "MK-RAID-01", "MK-RAID-02", "MK-RAID-03", "MK-RAID-04" };
+        var sent = await Task.WhenAll(Enumerable.Range(0, 400).Select(async i =>
+        {
+            var counts = new Tally(i % 3, i % 2, i % 5 == 0 ? 1 : 0, i % 4);
+            var outcome = await fixture.Report(op, teams[i % teams.Length], $"sum-key-{i:D6}", counts);
+            Assert.Null(outcome.Error);
+            return counts;
+        }));
+
+        var expected = sent.Aggregate(Tally.Zero, (a, t) => a.Add(t));
+        var state = (await fixture.Grains.GetGrain<IOperationGrain>(op).GetState())!;
+        Assert.Equal(expected, state.Totals);
+        Assert.Equal(401, state.LastSeq);
+        Assert.Equal(state.Totals, state.Regions["AR"].Totals.Add(state.Regions["MK"].Totals));
+
+        // The team and region grains are views fed after each commit; they converge on the operation's state.
+        foreach (var team in teams)
+        {
+            var view = await Eventually(() => fixture.Grains.GetGrain<ITeamGrain>(GrainKeys.Team(op, team)).GetState(),
+                t => t?.LastSeq == state.Teams[team].LastSeq);
+            Assert.Equal(state.Teams[team].Totals, view!.Totals);
+        }
+
+        foreach (var region in new[] { "AR", "MK" })
+        {
+            var view = await Eventually(() => fixture.Grains.GetGrain<IHotspotRegionGrain>(GrainKeys.Region(op, region)).GetState(),
+                r => r?.LastSeq == state.Regions[region].LastSeq);
+            Assert.Equal(state.Regions[region].Totals, view!.Totals);
+        }
+    }
+
+    [Fact]
+    public async Task a_reactivated_operation_is_exactly_the_fold_of_its_timeline()
+    {
+        var op = await fixture.NewOperation();
+        for (var i = 0; i < 30; i++)
+            Assert.Null((await fixture.Report(op, i % 2 == 0 ? "AR-RAID-01" : "MK-RAID-02", $"fold-key-{i:D4}", new Tally(1, i % 3, 0, 1))).Error);
+
+        var grain = fixture.Grains.GetGrain<IOperationGrain>(op);
+        var before = await grain.GetState();
+        await fixture.Cluster.DeactivateAsync(grain);
+        var after = await grain.GetState();
+
+        var fold = OperationReducer.Fold(null, await fixture.Timeline.ReadAsync(op, 0).ToListAsync());
+        Assert.Equal(Json(fold), Json(after));
+        Assert.Equal(Json(before), Json(after));
+
+        // Keys survive reactivation too: a late retry is still recognised.
+        var retry = await fixture.Report(op, "AR-RAID-01", "fold-key-0000", new Tally(1, 0, 0, 1));
+        Assert.True(retry.Replayed);
+    }
+
+    [Fact]
+    public async Task when_the_timeline_cannot_be_written_nothing_is_half_applied()
+    {
+        var op = await fixture.NewOperation();
+        Assert.Null((await fixture.Report(op, "AR-RAID-01", "down-key-0001", new Tally(2, 0, 0, 0))).Error);
+        var grain = fixture.Grains.GetGrain<IOperationGrain>(op);
+        var before = await grain.GetState();
+
+        fixture.Timeline.Failing = true;
+        try
+        {
+            var failures = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+                Record.ExceptionAsync(() => fixture.Report(op, "MK-RAID-01", $"down-key-{i + 10:D4}", new Tally(1, 1, 1, 1)))));
+            Assert.All(failures, f => Assert.IsType<TimelineUnavailableException>(f));
+            Assert.Equal(Json(before), Json(await grain.GetState()));
+        }
+        finally
+        {
+            fixture.Timeline.Failing = false;
+        }
+
+        // The clients retry with the same keys once the store is back: each report counts exactly once.
+        var retries = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+            fixture.Report(op, "MK-RAID-01", $"down-key-{i + 10:D4}", new Tally(1, 1, 1, 1))));
+        Assert.All(retries, r => Assert.False(r.Replayed));
+        var after = (await grain.GetState())!;
+        Assert.Equal(new Tally(12, 10, 10, 10), after.Totals);
+        Assert.Equal(before!.LastSeq + 10, after.LastSeq);
+        Assert.Equal(Json(OperationReducer.Fold(null, await fixture.Timeline.ReadAsync(op, 0).ToListAsync())), Json(after));
+    }
+
+    private static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value, DomainJson.Options);
+
+    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var value = await read();
+            if (done(value)) return value;
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+}
