@@ -1,20 +1,43 @@
 #!/usr/bin/env bash
-# Runs Liberterra.Command on this machine with the Liberterra II scenario loaded, and prints the URL.
-#   LIBERTERRA_PORT   HTTP port (default 5080)
-# Stop with Ctrl-C.
+# Runs Liberterra.Command on this machine: PostgreSQL (installed where missing, a project-local cluster in
+# .data/pg), the schema migrations, the server, and the Liberterra II scenario; then prints the URL.
+#   LIBERTERRA_PORT      HTTP port (default 5080)
+#   LIBERTERRA_PG_PORT   PostgreSQL port (default 55432)
+#   ConnectionStrings__Liberterra   use an existing PostgreSQL server instead of the local cluster
+# Stop with Ctrl-C: the server and the local PostgreSQL stop cleanly; the data stays in .data/pg.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/deploy/pg.sh"
 port="${LIBERTERRA_PORT:-5080}"
 url="http://127.0.0.1:${port}"
 out="$root/.data/build"
 
+local_pg=""
+if [ -z "${ConnectionStrings__Liberterra:-}" ]; then
+  pg_port="${LIBERTERRA_PG_PORT:-55432}"
+  pg_start "$root/.data/pg" "$pg_port"
+  local_pg="$root/.data/pg"
+  pg_createdb "$pg_port" liberterra
+  export ConnectionStrings__Liberterra="$(pg_url "" "$pg_port" liberterra)"
+fi
+
+server=""
+stop() {
+  trap - EXIT INT TERM
+  if [ -n "$server" ]; then echo "==> stopping the server"; kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$local_pg" ]; then pg_stop "$local_pg"; fi
+}
+trap stop EXIT INT TERM
+
 echo "==> building"
 dotnet build "$root/Liberterra.Command.sln" -c Release -v q -nologo -o "$out" >/dev/null
+
+echo "==> applying database migrations"
+dotnet "$out/liberterra.dll" db migrate
 
 echo "==> starting the server (HTTP $url)"
 dotnet "$out/Liberterra.Command.Server.dll" --urls "$url" --contentRoot "$root/src/Liberterra.Command.Server" &
 server=$!
-trap 'echo "==> stopping"; kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT INT TERM
 
 for _ in $(seq 1 120); do
   curl -fsS "$url/api/operations" >/dev/null 2>&1 && break
@@ -30,6 +53,7 @@ cat <<MSG
 Liberterra.Command is running: $url
   operation:  $url/api/operations/liberterra-ii
   API schema: $url/openapi/v1.json
+  storage:    PostgreSQL (${local_pg:-external server})
 Press Ctrl-C to stop.
 MSG
 wait "$server"

@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test of Liberterra.Command and ends with one line: "N passed, N failed".
+# Runs every test of Liberterra.Command against a real PostgreSQL and ends with one line: "N passed, N failed".
+# Installs PostgreSQL where missing, starts a throwaway cluster for the run (each test fixture creates its own
+# database in it; tests that stop and start PostgreSQL start clusters of their own) and removes it afterwards.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/deploy/pg.sh"
+
+pg_data="$(mktemp -d /tmp/liberterra-test-pg.XXXXXX)"
+pg_port="${LIBERTERRA_TEST_PG_PORT:-55433}"
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+cleanup() { pg_stop "$pg_data" || true; rm -rf "$pg_data" "$log"; }
+trap cleanup EXIT
+chmod 755 "$pg_data"
+pg_start "$pg_data" "$pg_port"
+export LIBERTERRA_TEST_PG="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Timeout=5"
 
 dotnet test "$root/Liberterra.Command.sln" -c Release --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

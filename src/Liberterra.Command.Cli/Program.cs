@@ -4,4 +4,5 @@ using Liberterra.Command.Cli;
 var root = new RootCommand("Liberterra.Command: the command center's command line.");
 root.Options.Add(ServerOptions.Server);
 root.Subcommands.Add(ScenarioCommands.Create());
+root.Subcommands.Add(DatabaseCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -18,7 +18,8 @@ public sealed record TeamCommand(
     /// What makes two requests "the same request" for idempotency: the team, the client time and the body.
     /// Who sent it and when it arrived are not part of it, so a retry from another device still matches.
     /// </summary>
-    public string Fingerprint => Fingerprints.Of(TeamId, ClientTime, Payload);
+    [System.Text.Json.Serialization.JsonIgnore]
+    public UInt128 Fingerprint => Fingerprints.Of(TeamId, ClientTime, Payload);
 }
 
 /// <summary>The answer to a command: the event it became (or already was), or why it was refused.</summary>
@@ -31,12 +32,24 @@ public sealed record CommandOutcome(TimelineEvent? Event, bool Replayed, DomainE
 /// <summary>Stable fingerprints of request bodies.</summary>
 public static class Fingerprints
 {
-    public static string Of(string? teamId, DateTimeOffset? clientTime, EventPayload payload)
+    /// <summary>The first 128 bits of SHA-256 over the team, the client time and the payload's JSON.</summary>
+    public static UInt128 Of(string? teamId, DateTimeOffset? clientTime, EventPayload payload) =>
+        Of(teamId, clientTime, JsonSerializer.Serialize(payload, DomainJson.Options));
+
+    public static UInt128 Of(string? teamId, DateTimeOffset? clientTime, string payloadJson)
     {
-        var json = JsonSerializer.Serialize(payload, DomainJson.Options);
-        var text = $"{teamId}\n{clientTime?.UtcTicks}\n{json}";
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{teamId}\n{clientTime?.UtcTicks}\n{payloadJson}"));
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(hash);
     }
 
-    public static string Of(TimelineEvent e) => Of(e.TeamId, e.ClientTime, e.Payload);
+    public static UInt128 Of(TimelineEvent e) => Of(e.TeamId, e.ClientTime, e.Payload);
+
+    public static byte[] ToBytes(UInt128 fingerprint)
+    {
+        var bytes = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(bytes, fingerprint);
+        return bytes;
+    }
+
+    public static UInt128 FromBytes(byte[] bytes) => System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
 }

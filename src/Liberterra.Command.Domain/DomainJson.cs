@@ -13,6 +13,8 @@ public static class DomainJson
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+            // jsonb stores object keys in its own order, so the "kind" discriminator may not come first.
+            AllowOutOfOrderMetadataProperties = true,
         };
         options.Converters.Add(new JsonStringEnumConverter());
         return options;

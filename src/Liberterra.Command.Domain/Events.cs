@@ -75,3 +75,15 @@ public sealed record FieldReport(
 
 /// <summary>Signed deltas that fix a miscount in the report <paramref name="CorrectsSeq"/>, with the reason.</summary>
 public sealed record Correction(long CorrectsSeq, Tally Delta, string Reason);
+
+/// <summary>Times as the timeline keeps them: UTC, to the microsecond (PostgreSQL's precision).</summary>
+public static class TimelineClock
+{
+    public static DateTimeOffset Normalize(DateTimeOffset time)
+    {
+        var utc = time.ToUniversalTime();
+        return new DateTimeOffset(utc.Ticks - utc.Ticks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+    }
+
+    public static DateTimeOffset? Normalize(DateTimeOffset? time) => time is { } t ? Normalize(t) : null;
+}

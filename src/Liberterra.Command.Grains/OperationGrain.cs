@@ -1,6 +1,7 @@
 using Liberterra.Command.Domain;
 using Liberterra.Command.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Liberterra.Command.Grains;
@@ -13,6 +14,8 @@ namespace Liberterra.Command.Grains;
 [Reentrant]
 public sealed partial class OperationGrain(
     ITimelineStore timeline,
+    [PersistentState("operation", OperationGrainOptions.StorageName)] IPersistentState<OperationSnapshot> snapshot,
+    IOptions<OperationGrainOptions> options,
     TimeProvider clock,
     ILogger<OperationGrain> logger) : Grain, IOperationGrain
 {
@@ -22,21 +25,47 @@ public sealed partial class OperationGrain(
     private readonly Dictionary<string, KeyEntry> _keys = new(StringComparer.Ordinal);
     private List<PendingEvent> _queue = [];
     private Task? _flushing;
-
+    private Task? _snapshotting;
+    // Set when a write failed: this activation no longer knows for sure what the timeline holds.
+    private bool _stale;
 
     private string OperationId => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await foreach (var e in timeline.ReadAsync(OperationId, 0, cancellationToken))
+        _committed = snapshot.State.State;
+        var fromSnapshot = _committed?.LastSeq ?? 0;
+        if (fromSnapshot > 0)
+        {
+            await foreach (var k in timeline.ReadKeysAsync(OperationId, fromSnapshot, cancellationToken))
+                _keys[k.Key] = new KeyEntry(k.Fingerprint, k.Seq, null);
+        }
+
+        await foreach (var e in timeline.ReadAsync(OperationId, fromSnapshot, cancellationToken))
         {
             _committed = OperationReducer.Apply(_committed, e);
-            _keys[e.IdempotencyKey] = new KeyEntry(Fingerprints.Of(e), Task.FromResult(e));
+            _keys[e.IdempotencyKey] = new KeyEntry(Fingerprints.Of(e), e.Seq, null);
         }
 
         _pending = _committed;
         if (_committed is not null)
-            LogActivated(OperationId, _committed.LastSeq);
+            LogActivated(OperationId, fromSnapshot, _committed.LastSeq);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (!_stale && _committed is not null && _committed.LastSeq > (snapshot.State.State?.LastSeq ?? 0))
+        {
+            try
+            {
+                if (_snapshotting is not null) await _snapshotting;
+                await WriteSnapshot(_committed);
+            }
+            catch (Exception ex)
+            {
+                LogSnapshotFailed(ex, OperationId);
+            }
+        }
     }
 
     public Task<OperationState?> GetState() => Task.FromResult(_committed);
@@ -49,6 +78,7 @@ public sealed partial class OperationGrain(
 
     public async Task<DefineOutcome> Define(OperationDefinition definition, string actor)
     {
+        ThrowIfStale();
         if (definition.Id != OperationId)
             return new DefineOutcome(null, DefineResult.Refused,
                 DomainError.Invalid("id", $"must match the operation id in the address ('{OperationId}')"));
@@ -60,23 +90,25 @@ public sealed partial class OperationGrain(
         if (current is not null && SameDefinition(current.Definition, definition))
             return new DefineOutcome(_committed, DefineResult.Unchanged, null);
 
-        var key = $"define-{Guid.NewGuid():N}";
-        var e = Enqueue(key, Fingerprints.Of(null, null, new OperationDefined(definition)), actor, null, null,
-            new OperationDefined(definition));
-        await e.Task;
+        var payload = new OperationDefined(definition);
+        var pending = Enqueue($"define-{Guid.NewGuid():N}", Fingerprints.Of(null, null, payload), actor, null, null, payload);
+        await pending.Task;
         return new DefineOutcome(_committed, current is null ? DefineResult.Created : DefineResult.Updated, null);
     }
 
     public Task<CommandOutcome> Submit(TeamCommand command)
     {
+        ThrowIfStale();
         if (command.OperationId != OperationId)
             throw new ArgumentException("Command sent to the wrong operation.", nameof(command));
 
+        // The timeline keeps microseconds; normalising first keeps fingerprints and folds identical after a reload.
+        command = command with { ClientTime = TimelineClock.Normalize(command.ClientTime) };
         var fingerprint = command.Fingerprint;
         if (_keys.TryGetValue(command.IdempotencyKey, out var seen))
         {
             return seen.Fingerprint == fingerprint
-                ? Replay(seen.Committed)
+                ? Replay(seen)
                 : Task.FromResult(CommandOutcome.Refused(DomainError.KeyReused(command.IdempotencyKey)));
         }
 
@@ -104,17 +136,25 @@ public sealed partial class OperationGrain(
     private static async Task<CommandOutcome> Accepted(Task<TimelineEvent> committed) =>
         new(await committed, Replayed: false, Error: null);
 
-    private static async Task<CommandOutcome> Replay(Task<TimelineEvent> committed) =>
-        new(await committed, Replayed: true, Error: null);
+    // A retry: the original event, waiting for it if it is still being committed.
+    private async Task<CommandOutcome> Replay(KeyEntry seen)
+    {
+        var e = seen.Pending is { } pending
+            ? await pending
+            : await timeline.ReadEventAsync(OperationId, seen.Seq)
+              ?? throw new InvalidOperationException($"Event {seen.Seq} of '{OperationId}' is missing from the timeline.");
+        return new CommandOutcome(e, Replayed: true, Error: null);
+    }
 
     private PendingEvent Enqueue(
-        string key, string fingerprint, string actor, string? teamId, DateTimeOffset? clientTime, EventPayload payload)
+        string key, UInt128 fingerprint, string actor, string? teamId, DateTimeOffset? clientTime, EventPayload payload)
     {
         var e = new TimelineEvent(
-            (_pending?.LastSeq ?? 0) + 1, OperationId, clock.GetUtcNow(), clientTime, actor, teamId, key, payload);
+            (_pending?.LastSeq ?? 0) + 1, OperationId, TimelineClock.Normalize(clock.GetUtcNow()), clientTime, actor, teamId,
+            key, payload);
         _pending = OperationReducer.Apply(_pending, e);
         var pending = new PendingEvent(e, _pending);
-        _keys[key] = new KeyEntry(fingerprint, pending.Task);
+        _keys[key] = new KeyEntry(fingerprint, e.Seq, pending.Task);
         _queue.Add(pending);
         // The store may complete synchronously, so a finished loop is recognised by its task, not by a flag it clears.
         if (_flushing is null || _flushing.IsCompleted)
@@ -142,20 +182,24 @@ public sealed partial class OperationGrain(
             _committed = batch[^1].StateAfter;
             foreach (var p in batch)
             {
+                _keys[p.Event.IdempotencyKey] = new KeyEntry(_keys[p.Event.IdempotencyKey].Fingerprint, p.Event.Seq, null);
                 p.Complete();
             }
 
             PushViews(before, _committed);
+            MaybeSnapshot();
         }
     }
 
     // Everything queued behind a failed batch was checked against a state that included it, so it fails too.
-    // The callers get an error and retry with the same keys; nothing of theirs was stored.
+    // Whether the failed write reached the disk is unknown (a connection can die during the commit), so this
+    // activation stops writing and the next one rebuilds from the timeline. Callers retry with the same keys.
     private void FailQueued(List<PendingEvent> batch, Exception ex)
     {
         var failed = batch.Concat(_queue).ToList();
         _queue = [];
         _pending = _committed;
+        _stale = true;
         foreach (var p in failed)
         {
             _keys.Remove(p.Event.IdempotencyKey);
@@ -163,11 +207,41 @@ public sealed partial class OperationGrain(
         }
 
         LogAppendFailed(ex, OperationId, failed.Count);
-        if (ex is TimelineConflictException)
+        DeactivateOnIdle();
+    }
+
+    private void ThrowIfStale()
+    {
+        if (_stale)
+            throw new TimelineUnavailableException($"The timeline of '{OperationId}' is being reloaded.", null);
+    }
+
+    private void MaybeSnapshot()
+    {
+        var state = _committed!;
+        var since = state.LastSeq - (snapshot.State.State?.LastSeq ?? 0);
+        if (since >= options.Value.SnapshotEvery && (_snapshotting is null || _snapshotting.IsCompleted))
+            _snapshotting = WriteSnapshotLogged(state);
+    }
+
+    private async Task WriteSnapshotLogged(OperationState state)
+    {
+        try
         {
-            // Another activation wrote to this timeline: ours is stale. Rebuild from the store on next call.
-            DeactivateOnIdle();
+            await WriteSnapshot(state);
         }
+        catch (Exception ex)
+        {
+            // Only a cache: the next activation folds more events instead.
+            LogSnapshotFailed(ex, OperationId);
+        }
+    }
+
+    private async Task WriteSnapshot(OperationState state)
+    {
+        snapshot.State.State = state;
+        await snapshot.WriteStateAsync();
+        LogSnapshotWritten(OperationId, state.LastSeq);
     }
 
     // Team and region grains are views; they keep the newest state they are sent, so order does not matter.
@@ -203,7 +277,8 @@ public sealed partial class OperationGrain(
         public int GetHashCode(RegionDefinition obj) => obj.Id.GetHashCode(StringComparison.Ordinal);
     }
 
-    private sealed record KeyEntry(string Fingerprint, Task<TimelineEvent> Committed);
+    /// <summary>A key seen in this operation: its request's fingerprint, its event, and the commit if still pending.</summary>
+    private readonly record struct KeyEntry(UInt128 Fingerprint, long Seq, Task<TimelineEvent>? Pending);
 
     private sealed class PendingEvent(TimelineEvent e, OperationState stateAfter)
     {
@@ -216,11 +291,17 @@ public sealed partial class OperationGrain(
         public void Fail(Exception ex) => _done.TrySetException(ex);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} activated at seq {Seq}")]
-    private partial void LogActivated(string operationId, long seq);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} activated: snapshot at seq {SnapshotSeq}, timeline at seq {Seq}")]
+    private partial void LogActivated(string operationId, long snapshotSeq, long seq);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Operation {OperationId}: append failed; {Count} commands refused")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Operation {OperationId}: append failed; {Count} commands refused, reloading from the timeline")]
     private partial void LogAppendFailed(Exception ex, string operationId, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId}: snapshot written at seq {Seq}")]
+    private partial void LogSnapshotWritten(string operationId, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: snapshot not written")]
+    private partial void LogSnapshotFailed(Exception ex, string operationId);
 }
 
 /// <summary>The timeline could not be written: nothing of the command was stored, and it may be retried.</summary>
@@ -229,5 +310,5 @@ public sealed class TimelineUnavailableException : Exception
 {
     public TimelineUnavailableException() { }
 
-    public TimelineUnavailableException(string message, Exception inner) : base(message, inner) { }
+    public TimelineUnavailableException(string message, Exception? inner) : base(message, inner) { }
 }

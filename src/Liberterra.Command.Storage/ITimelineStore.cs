@@ -18,9 +18,18 @@ public interface ITimelineStore
     /// <summary>The operation's events with a sequence number above <paramref name="afterSeq"/>, in order.</summary>
     IAsyncEnumerable<TimelineEvent> ReadAsync(string operationId, long afterSeq, CancellationToken cancellationToken = default);
 
+    /// <summary>One event, or null.</summary>
+    Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default);
+
+    /// <summary>The idempotency keys of events up to <paramref name="upToSeq"/>, with their fingerprints.</summary>
+    IAsyncEnumerable<KeyRecord> ReadKeysAsync(string operationId, long upToSeq, CancellationToken cancellationToken = default);
+
     /// <summary>The ids of every operation that has a timeline.</summary>
     Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default);
 }
 
+/// <summary>An idempotency key already in the timeline: which event it made and the fingerprint of its request.</summary>
+public readonly record struct KeyRecord(string Key, UInt128 Fingerprint, long Seq);
+
 /// <summary>The append lost a race with another writer; the caller's view of the timeline is stale.</summary>
-public sealed class TimelineConflictException(string message) : Exception(message);
+public sealed class TimelineConflictException(string message, Exception? inner = null) : Exception(message, inner);

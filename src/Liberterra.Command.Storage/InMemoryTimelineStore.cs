@@ -62,6 +62,35 @@ public sealed class InMemoryTimelineStore : ITimelineStore
         await Task.CompletedTask;
     }
 
+    public Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_timelines.TryGetValue(operationId, out var timeline) && seq >= 1 && seq <= timeline.Events.Count
+                ? timeline.Events[(int)seq - 1]
+                : null);
+        }
+    }
+
+    public async IAsyncEnumerable<KeyRecord> ReadKeysAsync(
+        string operationId, long upToSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        TimelineEvent[] copy;
+        lock (_gate)
+        {
+            copy = _timelines.TryGetValue(operationId, out var timeline)
+                ? timeline.Events.Take((int)Math.Min(upToSeq, int.MaxValue)).ToArray()
+                : [];
+        }
+
+        foreach (var e in copy)
+        {
+            yield return new KeyRecord(e.IdempotencyKey, Fingerprints.Of(e), e.Seq);
+        }
+
+        await Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)

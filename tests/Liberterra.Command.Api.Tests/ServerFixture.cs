@@ -1,12 +1,16 @@
 using System.Net;
 using System.Net.Sockets;
 using Liberterra.Command.Server.Hosting;
+using Liberterra.Command.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
 namespace Liberterra.Command.Api.Tests;
 
-/// <summary>The real server (Kestrel on a loopback port, with its own silo), reached over real HTTP.</summary>
+/// <summary>
+/// The real server (Kestrel on a loopback port, its own silo, PostgreSQL storage on a fresh database), reached over
+/// real HTTP.
+/// </summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
     private WebApplication? _app;
@@ -15,9 +19,11 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("api");
         _app = LiberterraServer.Build(
         [
             "--urls", "http://127.0.0.1:0",
+            $"--ConnectionStrings:Liberterra={connectionString}",
             $"--Silo:SiloPort={FreePort()}",
             $"--Silo:GatewayPort={FreePort()}",
             $"--Silo:ClusterId=api-tests-{Guid.NewGuid():N}",

@@ -1,35 +1,57 @@
 using System.Collections.Immutable;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Storage;
+using Liberterra.Command.Testing;
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.TestingHost;
 
 namespace Liberterra.Command.Grains.Tests;
 
-/// <summary>Two silos in one process sharing one timeline store that a test can make fail.</summary>
+/// <summary>
+/// Two silos in one process on a fresh PostgreSQL database: the real timeline store (behind a switch that can make
+/// appends fail) and operation snapshots in Orleans ADO.NET grain storage, written every 50 events.
+/// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public FlakyTimelineStore Timeline { get; } = new(new InMemoryTimelineStore());
-    public InProcessTestCluster Cluster { get; }
+    public const int SnapshotEvery = 50;
 
-    public ClusterFixture()
+    public FlakyTimelineStore Timeline { get; private set; } = null!;
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public NpgsqlDataSource Database { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async Task InitializeAsync()
     {
+        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("grains");
+        Database = NpgsqlDataSource.Create(connectionString);
+        Timeline = new FlakyTimelineStore(new PostgresTimelineStore(Database));
+
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddLiberterraGrains();
             silo.Services.AddSingleton<ITimelineStore>(Timeline);
+            silo.Services.Configure<OperationGrainOptions>(o => o.SnapshotEvery = SnapshotEvery);
+            silo.AddAdoNetGrainStorage(OperationGrainOptions.StorageName, o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+                o.GrainStorageSerializer = new SnapshotSerializer();
+            });
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddLiberterraDomain()));
         Cluster = builder.Build();
+        await Cluster.DeployAsync();
     }
 
-    public IGrainFactory Grains => Cluster.Client;
-
-    public Task InitializeAsync() => Cluster.DeployAsync();
-
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Database.DisposeAsync();
+    }
 
     /// <summary>Defines a fresh operation with teams in regions AR and MK and returns its id.</summary>
     public async Task<string> NewOperation(int teamsPerRegion = 3)
@@ -59,7 +81,7 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
     public const string Name = "cluster";
 }
 
-/// <summary>The in-memory timeline, with a switch that makes appends fail as a lost database would.</summary>
+/// <summary>The real timeline store, with a switch that makes appends fail as an unreachable database would.</summary>
 public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
 {
     public volatile bool Failing;
@@ -69,6 +91,12 @@ public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
 
     public IAsyncEnumerable<TimelineEvent> ReadAsync(string operationId, long afterSeq, CancellationToken cancellationToken = default) =>
         inner.ReadAsync(operationId, afterSeq, cancellationToken);
+
+    public Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default) =>
+        inner.ReadEventAsync(operationId, seq, cancellationToken);
+
+    public IAsyncEnumerable<KeyRecord> ReadKeysAsync(string operationId, long upToSeq, CancellationToken cancellationToken = default) =>
+        inner.ReadKeysAsync(operationId, upToSeq, cancellationToken);
 
     public Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default) =>
         inner.ListOperationsAsync(cancellationToken);

@@ -22,9 +22,10 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 (StatusCodes.Status400BadRequest, "Malformed JSON.", DescribeJsonError(json)),
             BadHttpRequestException bad =>
                 (bad.StatusCode, "Bad request.", bad.Message),
-            TimelineUnavailableException or TimeoutException or OrleansException =>
+            _ when IsTransient(exception) =>
                 (StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable; retry with the same Idempotency-Key.",
-                    "The report could not be stored right now. Nothing was recorded; it is safe to retry."),
+                    "The request could not be completed right now; a report was not recorded unless a retry with " +
+                    "the same Idempotency-Key says so. It is safe to retry."),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected server error.", "The error was logged."),
         };
 
@@ -37,6 +38,19 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
+    }
+
+    // The database or the cluster is briefly out of reach: the client should retry (with the same key).
+    private static bool IsTransient(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is TimelineUnavailableException or TimeoutException or OrleansException or System.Data.Common.DbException
+                or System.Net.Sockets.SocketException)
+                return true;
+        }
+
+        return false;
     }
 
     // System.Text.Json names the path ("$.children") and the position; it never echoes the offending text.

@@ -3,6 +3,7 @@ using Liberterra.Command.Grains;
 using Liberterra.Command.Server.Api;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Http.Json;
+using Npgsql;
 using Orleans.Configuration;
 
 namespace Liberterra.Command.Server.Hosting;
@@ -25,6 +26,26 @@ public static class LiberterraServer
     public static void AddLiberterraSilo(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        builder.Services.Configure<OperationGrainOptions>(builder.Configuration.GetSection(SiloOptions.Section));
+        var connectionString = builder.Configuration.GetConnectionString(SiloOptions.ConnectionStringName);
+        if (options.Storage == StorageKind.PostgreSQL)
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+                throw new InvalidOperationException(
+                    $"Storage is PostgreSQL but ConnectionStrings:{SiloOptions.ConnectionStringName} is not set " +
+                    $"(environment ConnectionStrings__{SiloOptions.ConnectionStringName}). Set it, or Silo:Storage=Memory for a quick experiment.");
+            var db = NpgsqlDataSource.Create(connectionString);
+            // Orleans' providers read their queries once at start-up: stop here, clearly, if the schema is not ready.
+            SchemaCheck.EnsureReadyAsync(db).GetAwaiter().GetResult();
+            builder.Services.AddSingleton(db);
+            builder.Services.AddSingleton<ITimelineStore, PostgresTimelineStore>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<ITimelineStore, InMemoryTimelineStore>();
+            builder.Services.AddHostedService<InMemoryStorageWarning>();
+        }
+
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -32,25 +53,39 @@ public static class LiberterraServer
                 o.ClusterId = options.ClusterId;
                 o.ServiceId = options.ServiceId;
             });
-            silo.UseLocalhostClustering(
-                options.SiloPort,
-                options.GatewayPort,
-                options.PrimarySiloPort is { } primary ? new IPEndPoint(IPAddress.Loopback, primary) : null,
-                options.ServiceId,
-                options.ClusterId);
             silo.AddLiberterraGrains();
+            if (options.Storage == StorageKind.PostgreSQL)
+            {
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort);
+                silo.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                });
+                silo.AddAdoNetGrainStorage(OperationGrainOptions.StorageName, o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                    o.GrainStorageSerializer = new SnapshotSerializer();
+                });
+                silo.UseAdoNetReminderService(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                });
+            }
+            else
+            {
+                silo.UseLocalhostClustering(
+                    options.SiloPort,
+                    options.GatewayPort,
+                    options.PrimarySiloPort is { } primary ? new IPEndPoint(IPAddress.Loopback, primary) : null,
+                    options.ServiceId,
+                    options.ClusterId);
+                silo.AddMemoryGrainStorage(OperationGrainOptions.StorageName);
+                silo.UseInMemoryReminderService();
+            }
         });
-
-        switch (options.Storage)
-        {
-            case StorageKind.Memory:
-                builder.Services.AddSingleton<ITimelineStore, InMemoryTimelineStore>();
-                builder.Services.AddHostedService<InMemoryStorageWarning>();
-                break;
-            default:
-                throw new InvalidOperationException(
-                    $"Unknown storage '{options.Storage}' in {SiloOptions.Section}:Storage. Use Memory.");
-        }
     }
 
     public static void AddLiberterraApi(this WebApplicationBuilder builder)
@@ -83,6 +118,7 @@ public static class LiberterraServer
 public sealed class SiloOptions
 {
     public const string Section = "Silo";
+    public const string ConnectionStringName = "Liberterra";
 
     public string ClusterId { get; set; } = "liberterra-dev";
     public string ServiceId { get; set; } = "liberterra-command";
@@ -90,11 +126,17 @@ public sealed class SiloOptions
     public int GatewayPort { get; set; } = 30000;
     /// <summary>Port of the first silo when several run on one machine with localhost clustering.</summary>
     public int? PrimarySiloPort { get; set; }
-    public StorageKind Storage { get; set; } = StorageKind.Memory;
+    /// <summary>The address other silos and clients reach this silo at (PostgreSQL clustering).</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+    public StorageKind Storage { get; set; } = StorageKind.PostgreSQL;
 }
 
+/// <summary>Where the timeline, snapshots, membership and reminders live.</summary>
 public enum StorageKind
 {
+    /// <summary>PostgreSQL, durable: the default.</summary>
+    PostgreSQL,
+    /// <summary>Process memory, for quick experiments: everything is lost on exit.</summary>
     Memory,
 }
 

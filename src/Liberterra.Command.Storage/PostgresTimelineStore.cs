@@ -1,0 +1,157 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Liberterra.Command.Domain;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Liberterra.Command.Storage;
+
+/// <summary>
+/// The timeline in PostgreSQL. A batch is one statement: it moves the operation's head from the batch's first
+/// sequence number minus one to its last, and inserts the rows only if that move succeeded. One round trip, one
+/// commit (synchronous_commit on), all or nothing: this is the group commit behind many concurrent reports.
+/// </summary>
+public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
+{
+    private const string AppendSql = """
+        WITH head AS (
+            INSERT INTO timeline_heads (operation_id, last_seq)
+            SELECT $1, $2 WHERE $3 = 0
+            ON CONFLICT (operation_id) DO NOTHING
+            RETURNING 1
+        ), moved AS (
+            UPDATE timeline_heads SET last_seq = $2
+            WHERE operation_id = $1 AND last_seq = $3 AND $3 > 0
+            RETURNING 1
+        )
+        INSERT INTO timeline_events
+            (operation_id, seq, server_time, client_time, actor, team_id, kind, idempotency_key, fingerprint, payload)
+        SELECT $1, u.seq, u.server_time, u.client_time, u.actor, u.team_id, u.kind, u.idempotency_key, u.fingerprint, u.payload
+        FROM unnest($4::bigint[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[],
+                    $11::bytea[], $12::jsonb[])
+             AS u(seq, server_time, client_time, actor, team_id, kind, idempotency_key, fingerprint, payload)
+        WHERE EXISTS (SELECT 1 FROM head) OR EXISTS (SELECT 1 FROM moved)
+        """;
+
+    private const string Columns = "seq, server_time, client_time, actor, team_id, idempotency_key, payload";
+
+    public async Task AppendAsync(string operationId, IReadOnlyList<TimelineEvent> events, CancellationToken cancellationToken = default)
+    {
+        if (events.Count == 0) return;
+        var n = events.Count;
+        var seqs = new long[n];
+        var serverTimes = new DateTime[n];
+        var clientTimes = new DateTime?[n];
+        var actors = new string[n];
+        var teams = new string?[n];
+        var kinds = new string[n];
+        var keys = new string[n];
+        var fingerprints = new byte[n][];
+        var payloads = new string[n];
+        for (var i = 0; i < n; i++)
+        {
+            var e = events[i];
+            if (e.OperationId != operationId)
+                throw new ArgumentException($"Event {e.Seq} belongs to '{e.OperationId}', not '{operationId}'.", nameof(events));
+            if (i > 0 && e.Seq != seqs[i - 1] + 1)
+                throw new ArgumentException("A batch's sequence numbers must be consecutive.", nameof(events));
+            seqs[i] = e.Seq;
+            serverTimes[i] = e.ServerTime.UtcDateTime;
+            clientTimes[i] = e.ClientTime?.UtcDateTime;
+            actors[i] = e.Actor;
+            teams[i] = e.TeamId;
+            kinds[i] = e.Kind;
+            keys[i] = e.IdempotencyKey;
+            payloads[i] = JsonSerializer.Serialize(e.Payload, DomainJson.Options);
+            fingerprints[i] = Fingerprints.ToBytes(Fingerprints.Of(e.TeamId, e.ClientTime, payloads[i]));
+        }
+
+        await using var cmd = db.CreateCommand(AppendSql);
+        cmd.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seqs[^1] });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seqs[0] - 1 });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = seqs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = serverTimes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = clientTimes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = actors, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = teams, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = kinds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = keys, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = fingerprints, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+
+        int inserted;
+        try
+        {
+            inserted = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new TimelineConflictException(
+                $"Appending {seqs[0]}..{seqs[^1]} to '{operationId}' conflicts with stored events ({e.ConstraintName}).", e);
+        }
+
+        if (inserted != n)
+            throw new TimelineConflictException(
+                $"The timeline of '{operationId}' does not end at {seqs[0] - 1}: another writer appended to it.");
+    }
+
+    public async IAsyncEnumerable<TimelineEvent> ReadAsync(
+        string operationId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT {Columns} FROM timeline_events WHERE operation_id = $1 AND seq > $2 ORDER BY seq", connection);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return ReadEvent(operationId, reader);
+        }
+    }
+
+    public async Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = db.CreateCommand($"SELECT {Columns} FROM timeline_events WHERE operation_id = $1 AND seq = $2");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadEvent(operationId, reader) : null;
+    }
+
+    public async IAsyncEnumerable<KeyRecord> ReadKeysAsync(
+        string operationId, long upToSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand(
+            "SELECT idempotency_key, fingerprint, seq FROM timeline_events WHERE operation_id = $1 AND seq <= $2", connection);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upToSeq });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new KeyRecord(reader.GetString(0), Fingerprints.FromBytes(reader.GetFieldValue<byte[]>(1)), reader.GetInt64(2));
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var cmd = db.CreateCommand("SELECT operation_id FROM timeline_heads ORDER BY operation_id");
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken)) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    private static TimelineEvent ReadEvent(string operationId, NpgsqlDataReader r) => new(
+        r.GetInt64(0),
+        operationId,
+        new DateTimeOffset(r.GetFieldValue<DateTime>(1), TimeSpan.Zero),
+        r.IsDBNull(2) ? null : new DateTimeOffset(r.GetFieldValue<DateTime>(2), TimeSpan.Zero),
+        r.GetString(3),
+        r.IsDBNull(4) ? null : r.GetString(4),
+        r.GetString(5),
+        JsonSerializer.Deserialize<EventPayload>(r.GetString(6), DomainJson.Options)
+            ?? throw new InvalidDataException($"Event {r.GetInt64(0)} of '{operationId}' has an empty payload."));
+}
