@@ -1,0 +1,82 @@
+using System.Net;
+using Liberterra.Command.Testing;
+
+namespace Liberterra.Command.Durability.Tests;
+
+/// <summary>Failures for real: the server SIGKILLed under load, PostgreSQL stopped under load.</summary>
+public class CrashTests
+{
+    [Fact]
+    public async Task a_server_killed_under_load_loses_no_acknowledged_report_and_counts_none_twice()
+    {
+        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("kill");
+        var (httpPort, siloPort, gatewayPort, cluster) = (Ports.Free(), Ports.Free(), Ports.Free(), $"kill-{Guid.NewGuid():N}");
+        var server = await ServerProcess.StartAsync(connectionString, httpPort, siloPort, gatewayPort, cluster);
+        using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(10) };
+        var op = await Scenario.Define(http);
+
+        var load = new ReportLoad();
+        var running = load.RunAsync(() => http, op, Scenario.Teams, workers: 12, perWorker: 60, TimeSpan.FromSeconds(120));
+        await Wait.Until(() => Task.FromResult(load.Acknowledged.Count), n => n >= 150, what: "150 acknowledged reports");
+
+        await server.KillAsync();
+        var acknowledgedBeforeKill = load.Acknowledged.ToDictionary();
+        await using var restarted = await ServerProcess.StartAsync(connectionString, httpPort, siloPort, gatewayPort, cluster);
+        await running;
+        await server.DisposeAsync();
+
+        Assert.Equal(12 * 60, load.Acknowledged.Count);
+        Assert.True(acknowledgedBeforeKill.Count < 12 * 60, "the kill happened after all the load: nothing was tested");
+        Assert.True(load.ConnectionErrors > 0, "no request was cut by the kill");
+
+        // Every acknowledged report is in the timeline exactly once, with the sequence number it was acknowledged with.
+        var keys = await Scenario.KeysInTimeline(connectionString, op);
+        Assert.All(load.Acknowledged.Keys, k => Assert.Equal(1, keys.GetValueOrDefault(k)));
+        Assert.Equal(12 * 60, keys.Keys.Count(k => k.StartsWith("load-", StringComparison.Ordinal)));
+        foreach (var (key, seq) in acknowledgedBeforeKill) Assert.Equal(seq, load.Acknowledged[key]);
+
+        // The totals the server shows are the sum of the timeline rows.
+        var state = await Scenario.State(http, op);
+        Assert.Equal(12 * 60, state.Totals.Children);
+        Assert.Equal(12 * 60, await Scenario.ChildrenInTimeline(connectionString, op));
+        await Scenario.AssertGapFree(connectionString, op);
+    }
+
+    [Fact]
+    public async Task with_postgresql_stopped_reports_get_503_and_the_service_recovers_by_itself()
+    {
+        await using var pg = await PostgresCluster.StartPrivateAsync();
+        var connectionString = await pg.CreateMigratedDatabaseAsync("outage");
+        await using var server = await InProcessServer.StartAsync(connectionString);
+        var op = await Scenario.Define(server.Http);
+
+        var load = new ReportLoad();
+        var running = load.RunAsync(() => server.Http, op, Scenario.Teams, workers: 6, perWorker: 80, TimeSpan.FromSeconds(120));
+        await Wait.Until(() => Task.FromResult(load.Acknowledged.Count), n => n >= 60, what: "60 acknowledged reports");
+
+        await pg.StopAsync();
+        var acknowledgedBeforeOutage = load.Acknowledged.ToDictionary();
+        await Wait.Until(() => Task.FromResult(load.Failures.Count), n => n >= 10, TimeSpan.FromSeconds(30), "refusals during the outage");
+        var duringOutage = load.Acknowledged.Count;
+        await pg.StartAsync();
+        await running;
+
+        // While PostgreSQL was down, reports were refused as retryable, never acknowledged.
+        Assert.All(load.Failures, f =>
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, f.Status);
+            Assert.Equal("1", f.RetryAfter);
+            Assert.Equal("application/problem+json", f.ContentType);
+        });
+        Assert.True(duringOutage - acknowledgedBeforeOutage.Count <= 6, "reports were acknowledged while the database was down");
+
+        // Recovered without a restart: everything acknowledged, once, and the totals are the timeline's.
+        Assert.Equal(6 * 80, load.Acknowledged.Count);
+        var keys = await Scenario.KeysInTimeline(connectionString, op);
+        Assert.All(load.Acknowledged.Keys, k => Assert.Equal(1, keys.GetValueOrDefault(k)));
+        foreach (var (key, seq) in acknowledgedBeforeOutage) Assert.Equal(seq, load.Acknowledged[key]);
+        Assert.Equal(6 * 80, (await Scenario.State(server.Http, op)).Totals.Children);
+        Assert.Equal(6 * 80, await Scenario.ChildrenInTimeline(connectionString, op));
+        await Scenario.AssertGapFree(connectionString, op);
+    }
+}
