@@ -5,4 +5,5 @@ var root = new RootCommand("Liberterra.Command: the command center's command lin
 root.Options.Add(ServerOptions.Server);
 root.Subcommands.Add(ScenarioCommands.Create());
 root.Subcommands.Add(DatabaseCommands.Create());
+root.Subcommands.Add(new System.CommandLine.Command("bench", "Benchmarks against a running server.") { StorageBenchmark.Create() });
 return await root.Parse(args).InvokeAsync();

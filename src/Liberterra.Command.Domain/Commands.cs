@@ -24,7 +24,8 @@ public sealed record TeamCommand(
 
 /// <summary>The answer to a command: the event it became (or already was), or why it was refused.</summary>
 /// <param name="Replayed">True when the key had been seen: nothing changed and the original event is returned.</param>
-public sealed record CommandOutcome(TimelineEvent? Event, bool Replayed, DomainError? Error)
+/// <param name="Team">The team as of right after the event (for a retry: as it is now).</param>
+public sealed record CommandOutcome(TimelineEvent? Event, bool Replayed, DomainError? Error, TeamState? Team = null)
 {
     public static CommandOutcome Refused(DomainError error) => new(null, false, error);
 }

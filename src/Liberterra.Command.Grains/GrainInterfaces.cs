@@ -31,8 +31,11 @@ public interface ITeamGrain : IGrainWithStringKey
 
     Task<TeamState?> GetState();
 
-    /// <summary>Pushed by the operation after each commit that changed the team; the newest sequence number wins.</summary>
-    [OneWay]
+    /// <summary>
+    /// Sent by the operation after each commit that changed the team, before the commit is acknowledged; the newest
+    /// sequence number wins. Interleaves, so a team grain waiting on its own submit still takes it.
+    /// </summary>
+    [AlwaysInterleave]
     Task Update(TeamState state);
 }
 
@@ -41,8 +44,11 @@ public interface IHotspotRegionGrain : IGrainWithStringKey
 {
     Task<RegionState?> GetState();
 
-    /// <summary>Pushed by the operation after each commit that changed the region; the newest sequence number wins.</summary>
-    [OneWay]
+    /// <summary>
+    /// Sent by the operation after each commit that changed the region, before the commit is acknowledged; the newest
+    /// sequence number wins.
+    /// </summary>
+    [AlwaysInterleave]
     Task Update(RegionState state);
 }
 

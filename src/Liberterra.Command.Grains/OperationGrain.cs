@@ -130,11 +130,11 @@ public sealed partial class OperationGrain(
 
         var pending = Enqueue(command.IdempotencyKey, fingerprint, command.Actor, command.TeamId, command.ClientTime,
             command.Payload);
-        return Accepted(pending.Task);
+        return Accepted(pending, command.TeamId);
     }
 
-    private static async Task<CommandOutcome> Accepted(Task<TimelineEvent> committed) =>
-        new(await committed, Replayed: false, Error: null);
+    private static async Task<CommandOutcome> Accepted(PendingEvent pending, string teamId) =>
+        new(await pending.Task, Replayed: false, Error: null, pending.StateAfter.Teams[teamId]);
 
     // A retry: the original event, waiting for it if it is still being committed.
     private async Task<CommandOutcome> Replay(KeyEntry seen)
@@ -143,7 +143,7 @@ public sealed partial class OperationGrain(
             ? await pending
             : await timeline.ReadEventAsync(OperationId, seen.Seq)
               ?? throw new InvalidOperationException($"Event {seen.Seq} of '{OperationId}' is missing from the timeline.");
-        return new CommandOutcome(e, Replayed: true, Error: null);
+        return new CommandOutcome(e, Replayed: true, Error: null, e.TeamId is null ? null : _committed?.Teams.GetValueOrDefault(e.TeamId));
     }
 
     private PendingEvent Enqueue(
@@ -180,13 +180,14 @@ public sealed partial class OperationGrain(
 
             var before = _committed;
             _committed = batch[^1].StateAfter;
+            // Views first, so that whoever gets an acknowledgement reads their own write from any view.
+            await UpdateViews(before, _committed);
             foreach (var p in batch)
             {
                 _keys[p.Event.IdempotencyKey] = new KeyEntry(_keys[p.Event.IdempotencyKey].Fingerprint, p.Event.Seq, null);
                 p.Complete();
             }
 
-            PushViews(before, _committed);
             MaybeSnapshot();
         }
     }
@@ -245,18 +246,29 @@ public sealed partial class OperationGrain(
     }
 
     // Team and region grains are views; they keep the newest state they are sent, so order does not matter.
-    private void PushViews(OperationState? before, OperationState after)
+    // A view that cannot be reached is not an error for the commit: it rebuilds from this grain when it activates.
+    private async Task UpdateViews(OperationState? before, OperationState after)
     {
+        var updates = new List<Task>();
         foreach (var (id, team) in after.Teams)
         {
             if (before is null || !before.Teams.TryGetValue(id, out var old) || old.LastSeq != team.LastSeq)
-                GrainFactory.GetGrain<ITeamGrain>(GrainKeys.Team(OperationId, id)).Update(team).Ignore();
+                updates.Add(GrainFactory.GetGrain<ITeamGrain>(GrainKeys.Team(OperationId, id)).Update(team));
         }
 
         foreach (var (id, region) in after.Regions)
         {
             if (before is null || !before.Regions.TryGetValue(id, out var old) || old.LastSeq != region.LastSeq)
-                GrainFactory.GetGrain<IHotspotRegionGrain>(GrainKeys.Region(OperationId, id)).Update(region).Ignore();
+                updates.Add(GrainFactory.GetGrain<IHotspotRegionGrain>(GrainKeys.Region(OperationId, id)).Update(region));
+        }
+
+        try
+        {
+            await Task.WhenAll(updates);
+        }
+        catch (Exception ex)
+        {
+            LogViewUpdateFailed(ex, OperationId);
         }
     }
 
@@ -299,6 +311,9 @@ public sealed partial class OperationGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId}: snapshot written at seq {Seq}")]
     private partial void LogSnapshotWritten(string operationId, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: a team or region view was not updated")]
+    private partial void LogViewUpdateFailed(Exception ex, string operationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: snapshot not written")]
     private partial void LogSnapshotFailed(Exception ex, string operationId);

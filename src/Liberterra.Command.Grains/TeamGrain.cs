@@ -21,12 +21,8 @@ public sealed class TeamGrain : Grain, ITeamGrain
         if (command.OperationId != _key.OperationId || command.TeamId != _key.TeamId)
             throw new ArgumentException("Command sent to the wrong team.", nameof(command));
         var outcome = await Operation.Submit(command);
-        if (outcome.Error is null)
-        {
-            // Our own report just committed: take the fresh view now rather than waiting for the push.
-            Accept(await Operation.GetTeam(_key.TeamId));
-        }
-
+        // Our own report just committed: take the fresh view now rather than waiting for the push.
+        Accept(outcome.Team);
         return outcome;
     }
 

@@ -26,7 +26,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("grains");
-        Database = NpgsqlDataSource.Create(connectionString);
+        Database = PostgresTimelineStore.CreateDataSource(connectionString);
         Timeline = new FlakyTimelineStore(new PostgresTimelineStore(Database));
 
         var builder = new InProcessTestClusterBuilder(2);

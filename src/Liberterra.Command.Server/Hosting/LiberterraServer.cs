@@ -34,7 +34,7 @@ public static class LiberterraServer
                 throw new InvalidOperationException(
                     $"Storage is PostgreSQL but ConnectionStrings:{SiloOptions.ConnectionStringName} is not set " +
                     $"(environment ConnectionStrings__{SiloOptions.ConnectionStringName}). Set it, or Silo:Storage=Memory for a quick experiment.");
-            var db = NpgsqlDataSource.Create(connectionString);
+            var db = PostgresTimelineStore.CreateDataSource(connectionString);
             // Orleans' providers read their queries once at start-up: stop here, clearly, if the schema is not ready.
             SchemaCheck.EnsureReadyAsync(db).GetAwaiter().GetResult();
             builder.Services.AddSingleton(db);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Storage benchmark: a fresh PostgreSQL cluster and database, the server (Release) on it, then
+# `liberterra bench storage`. Results in .data/bench/storage.{md,json}.
+#   bash deploy/bench.sh [extra liberterra bench storage options, e.g. --clients 1,8,32 --seconds 10]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/deploy/pg.sh"
+out="$root/.data/bench"
+build="$root/.data/bench-build"
+pg_data="$(mktemp -d /tmp/liberterra-bench-pg.XXXXXX)"
+pg_port="${LIBERTERRA_BENCH_PG_PORT:-55434}"
+http_port="${LIBERTERRA_BENCH_PORT:-5099}"
+mkdir -p "$out"
+
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; pg_stop "$pg_data" || true; rm -rf "$pg_data"; }
+trap cleanup EXIT
+chmod 755 "$pg_data"
+pg_start "$pg_data" "$pg_port"
+pg_createdb "$pg_port" bench
+export ConnectionStrings__Liberterra="$(pg_url "" "$pg_port" bench)"
+
+dotnet build "$root/Liberterra.Command.sln" -c Release -v q -nologo -o "$build" >/dev/null
+dotnet "$build/liberterra.dll" db migrate >/dev/null
+dotnet "$build/Liberterra.Command.Server.dll" --urls "http://127.0.0.1:$http_port" --Logging:LogLevel:Default=Warning >"$out/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$http_port/api/operations" >/dev/null 2>&1 && break; sleep 0.5; done
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}'), .NET $(dotnet --version)"
+dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench storage \
+  --json "$out/storage.json" --markdown "$out/storage.md" "$@"
