@@ -24,11 +24,9 @@ public interface IOperationGrain : IGrainWithStringKey
     Task<CommandOutcome> Submit(TeamCommand command);
 }
 
-/// <summary>A team lead's entry point and the team's live view. Key: <c>{operationId}/{teamId}</c>.</summary>
+/// <summary>A team's live view, updated by its operation before each commit is acknowledged. Key: <c>{operationId}/{teamId}</c>.</summary>
 public interface ITeamGrain : IGrainWithStringKey
 {
-    Task<CommandOutcome> Submit(TeamCommand command);
-
     Task<TeamState?> GetState();
 
     /// <summary>

@@ -26,8 +26,10 @@ public sealed partial class OperationGrain(
     private List<PendingEvent> _queue = [];
     private Task? _flushing;
     private Task? _snapshotting;
-    // Set when a write failed: this activation no longer knows for sure what the timeline holds.
+    // Set when a write failed: whether it reached the disk is unknown (a connection can die during the commit), so
+    // before anything else the timeline is read again from the last commit this activation is sure of.
     private bool _stale;
+    private Task? _reloading;
 
     private string OperationId => this.GetPrimaryKeyString();
 
@@ -78,7 +80,7 @@ public sealed partial class OperationGrain(
 
     public async Task<DefineOutcome> Define(OperationDefinition definition, string actor)
     {
-        ThrowIfStale();
+        await EnsureCurrent();
         if (definition.Id != OperationId)
             return new DefineOutcome(null, DefineResult.Refused,
                 DomainError.Invalid("id", $"must match the operation id in the address ('{OperationId}')"));
@@ -98,7 +100,8 @@ public sealed partial class OperationGrain(
 
     public Task<CommandOutcome> Submit(TeamCommand command)
     {
-        ThrowIfStale();
+        if (_stale)
+            return SubmitAfterReload(command);
         if (command.OperationId != OperationId)
             throw new ArgumentException("Command sent to the wrong operation.", nameof(command));
 
@@ -131,6 +134,12 @@ public sealed partial class OperationGrain(
         var pending = Enqueue(command.IdempotencyKey, fingerprint, command.Actor, command.TeamId, command.ClientTime,
             command.Payload);
         return Accepted(pending, command.TeamId);
+    }
+
+    private async Task<CommandOutcome> SubmitAfterReload(TeamCommand command)
+    {
+        await EnsureCurrent();
+        return await Submit(command);
     }
 
     private static async Task<CommandOutcome> Accepted(PendingEvent pending, string teamId) =>
@@ -193,8 +202,7 @@ public sealed partial class OperationGrain(
     }
 
     // Everything queued behind a failed batch was checked against a state that included it, so it fails too.
-    // Whether the failed write reached the disk is unknown (a connection can die during the commit), so this
-    // activation stops writing and the next one rebuilds from the timeline. Callers retry with the same keys.
+    // Callers retry with the same keys; the next call reloads first (see _stale).
     private void FailQueued(List<PendingEvent> batch, Exception ex)
     {
         var failed = batch.Concat(_queue).ToList();
@@ -208,13 +216,40 @@ public sealed partial class OperationGrain(
         }
 
         LogAppendFailed(ex, OperationId, failed.Count);
-        DeactivateOnIdle();
     }
 
-    private void ThrowIfStale()
+    // One reload at a time; every call arriving meanwhile waits for it. If the database is still out of reach the
+    // callers get TimelineUnavailableException (503) and the next call tries again.
+    private async Task EnsureCurrent()
     {
-        if (_stale)
-            throw new TimelineUnavailableException($"The timeline of '{OperationId}' is being reloaded.", null);
+        if (!_stale) return;
+        if (_reloading is null || _reloading.IsCompleted) _reloading = Reload();
+        await _reloading;
+    }
+
+    private async Task Reload()
+    {
+        var before = _committed;
+        var state = _committed;
+        var found = new List<TimelineEvent>();
+        try
+        {
+            await foreach (var e in timeline.ReadAsync(OperationId, state?.LastSeq ?? 0))
+            {
+                state = OperationReducer.Apply(state, e);
+                found.Add(e);
+            }
+        }
+        catch (Exception ex)
+        {
+            throw new TimelineUnavailableException($"The timeline of '{OperationId}' cannot be read right now.", ex);
+        }
+
+        foreach (var e in found) _keys[e.IdempotencyKey] = new KeyEntry(Fingerprints.Of(e), e.Seq, null);
+        _committed = _pending = state;
+        _stale = false;
+        LogReloaded(OperationId, found.Count, state?.LastSeq ?? 0);
+        if (state is not null) await UpdateViews(before, state);
     }
 
     private void MaybeSnapshot()
@@ -294,7 +329,8 @@ public sealed partial class OperationGrain(
 
     private sealed class PendingEvent(TimelineEvent e, OperationState stateAfter)
     {
-        private readonly TaskCompletionSource<TimelineEvent> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations run inline: they only wrap the event in an outcome, on this grain's own scheduler.
+        private readonly TaskCompletionSource<TimelineEvent> _done = new();
 
         public TimelineEvent Event { get; } = e;
         public OperationState StateAfter { get; } = stateAfter;
@@ -306,8 +342,11 @@ public sealed partial class OperationGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} activated: snapshot at seq {SnapshotSeq}, timeline at seq {Seq}")]
     private partial void LogActivated(string operationId, long snapshotSeq, long seq);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Operation {OperationId}: append failed; {Count} commands refused, reloading from the timeline")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Operation {OperationId}: append failed; {Count} commands refused, will reload from the timeline")]
     private partial void LogAppendFailed(Exception ex, string operationId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: reloaded; {Found} events had been committed by the failed writes; timeline at seq {Seq}")]
+    private partial void LogReloaded(string operationId, int found, long seq);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId}: snapshot written at seq {Seq}")]
     private partial void LogSnapshotWritten(string operationId, long seq);

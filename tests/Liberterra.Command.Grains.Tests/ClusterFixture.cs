@@ -71,7 +71,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     public Task<CommandOutcome> Report(string op, string team, string key, Tally counts, TeamStatus? status = null) =>
-        Grains.GetGrain<ITeamGrain>(GrainKeys.Team(op, team)).Submit(new TeamCommand(
+        Grains.GetGrain<IOperationGrain>(op).Submit(new TeamCommand(
             op, team, key, "lead", null, new FieldReported(new FieldReport(status, counts, [], null, null))));
 }
 
@@ -86,8 +86,19 @@ public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
 {
     public volatile bool Failing;
 
-    public Task AppendAsync(string operationId, IReadOnlyList<TimelineEvent> events, CancellationToken cancellationToken = default) =>
-        Failing ? Task.FromException(new IOException("database unreachable")) : inner.AppendAsync(operationId, events, cancellationToken);
+    /// <summary>The next append is committed, then reported as failed: a connection lost during the commit.</summary>
+    public volatile bool LoseNextAcknowledgement;
+
+    public async Task AppendAsync(string operationId, IReadOnlyList<TimelineEvent> events, CancellationToken cancellationToken = default)
+    {
+        if (Failing) throw new IOException("database unreachable");
+        await inner.AppendAsync(operationId, events, cancellationToken);
+        if (LoseNextAcknowledgement)
+        {
+            LoseNextAcknowledgement = false;
+            throw new IOException("connection lost during commit");
+        }
+    }
 
     public IAsyncEnumerable<TimelineEvent> ReadAsync(string operationId, long afterSeq, CancellationToken cancellationToken = default) =>
         inner.ReadAsync(operationId, afterSeq, cancellationToken);

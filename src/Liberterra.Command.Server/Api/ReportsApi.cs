@@ -56,7 +56,7 @@ public static class ReportsApi
         if (parseError is not null) return Problems.From(parseError);
 
         var command = new TeamCommand(operationId, teamId, key, Actors.Of(http), clientTime?.ToUniversalTime(), payload!);
-        var outcome = await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).Submit(command);
+        var outcome = await grains.GetGrain<IOperationGrain>(operationId).Submit(command);
         return outcome switch
         {
             { Error: { } refused } => Problems.From(refused),
