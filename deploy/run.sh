@@ -35,25 +35,43 @@ dotnet build "$root/Liberterra.Command.sln" -c Release -v q -nologo -o "$out" >/
 echo "==> applying database migrations"
 dotnet "$out/liberterra.dll" db migrate
 
+key_file="$root/.data/signing.key"   # created on first run; never committed (.data is git-ignored)
 echo "==> starting the server (HTTP $url)"
-dotnet "$out/Liberterra.Command.Server.dll" --urls "$url" --contentRoot "$root/src/Liberterra.Command.Server" &
+dotnet "$out/Liberterra.Command.Server.dll" --urls "$url" --contentRoot "$root/src/Liberterra.Command.Server" \
+  --Auth:SigningKeyFile="$key_file" &
 server=$!
 
 for _ in $(seq 1 120); do
-  curl -fsS "$url/api/operations" >/dev/null 2>&1 && break
+  curl -fsS "$url/openapi/v1.json" >/dev/null 2>&1 && break
   kill -0 "$server" 2>/dev/null || { echo "the server exited during start-up" >&2; exit 1; }
   sleep 0.5
 done
 
+issue() { dotnet "$out/liberterra.dll" token issue --key-file "$key_file" --ttl 12h "$@"; }
+tokens="$root/.data/tokens.env"
+umask 077
+{
+  echo "# Demo credentials for this machine, valid 12 hours. Use: source .data/tokens.env; curl -H \"Authorization: Bearer \$ADMIN_TOKEN\" ..."
+  echo "ADMIN_TOKEN=$(issue --role admin --subject demo-admin)"
+  echo "COMMANDER_TOKEN=$(issue --role commander --subject demo-commander)"
+  echo "WALL_TOKEN=$(issue --role wall --subject demo-wall)"
+  echo "DEBRIEFER_TOKEN=$(issue --role debriefer --subject demo-debriefer)"
+  echo "LEAD_AR_RAID_01_TOKEN=$(issue --role team-lead --team AR-RAID-01 --subject demo-lead-ar-raid-01)"
+} > "$tokens"
+umask 022
+
 echo "==> loading the Liberterra II scenario"
-dotnet "$out/liberterra.dll" --server "$url" scenario load "$root/deploy/scenarios/liberterra-ii.json"
+LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \
+  dotnet "$out/liberterra.dll" --server "$url" scenario load "$root/deploy/scenarios/liberterra-ii.json"
 
 cat <<MSG
 
 Liberterra.Command is running: $url
-  operation:  $url/api/operations/liberterra-ii
-  API schema: $url/openapi/v1.json
-  storage:    PostgreSQL (${local_pg:-external server})
+  operation:   $url/api/operations/liberterra-ii   (needs a credential)
+  API schema:  $url/openapi/v1.json
+  credentials: $tokens  (admin, commander, wall, debriefer, team lead of AR-RAID-01; 12 h)
+               more: dotnet $out/liberterra.dll token issue --key-file $key_file --role team-lead --team MK-RAID-01
+  storage:     PostgreSQL (${local_pg:-external server})
 Press Ctrl-C to stop.
 MSG
 wait "$server"

@@ -3,7 +3,10 @@ using Liberterra.Command.Cli;
 
 var root = new RootCommand("Liberterra.Command: the command center's command line.");
 root.Options.Add(ServerOptions.Server);
+root.Options.Add(ServerOptions.Token);
 root.Subcommands.Add(ScenarioCommands.Create());
 root.Subcommands.Add(DatabaseCommands.Create());
+root.Subcommands.Add(AccessCommands.CreateToken());
+root.Subcommands.Add(AccessCommands.CreateAudit());
 root.Subcommands.Add(new System.CommandLine.Command("bench", "Benchmarks against a running server.") { StorageBenchmark.Create() });
 return await root.Parse(args).InvokeAsync();

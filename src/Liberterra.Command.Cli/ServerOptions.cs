@@ -21,5 +21,18 @@ internal static class ServerOptions
         },
     };
 
-    public static HttpClient Client(ParseResult parse) => new() { BaseAddress = parse.GetValue(Server), Timeout = TimeSpan.FromSeconds(30) };
+    public static readonly Option<string?> Token = new("--token")
+    {
+        Description = "Bearer credential (environment LIBERTERRA_TOKEN); issue one with `liberterra token issue`.",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LIBERTERRA_TOKEN"),
+    };
+
+    public static HttpClient Client(ParseResult parse)
+    {
+        var http = new HttpClient { BaseAddress = parse.GetValue(Server), Timeout = TimeSpan.FromSeconds(30) };
+        if (parse.GetValue(Token) is { Length: > 0 } token)
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
 }

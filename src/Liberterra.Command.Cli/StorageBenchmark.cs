@@ -47,6 +47,8 @@ internal static class StorageBenchmark
             BaseAddress = parse.GetValue(ServerOptions.Server),
             Timeout = TimeSpan.FromSeconds(30),
         };
+        if (parse.GetValue(ServerOptions.Token) is { Length: > 0 } token)
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
 
         var teams = Math.Max(clientCounts.Max(), 1);
         var operation = await DefineOperation(http, teams, ct);

@@ -76,3 +76,6 @@ public sealed record ReportAck(
     string? Note,
     long? Corrects,
     string? Reason);
+
+/// <summary>A page of a team's reports; <paramref name="Next"/> is the <c>after</c> for the next page, if any.</summary>
+public sealed record TeamReportsPage(IReadOnlyList<ReportAck> Reports, long? Next);

@@ -18,6 +18,9 @@ public interface ITimelineStore
     /// <summary>The operation's events with a sequence number above <paramref name="afterSeq"/>, in order.</summary>
     IAsyncEnumerable<TimelineEvent> ReadAsync(string operationId, long afterSeq, CancellationToken cancellationToken = default);
 
+    /// <summary>A team's events with a sequence number above <paramref name="afterSeq"/>, in order, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<TimelineEvent>> ReadTeamAsync(string operationId, string teamId, long afterSeq, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>One event, or null.</summary>
     Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default);
 

@@ -62,6 +62,16 @@ public sealed class InMemoryTimelineStore : ITimelineStore
         await Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<TimelineEvent>> ReadTeamAsync(string operationId, string teamId, long afterSeq, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<TimelineEvent>>(_timelines.TryGetValue(operationId, out var timeline)
+                ? timeline.Events.Where(e => e.Seq > afterSeq && e.TeamId == teamId).Take(limit).ToList()
+                : []);
+        }
+    }
+
     public Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default)
     {
         lock (_gate)

@@ -163,6 +163,21 @@ public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
         }
     }
 
+    public async Task<IReadOnlyList<TimelineEvent>> ReadTeamAsync(
+        string operationId, string teamId, long afterSeq, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = db.CreateCommand(
+            $"SELECT {Columns} FROM timeline_events WHERE operation_id = $1 AND team_id = $2 AND seq > $3 ORDER BY seq LIMIT $4");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = teamId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var events = new List<TimelineEvent>();
+        while (await reader.ReadAsync(cancellationToken)) events.Add(ReadEvent(operationId, reader));
+        return events;
+    }
+
     public async Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default)
     {
         await using var cmd = db.CreateCommand($"SELECT {Columns} FROM timeline_events WHERE operation_id = $1 AND seq = $2");

@@ -12,7 +12,8 @@ public class CrashTests
         var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("kill");
         var (httpPort, siloPort, gatewayPort, cluster) = (Ports.Free(), Ports.Free(), Ports.Free(), $"kill-{Guid.NewGuid():N}");
         var server = await ServerProcess.StartAsync(connectionString, httpPort, siloPort, gatewayPort, cluster);
-        using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(10) };
+        using var http = server.CreateClient();
+        http.Timeout = TimeSpan.FromSeconds(10);
         var op = await Scenario.Define(http);
 
         var load = new ReportLoad();

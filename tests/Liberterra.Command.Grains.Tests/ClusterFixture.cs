@@ -103,6 +103,9 @@ public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
     public IAsyncEnumerable<TimelineEvent> ReadAsync(string operationId, long afterSeq, CancellationToken cancellationToken = default) =>
         inner.ReadAsync(operationId, afterSeq, cancellationToken);
 
+    public Task<IReadOnlyList<TimelineEvent>> ReadTeamAsync(string operationId, string teamId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
+        inner.ReadTeamAsync(operationId, teamId, afterSeq, limit, cancellationToken);
+
     public Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default) =>
         inner.ReadEventAsync(operationId, seq, cancellationToken);
 

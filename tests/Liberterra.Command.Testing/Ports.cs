@@ -13,3 +13,31 @@ public static class Ports
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>Where things are in the repository, seen from a test's output folder.</summary>
+public static class Repository
+{
+    public static string Root
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Liberterra.Command.sln"))) return dir.FullName;
+            }
+
+            throw new InvalidOperationException("Liberterra.Command.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>The built <c>liberterra</c> CLI, in the same configuration as the running tests.</summary>
+    public static string Cli
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+            var path = Path.Combine(Root, "src", "Liberterra.Command.Cli", "bin", configuration, "net10.0", "liberterra.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("Build the CLI first.", path);
+        }
+    }
+}

@@ -38,16 +38,17 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        foreach (var a in new[]
-                 {
-                     dll, "--urls", $"http://127.0.0.1:{httpPort}", $"--Silo:SiloPort={siloPort}", $"--Silo:GatewayPort={gatewayPort}",
-                     $"--Silo:ClusterId={clusterId}", "--Logging:LogLevel:Default=Warning",
-                 })
-            start.ArgumentList.Add(a);
+        string[] arguments =
+        [
+            dll, "--urls", $"http://127.0.0.1:{httpPort}", $"--Silo:SiloPort={siloPort}", $"--Silo:GatewayPort={gatewayPort}",
+            $"--Silo:ClusterId={clusterId}", "--Logging:LogLevel:Default=Warning", .. TestAuth.ServerArguments,
+        ];
+        foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["ConnectionStrings__Liberterra"] = connectionString;
         var server = new ServerProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{httpPort}"));
 
-        using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(2) };
+        using var http = TestAuth.Client(server.Address, TestAuth.Token(Access.Roles.Admin));
+        http.Timeout = TimeSpan.FromSeconds(2);
         try
         {
             await Wait.Until(async () =>
@@ -64,6 +65,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
         return server;
     }
+
+    /// <summary>A client signed in as an admin.</summary>
+    public HttpClient CreateClient() => TestAuth.Client(Address, TestAuth.Token(Access.Roles.Admin));
 
     /// <summary>SIGKILL: no shutdown, no flushing, exactly as a crash or a power cut of the process.</summary>
     public async Task KillAsync()

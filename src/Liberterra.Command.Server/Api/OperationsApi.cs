@@ -1,6 +1,7 @@
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Grains;
+using Liberterra.Command.Server.Security;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -15,19 +16,21 @@ public static class OperationsApi
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/operations").WithTags("Operations");
-        api.MapGet("/", ListOperations).WithName("ListOperations");
-        api.MapGet("/{operationId}", GetOperation).WithName("GetOperation");
-        api.MapPut("/{operationId}", PutOperation).WithName("PutOperation")
+        api.MapGet("/", ListOperations).WithName("ListOperations").RequireAuthorization(Policies.ReadOperations);
+        api.MapGet("/{operationId}", GetOperation).WithName("GetOperation").RequireAuthorization(Policies.ReadOperations);
+        api.MapPut("/{operationId}", PutOperation).WithName("PutOperation").RequireAuthorization(Policies.ManageOperations)
             .WithMetadata(new BodySizeLimit(MaxDefinitionBytes));
-        api.MapGet("/{operationId}/teams/{teamId}", GetTeam).WithName("GetTeam");
-        api.MapGet("/{operationId}/regions/{regionId}", GetRegion).WithName("GetRegion");
+        api.MapGet("/{operationId}/teams/{teamId}", GetTeam).WithName("GetTeam").RequireAuthorization(Policies.ReadTeam);
+        api.MapGet("/{operationId}/teams/{teamId}/reports", GetTeamReports).WithName("GetTeamReports").RequireAuthorization(Policies.ReadTeam);
+        api.MapGet("/{operationId}/regions/{regionId}", GetRegion).WithName("GetRegion").RequireAuthorization(Policies.ReadOperations);
         return app;
     }
 
     private static async Task<Ok<OperationSummary[]>> ListOperations(
-        ITimelineStore timeline, IGrainFactory grains, CancellationToken ct)
+        ITimelineStore timeline, IGrainFactory grains, HttpContext http, CancellationToken ct)
     {
-        var ids = await timeline.ListOperationsAsync(ct);
+        var limitedTo = Scope.Operations(http.User);
+        var ids = (await timeline.ListOperationsAsync(ct)).Where(id => limitedTo.Count == 0 || limitedTo.Contains(id)).ToList();
         var states = await Task.WhenAll(ids.Select(id => grains.GetGrain<IOperationGrain>(id).GetState()));
         return TypedResults.Ok(states.OfType<OperationState>().Select(s => s.ToSummary()).ToArray());
     }
@@ -69,6 +72,27 @@ public static class OperationsApi
             ? Problems.From(DomainError.NotFound($"No team '{teamId}' in operation '{operationId}'."))
             : TypedResults.Ok(state.ToView());
     }
+
+    /// <summary>A page of the team's reports and corrections, oldest first, notes included for those who may read them.</summary>
+    private static async Task<Results<Ok<TeamReportsPage>, ProblemHttpResult>> GetTeamReports(
+        string operationId, string teamId, ITimelineStore timeline, IGrainFactory grains, HttpContext http,
+        long after = 0, int limit = 50, CancellationToken ct = default)
+    {
+        if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", $"must be from 1 to {MaxPage}"));
+        if (after < 0) return Problems.From(DomainError.Invalid("after", "must be 0 or a sequence number"));
+        var team = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(teamId)
+            ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState()
+            : null;
+        if (team is null) return Problems.From(DomainError.NotFound($"No team '{teamId}' in operation '{operationId}'."));
+
+        var events = await timeline.ReadTeamAsync(operationId, teamId, after, limit, ct);
+        var notes = Scope.CanReadNotes(http.User, teamId);
+        var reports = events.Select(e => e.ToAck()).Select(a => notes ? a : a with { Note = null }).ToArray();
+        return TypedResults.Ok(new TeamReportsPage(reports, reports.Length == limit ? reports[^1].Seq : null));
+    }
+
+    /// <summary>The largest page a list endpoint returns.</summary>
+    public const int MaxPage = 200;
 
     private static async Task<Results<Ok<RegionView>, ProblemHttpResult>> GetRegion(
         string operationId, string regionId, IGrainFactory grains)

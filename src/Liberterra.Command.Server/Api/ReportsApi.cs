@@ -3,6 +3,7 @@ using Liberterra.Command.Domain;
 using Liberterra.Command.Grains;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Liberterra.Command.Server.Security;
 
 namespace Liberterra.Command.Server.Api;
 
@@ -17,7 +18,8 @@ public static class ReportsApi
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
         var team = app.MapGroup("/api/operations/{operationId}/teams/{teamId}").WithTags("Field reports")
-            .WithMetadata(new BodySizeLimit(MaxReportBytes));
+            .WithMetadata(new BodySizeLimit(MaxReportBytes))
+            .RequireAuthorization(Policies.PostReports);
         team.MapPost("/reports", PostReport).WithName("PostReport");
         team.MapPost("/corrections", PostCorrection).WithName("PostCorrection");
         return app;

@@ -1,6 +1,8 @@
 using System.Net;
 using Liberterra.Command.Grains;
 using Liberterra.Command.Server.Api;
+using Liberterra.Command.Server.Security;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Http.Json;
 using Npgsql;
@@ -39,6 +41,7 @@ public static class LiberterraServer
             SchemaCheck.EnsureReadyAsync(db).GetAwaiter().GetResult();
             builder.Services.AddSingleton(db);
             builder.Services.AddSingleton<ITimelineStore, PostgresTimelineStore>();
+            builder.Services.AddSingleton<AuditLog>();
         }
         else
         {
@@ -90,6 +93,13 @@ public static class LiberterraServer
 
     public static void AddLiberterraApi(this WebApplicationBuilder builder)
     {
+        // ASP.NET Core logs every request's full URL here, query string included; browsers put SignalR's
+        // access_token in the query string. Nothing in this category may reach the logs.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.AddLiberterraSecurity();
+        builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditTrail>());
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddOpenApi();
@@ -107,10 +117,16 @@ public static class LiberterraServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
+        app.UseAuthentication();
+        // Outside the rate limiter and authorization, so that their refusals are audited too.
+        app.UseMiddleware<AuditMiddleware>();
+        app.UseRateLimiter();
+        app.UseAuthorization();
         app.UseMiddleware<RequestLimits>();
-        app.MapOpenApi();
+        app.MapOpenApi().AllowAnonymous();
         app.MapOperationsApi();
         app.MapReportsApi();
+        app.MapTokensApi();
     }
 }
 

@@ -1,0 +1,55 @@
+using System.Security.Claims;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Liberterra.Command.Access;
+
+/// <summary>Issues signed JWTs for one deployment (HMAC-SHA256). A real OpenID Connect provider can replace it.</summary>
+public sealed class TokenIssuer(string issuer, string audience, byte[] key)
+{
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(30);
+
+    public string Issue(string subject, string role, IReadOnlyCollection<string> teams, string? operation, TimeSpan lifetime,
+        DateTimeOffset? now = null)
+    {
+        if (!Roles.All.Contains(role)) throw new ArgumentException($"Unknown role '{role}'. Roles: {string.Join(", ", Roles.All)}.", nameof(role));
+        if (role == Roles.TeamLead && teams.Count == 0) throw new ArgumentException("A team-lead credential needs at least one --team.", nameof(teams));
+        if (role != Roles.TeamLead && teams.Count > 0) throw new ArgumentException("Only team-lead credentials are bound to teams.", nameof(teams));
+        if (lifetime <= TimeSpan.Zero || lifetime > MaxLifetime) throw new ArgumentException($"The lifetime must be between 1 second and {MaxLifetime.TotalDays:0} days.", nameof(lifetime));
+        if (string.IsNullOrWhiteSpace(subject)) throw new ArgumentException("A subject is required.", nameof(subject));
+
+        var issued = now ?? DateTimeOffset.UtcNow;
+        var claims = new List<Claim> { new(ClaimNames.Subject, subject), new(ClaimNames.Role, role), new("jti", Guid.NewGuid().ToString("N")) };
+        claims.AddRange(teams.Select(t => new Claim(ClaimNames.Team, t)));
+        if (operation is not null) claims.Add(new Claim(ClaimNames.Operation, operation));
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            Subject = new ClaimsIdentity(claims),
+            IssuedAt = issued.UtcDateTime,
+            NotBefore = issued.UtcDateTime,
+            Expires = issued.Add(lifetime).UtcDateTime,
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    /// <summary>Parses "12h", "30m", "7d", "90s".</summary>
+    public static TimeSpan ParseLifetime(string text)
+    {
+        text = text.Trim();
+        if (text.Length >= 2 && double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            return char.ToLowerInvariant(text[^1]) switch
+            {
+                's' => TimeSpan.FromSeconds(n),
+                'm' => TimeSpan.FromMinutes(n),
+                'h' => TimeSpan.FromHours(n),
+                'd' => TimeSpan.FromDays(n),
+                _ => throw new FormatException($"'{text}': use a number and s, m, h or d (12h)."),
+            };
+        }
+
+        throw new FormatException($"'{text}': use a number and s, m, h or d (12h).");
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Liberterra.Command.Access;
+using Liberterra.Command.Storage;
+
+namespace Liberterra.Command.Server.Security;
+
+/// <summary>
+/// Collects audit entries and writes them in batches (every few milliseconds, one transaction each) so that the trail
+/// does not slow the write path. Accepted writes are also in the timeline itself, with their actor and time; what a
+/// crash of the process can lose is the last few milliseconds of audit entries not yet written.
+/// </summary>
+public sealed partial class AuditTrail(IServiceProvider services, ILogger<AuditTrail> logger) : BackgroundService
+{
+    private readonly Channel<AuditEntry> _pending = Channel.CreateBounded<AuditEntry>(new BoundedChannelOptions(100_000)
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+        SingleReader = true,
+    });
+
+    private readonly List<AuditEntry> _memory = [];
+
+    /// <summary>Entries kept in memory when storage is in memory (quick experiments).</summary>
+    public IReadOnlyList<AuditEntry> InMemory
+    {
+        get { lock (_memory) return [.. _memory]; }
+    }
+
+    public ValueTask RecordAsync(AuditEntry entry) => _pending.Writer.WriteAsync(entry);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var log = services.GetService<AuditLog>();
+        var batch = new List<AuditEntry>();
+        try
+        {
+            while (await _pending.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await Drain(log, batch, CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: write what is left below.
+        }
+
+        _pending.Writer.TryComplete();
+        await Drain(log, batch, CancellationToken.None);
+    }
+
+    private async Task Drain(AuditLog? log, List<AuditEntry> batch, CancellationToken ct)
+    {
+        while (_pending.Reader.TryRead(out var entry))
+        {
+            batch.Add(entry);
+            if (batch.Count >= 1000) break;
+        }
+
+        if (batch.Count == 0) return;
+        if (log is null)
+        {
+            lock (_memory) _memory.AddRange(batch);
+            batch.Clear();
+            return;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await log.AppendAsync(batch, ct);
+                batch.Clear();
+                return;
+            }
+            catch (Exception ex) when (attempt < 30)
+            {
+                // The database is briefly out of reach: keep the entries and try again.
+                LogRetry(ex, batch.Count, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), ct);
+            }
+            catch (Exception ex)
+            {
+                LogLost(ex, batch.Count);
+                batch.Clear();
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit: {Count} entries not written yet (attempt {Attempt}); retrying")]
+    private partial void LogRetry(Exception ex, int count, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Audit: {Count} entries could not be written and were dropped")]
+    private partial void LogLost(Exception ex, int count);
+}
+
+/// <summary>
+/// Records every write (allowed or refused) and every refusal of a read (401, 403, 429): who, role, when, what, from
+/// where, and the status. The body is never read, so a note cannot end up here.
+/// </summary>
+public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, TimeProvider clock)
+{
+    public async Task InvokeAsync(HttpContext http)
+    {
+        var failed = false;
+        try
+        {
+            await next(http);
+        }
+        catch
+        {
+            failed = true;
+            throw;
+        }
+        finally
+        {
+            var status = failed ? StatusCodes.Status500InternalServerError : http.Response.StatusCode;
+            var write = !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method)
+                && !HttpMethods.IsOptions(http.Request.Method);
+            var refusal = status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status429TooManyRequests;
+            if (write || refusal) await trail.RecordAsync(Entry(http, status));
+        }
+    }
+
+    private AuditEntry Entry(HttpContext http, int status)
+    {
+        var user = http.User;
+        var route = http.Request.RouteValues;
+        var target = string.Join('/', new[] { route["operationId"], route["teamId"], route["regionId"] }.OfType<string>());
+        var detail = new Dictionary<string, object?>
+        {
+            ["path"] = http.Request.Path.Value,
+            ["idempotencyKey"] = http.Request.Headers["Idempotency-Key"].FirstOrDefault(),
+        };
+        var action = http.GetEndpoint() is RouteEndpoint endpoint
+            ? $"{http.Request.Method} {endpoint.RoutePattern.RawText}"
+            : $"{http.Request.Method} (no route)";
+        return new AuditEntry(
+            clock.GetUtcNow(),
+            user.FindFirst(ClaimNames.Subject)?.Value ?? "anonymous",
+            user.FindFirst(ClaimNames.Role)?.Value ?? "none",
+            action,
+            target.Length == 0 ? "-" : target,
+            status is >= 200 and < 300,
+            status,
+            http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            JsonSerializer.Serialize(detail));
+    }
+}

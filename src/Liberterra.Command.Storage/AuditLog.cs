@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Liberterra.Command.Storage;
+
+/// <summary>One audited request: who, as what, when, what, from where, and how it ended. Never a note's text.</summary>
+public sealed record AuditEntry(
+    DateTimeOffset At,
+    string Actor,
+    string Role,
+    string Action,
+    string Target,
+    bool Allowed,
+    int Status,
+    string Address,
+    string DetailJson);
+
+/// <summary>The result of checking the chain: intact, or the first link that does not hold.</summary>
+public sealed record AuditVerification(bool Intact, long Entries, long? BrokenAt, string Message, string? HeadHash);
+
+/// <summary>
+/// The audit trail in PostgreSQL. Rows are numbered 1, 2, 3... and each carries the hash of the one before, so
+/// changing a row breaks its own hash and deleting one breaks the next row's link. Writers from any silo serialise
+/// on an advisory lock, one batch per transaction.
+/// </summary>
+public sealed class AuditLog(NpgsqlDataSource db)
+{
+    private const long LockId = 0x4c69624175646974; // "LibAudit"
+    private static readonly byte[] Genesis = new byte[32];
+
+    public async Task AppendAsync(IReadOnlyList<AuditEntry> entries, CancellationToken ct = default)
+    {
+        if (entries.Count == 0) return;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LockId})", connection, tx))
+            await lockCmd.ExecuteNonQueryAsync(ct);
+
+        long id = 0;
+        var prev = Genesis;
+        await using (var head = new NpgsqlCommand("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", connection, tx))
+        await using (var reader = await head.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                id = reader.GetInt64(0);
+                prev = reader.GetFieldValue<byte[]>(1);
+            }
+        }
+
+        var batch = new NpgsqlBatch(connection, tx);
+        foreach (var entry in entries)
+        {
+            var e = entry with { At = Truncate(entry.At) };
+            id++;
+            var hash = Hash(id, e, prev);
+            var cmd = new NpgsqlBatchCommand("""
+                INSERT INTO audit_log (id, at, actor, role, action, target, outcome, status, address, detail, prev_hash, hash)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
+                """);
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = e.At.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Actor });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Role });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Action });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Target });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Allowed ? "allowed" : "refused" });
+            cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = e.Status });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Address });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.DetailJson });
+            cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = prev });
+            cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
+            batch.BatchCommands.Add(cmd);
+            prev = hash;
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Walks the whole chain in order and names the first row whose link or hash does not hold.</summary>
+    public async Task<AuditVerification> VerifyAsync(CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT id, at, actor, role, action, target, outcome, status, address, detail::text, prev_hash, hash
+            FROM audit_log ORDER BY id
+            """);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        long expectedId = 1, count = 0;
+        var prev = Genesis;
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetInt64(0);
+            var e = new AuditEntry(
+                new DateTimeOffset(reader.GetFieldValue<DateTime>(1), TimeSpan.Zero), reader.GetString(2), reader.GetString(3),
+                reader.GetString(4), reader.GetString(5), reader.GetString(6) == "allowed", reader.GetInt32(7), reader.GetString(8),
+                reader.GetString(9));
+            var storedPrev = reader.GetFieldValue<byte[]>(10);
+            var storedHash = reader.GetFieldValue<byte[]>(11);
+            if (id != expectedId)
+                return Broken(count, expectedId, $"entry #{expectedId} is missing (the next entry is #{id}): deleted");
+            if (!storedPrev.AsSpan().SequenceEqual(prev))
+                return Broken(count, id, $"entry #{id} does not link to entry #{id - 1}: an entry before it was changed or removed");
+            if (!Hash(id, e, prev).AsSpan().SequenceEqual(storedHash))
+                return Broken(count, id, $"entry #{id} was changed after it was written (its hash does not match its content)");
+            prev = storedHash;
+            expectedId++;
+            count++;
+        }
+
+        return new AuditVerification(true, count, null,
+            $"audit chain intact: {count} entries; head hash {Convert.ToHexString(prev)[..16]}", Convert.ToHexString(prev));
+    }
+
+    private static AuditVerification Broken(long count, long at, string message) => new(false, count, at, message, null);
+
+    // jsonb normalises the text of `detail`, so the hash covers the normalised form, which is what is read back.
+    private static byte[] Hash(long id, AuditEntry e, byte[] prev)
+    {
+        var text = string.Join('\n', id, e.At.UtcTicks, e.Actor, e.Role, e.Action, e.Target, e.Allowed ? "allowed" : "refused",
+            e.Status, e.Address, NormaliseJson(e.DetailJson));
+        return SHA256.HashData([.. prev, .. Encoding.UTF8.GetBytes(text)]);
+    }
+
+    private static string NormaliseJson(string json)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json);
+        return node is System.Text.Json.Nodes.JsonObject o
+            ? new System.Text.Json.Nodes.JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))).ToJsonString()
+            : node?.ToJsonString() ?? "null";
+    }
+
+    private static DateTimeOffset Truncate(DateTimeOffset t)
+    {
+        var utc = t.ToUniversalTime();
+        return new DateTimeOffset(utc.Ticks - utc.Ticks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+    }
+}

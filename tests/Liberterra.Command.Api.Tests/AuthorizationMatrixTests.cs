@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text;
+using Liberterra.Command.Access;
+using Liberterra.Command.Server.Security;
+using Liberterra.Command.Testing;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Liberterra.Command.Api.Tests;
+
+/// <summary>
+/// Every route the app maps, against every role, allowed or refused as the README documents. The list of routes comes
+/// from the app itself, so a new route without a documented policy fails here.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public class AuthorizationMatrixTests(ServerFixture server)
+{
+    private const string Anonymous = "(anonymous)";
+    private const string OtherLead = "team-lead of another team";
+
+    /// <summary>The documented access table (README, "Who may do what"): route → roles allowed.</summary>
+    private static readonly Dictionary<string, string[]> Documented = new()
+    {
+        ["GET /openapi/{documentName}.json"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["GET /api/operations/"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
+        ["GET /api/operations/{operationId}"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
+        ["PUT /api/operations/{operationId}"] = [Roles.Admin, Roles.Commander],
+        ["GET /api/operations/{operationId}/teams/{teamId}"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead],
+        ["GET /api/operations/{operationId}/teams/{teamId}/reports"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead],
+        ["GET /api/operations/{operationId}/regions/{regionId}"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
+        ["POST /api/operations/{operationId}/teams/{teamId}/reports"] = [Roles.Admin, Roles.TeamLead],
+        ["POST /api/operations/{operationId}/teams/{teamId}/corrections"] = [Roles.Admin, Roles.TeamLead],
+        ["POST /api/tokens"] = [Roles.Admin],
+    };
+
+    private IReadOnlyList<(string Method, string Pattern, Endpoint Endpoint)> Routes() =>
+        server.Server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => (m, e.RoutePattern.RawText!, (Endpoint)e)))
+            .ToList();
+
+    [Fact]
+    public void every_route_declares_its_access_and_is_documented()
+    {
+        foreach (var (method, pattern, endpoint) in Routes())
+        {
+            var key = $"{method} {pattern}";
+            Assert.True(Documented.ContainsKey(key), $"{key} is not in the documented access table");
+            var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).ToList();
+            Assert.True(anonymous || policies.Any(p => p is not null && Policies.RolesOf.ContainsKey(p)), $"{key} has no explicit policy");
+        }
+
+        Assert.Equal(Documented.Keys.Order(), Routes().Select(r => $"{r.Method} {r.Pattern}").Distinct().Order());
+    }
+
+    [Fact]
+    public async Task every_route_against_every_role_is_allowed_or_refused_as_documented()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        var callers = new Dictionary<string, string?>
+        {
+            [Anonymous] = null,
+            [Roles.Admin] = TestAuth.Token(Roles.Admin),
+            [Roles.Commander] = TestAuth.Token(Roles.Commander),
+            [Roles.Wall] = TestAuth.Token(Roles.Wall),
+            [Roles.Debriefer] = TestAuth.Token(Roles.Debriefer),
+            [Roles.TeamLead] = TestAuth.Token(Roles.TeamLead, "AR-RAID-01"),
+            [OtherLead] = TestAuth.Token(Roles.TeamLead, "MK-RAID-01"),
+        };
+
+        var failures = new List<string>();
+        foreach (var (method, pattern, _) in Routes())
+        {
+            foreach (var (who, token) in callers)
+            {
+                using var http = server.Server.Client(token);
+                var response = await http.SendAsync(Request(method, pattern, op));
+                var allowed = Documented[$"{method} {pattern}"].Contains(who);
+                var status = response.StatusCode;
+                var refusedAs = token is null ? HttpStatusCode.Unauthorized : HttpStatusCode.Forbidden;
+                if (allowed && status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                    failures.Add($"{who} was refused {method} {pattern} ({(int)status})");
+                if (!allowed && status != refusedAs)
+                    failures.Add($"{who} got {(int)status} for {method} {pattern}, expected {(int)refusedAs}");
+                if (!allowed) Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            }
+        }
+
+        Assert.Empty(failures);
+    }
+
+    private static HttpRequestMessage Request(string method, string pattern, string op)
+    {
+        var path = pattern.Replace("{operationId}", op).Replace("{teamId}", "AR-RAID-01").Replace("{regionId}", "AR")
+            .Replace("{documentName}", "v1");
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        var body = (method, pattern) switch
+        {
+            ("PUT", _) => DefinitionOf(op),
+            ("POST", var p) when p.EndsWith("/reports", StringComparison.Ordinal) => """{"children":1}""",
+            ("POST", var p) when p.EndsWith("/corrections", StringComparison.Ordinal) => """{"corrects":1,"children":1,"reason":"matrix"}""",
+            ("POST", "/api/tokens") => """{"subject":"someone","role":"wall","ttl":"1h"}""",
+            _ => null,
+        };
+        if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        return request;
+    }
+
+    private static string DefinitionOf(string op) => $$"""
+        {"name":"API test operation","windowStart":"{{DateTimeOffset.UtcNow.Date.AddDays(-1):O}}","windowEnd":"{{DateTimeOffset.UtcNow.Date.AddDays(5):O}}","exercise":true,
+         "regions":[{"id":"AR","name":"Argentina","countryCode":"AR","centroid":{"latitude":-34.6,"longitude":-64.2},"exploitationTypes":["forced-labour"]},
+                    {"id":"MK","name":"North Macedonia","countryCode":"MK","centroid":{"latitude":41.6,"longitude":21.7},"exploitationTypes":["SexualExploitation"]}],
+         "teams":[{"id":"AR-RAID-01","kind":"RaidTeam","regionId":"AR","callSign":"Condor 1","agency":"Police"},
+                  {"id":"AR-BCP-01","kind":"border-checkpoint","regionId":"AR","callSign":"Gate 1","agency":"Border police"},
+                  {"id":"MK-RAID-01","kind":"RaidTeam","regionId":"MK","callSign":"Vardar 1","agency":"Police"},
+                  {"id":"MK-RAID-02","kind":"RaidTeam","regionId":"MK","callSign":"Vardar 2","agency":"Police"}]}
+        """;
+}
