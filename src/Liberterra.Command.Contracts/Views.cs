@@ -79,3 +79,29 @@ public sealed record ReportAck(
 
 /// <summary>A page of a team's reports; <paramref name="Next"/> is the <c>after</c> for the next page, if any.</summary>
 public sealed record TeamReportsPage(IReadOnlyList<ReportAck> Reports, long? Next);
+
+/// <summary>
+/// One committed event as pushed to walls: apply in <see cref="Seq"/> order; it replaces the team, the region and the
+/// totals it carries. A gap in the sequence means a missed delta: join again for a fresh snapshot.
+/// </summary>
+public sealed record OperationDelta(
+    long Seq,
+    string OperationId,
+    string Kind,
+    DateTimeOffset ServerTime,
+    string? TeamId,
+    ReportAck? Report,
+    TeamView? Team,
+    RegionView? Region,
+    TotalsView Totals,
+    int TeamsActive,
+    int TeamsCompleted);
+
+/// <summary>The names of the live hub's server-to-client messages.</summary>
+public static class HubMessages
+{
+    public const string Path = "/hubs/operations";
+
+    /// <summary>A batch of <see cref="OperationDelta"/>, in sequence order.</summary>
+    public const string Deltas = "deltas";
+}

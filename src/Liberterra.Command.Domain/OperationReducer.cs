@@ -64,7 +64,9 @@ public static class OperationReducer
         return new OperationState(
             d.Id, d.Name, d.WindowStart, d.WindowEnd, d.Exercise,
             regions.Values.Aggregate(Tally.Zero, (sum, r) => sum.Add(r.Totals)),
-            regions.ToImmutable(), teams.ToImmutable(), e.Seq, e.ServerTime);
+            regions.ToImmutable(), teams.ToImmutable(), e.Seq, e.ServerTime,
+            teams.Values.Count(t => TeamLifecycle.IsActive(t.Status)),
+            teams.Values.Count(t => t.Status == TeamStatus.Completed));
     }
 
     private static OperationState Report(OperationState s, TimelineEvent e, FieldReport r)
@@ -106,6 +108,7 @@ public static class OperationReducer
     private static OperationState WithTeam(
         OperationState s, TimelineEvent e, TeamState team, Tally delta, ImmutableArray<ExploitationType> found)
     {
+        var previous = s.Teams[team.Id].Status;
         var region = s.Regions[team.Definition.RegionId];
         var updatedRegion = region with
         {
@@ -120,6 +123,10 @@ public static class OperationReducer
             Regions = s.Regions.SetItem(region.Id, updatedRegion),
             LastSeq = e.Seq,
             LastEventAt = e.ServerTime,
+            TeamsActive = s.TeamsActive + Count(TeamLifecycle.IsActive(team.Status)) - Count(TeamLifecycle.IsActive(previous)),
+            TeamsCompleted = s.TeamsCompleted + Count(team.Status == TeamStatus.Completed) - Count(previous == TeamStatus.Completed),
         };
     }
+
+    private static int Count(bool yes) => yes ? 1 : 0;
 }

@@ -37,6 +37,8 @@ public sealed record RegionState(
 }
 
 /// <summary>The whole operation as of sequence number <paramref name="LastSeq"/>: what the wall shows.</summary>
+/// <param name="TeamsActive">Teams in an active status (<see cref="TeamLifecycle.IsActive"/>), kept by the reducer.</param>
+/// <param name="TeamsCompleted">Teams whose status is Completed, kept by the reducer.</param>
 public sealed record OperationState(
     string Id,
     string Name,
@@ -47,7 +49,9 @@ public sealed record OperationState(
     ImmutableSortedDictionary<string, RegionState> Regions,
     ImmutableSortedDictionary<string, TeamState> Teams,
     long LastSeq,
-    DateTimeOffset? LastEventAt)
+    DateTimeOffset? LastEventAt,
+    int TeamsActive = 0,
+    int TeamsCompleted = 0)
 {
     public OperationDefinition Definition => new(
         Id, Name, WindowStart, WindowEnd, Exercise,

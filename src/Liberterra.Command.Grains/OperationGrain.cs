@@ -189,6 +189,8 @@ public sealed partial class OperationGrain(
 
             var before = _committed;
             _committed = batch[^1].StateAfter;
+            // Walls are told at once and never awaited: a slow display cannot hold the write path.
+            GrainFactory.GetGrain<IFeedRegistryGrain>(0).Publish(OperationId, [.. batch.Select(Committed)]).Ignore();
             // Views first, so that whoever gets an acknowledgement reads their own write from any view.
             await UpdateViews(before, _committed);
             foreach (var p in batch)
@@ -250,6 +252,14 @@ public sealed partial class OperationGrain(
         _stale = false;
         LogReloaded(OperationId, found.Count, state?.LastSeq ?? 0);
         if (state is not null) await UpdateViews(before, state);
+    }
+
+    private static CommittedEvent Committed(PendingEvent p)
+    {
+        var s = p.StateAfter;
+        var team = p.Event.TeamId is { } id ? s.Teams.GetValueOrDefault(id) : null;
+        var region = team is null ? null : s.Regions.GetValueOrDefault(team.Definition.RegionId);
+        return new CommittedEvent(p.Event, team, region, s.Totals, s.TeamsActive, s.TeamsCompleted);
     }
 
     private void MaybeSnapshot()

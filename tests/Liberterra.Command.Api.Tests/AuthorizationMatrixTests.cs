@@ -3,6 +3,7 @@ using System.Text;
 using Liberterra.Command.Access;
 using Liberterra.Command.Server.Security;
 using Liberterra.Command.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -33,6 +34,16 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["POST /api/operations/{operationId}/teams/{teamId}/reports"] = [Roles.Admin, Roles.TeamLead],
         ["POST /api/operations/{operationId}/teams/{teamId}/corrections"] = [Roles.Admin, Roles.TeamLead],
         ["POST /api/tokens"] = [Roles.Admin],
+        // The hub's connection endpoints need a signed-in caller of any role; each hub method has its own policy.
+        ["* /hubs/operations/negotiate"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["* /hubs/operations"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+    };
+
+    /// <summary>The documented access table for hub methods.</summary>
+    private static readonly Dictionary<string, string[]> DocumentedHubMethods = new()
+    {
+        ["JoinOperation"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
+        ["LeaveOperation"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
     };
 
     private IReadOnlyList<(string Method, string Pattern, Endpoint Endpoint)> Routes() =>
@@ -49,10 +60,46 @@ public class AuthorizationMatrixTests(ServerFixture server)
             Assert.True(Documented.ContainsKey(key), $"{key} is not in the documented access table");
             var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
             var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).ToList();
-            Assert.True(anonymous || policies.Any(p => p is not null && Policies.RolesOf.ContainsKey(p)), $"{key} has no explicit policy");
+            var hub = pattern.StartsWith("/hubs/", StringComparison.Ordinal);
+            Assert.True(anonymous || policies.Any(p => p is not null && Policies.RolesOf.ContainsKey(p)) || (hub && policies.Count > 0),
+                $"{key} has no explicit policy");
         }
 
         Assert.Equal(Documented.Keys.Order(), Routes().Select(r => $"{r.Method} {r.Pattern}").Distinct().Order());
+    }
+
+    [Fact]
+    public void every_hub_method_declares_a_documented_policy()
+    {
+        var methods = typeof(Liberterra.Command.Server.Live.OperationsHub).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly);
+        Assert.Equal(DocumentedHubMethods.Keys.Order(), methods.Select(m => m.Name).Order());
+        Assert.All(methods, m => Assert.True(Liberterra.Command.Server.Live.HubAccessFilter.HasPolicy(m), $"{m.Name} has no policy"));
+    }
+
+    [Fact]
+    public async Task every_hub_method_against_every_role_is_allowed_or_refused_as_documented()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        var failures = new List<string>();
+        foreach (var (who, token) in new Dictionary<string, string>
+                 {
+                     [Roles.Admin] = TestAuth.Token(Roles.Admin), [Roles.Commander] = TestAuth.Token(Roles.Commander),
+                     [Roles.Wall] = TestAuth.Token(Roles.Wall), [Roles.Debriefer] = TestAuth.Token(Roles.Debriefer),
+                     [Roles.TeamLead] = TestAuth.Token(Roles.TeamLead, "AR-RAID-01"),
+                 })
+        {
+            await using var hub = await Hubs.Connect(server.Server.Address, token);
+            foreach (var (method, roles) in DocumentedHubMethods)
+            {
+                var refused = await Record.ExceptionAsync(() => hub.InvokeAsync(method, op));
+                if (roles.Contains(who) && refused is not null) failures.Add($"{who} was refused {method}: {refused.Message}");
+                if (!roles.Contains(who) && refused is not Microsoft.AspNetCore.SignalR.HubException) failures.Add($"{who} was allowed {method}");
+            }
+        }
+
+        Assert.Empty(failures);
+        var anonymous = await Record.ExceptionAsync(() => Hubs.Connect(server.Server.Address, null));
+        Assert.Contains("401", anonymous?.Message);
     }
 
     [Fact]
@@ -93,6 +140,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
 
     private static HttpRequestMessage Request(string method, string pattern, string op)
     {
+        if (method == "*") method = "GET";
         var path = pattern.Replace("{operationId}", op).Replace("{teamId}", "AR-RAID-01").Replace("{regionId}", "AR")
             .Replace("{documentName}", "v1");
         var request = new HttpRequestMessage(new HttpMethod(method), path);

@@ -127,6 +127,8 @@ public class OperationReducerTests
         }
 
         Assert.Equal(s.Regions.Values.Aggregate(Tally.Zero, (a, r) => a.Add(r.Totals)), s.Totals);
+        Assert.Equal(s.Teams.Values.Count(t => TeamLifecycle.IsActive(t.Status)), s.TeamsActive);
+        Assert.Equal(s.Teams.Values.Count(t => t.Status == TeamStatus.Completed), s.TeamsCompleted);
         Assert.All(s.Teams.Values, t => Assert.True(
             t.Totals is { Children: >= 0, Women: >= 0, Men: >= 0, Arrested: >= 0 }, $"{t.Id} went negative: {t.Totals}"));
     }

@@ -23,8 +23,8 @@ public static class ViewMapping
 
     public static OperationView ToView(this OperationState s) => new(
         s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(),
-        s.Teams.Values.Count(t => TeamLifecycle.IsActive(t.Status)),
-        s.Teams.Values.Count(t => t.Status == TeamStatus.Completed),
+        s.TeamsActive,
+        s.TeamsCompleted,
         s.LastSeq, s.LastEventAt,
         [.. s.Regions.Values.Select(ToView)],
         [.. s.Teams.Values.Select(ToView)]);

@@ -2,6 +2,9 @@ using System.Net;
 using Liberterra.Command.Grains;
 using Liberterra.Command.Server.Api;
 using Liberterra.Command.Server.Security;
+using Liberterra.Command.Server.Live;
+using Microsoft.AspNetCore.SignalR;
+using Liberterra.Command.Contracts;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Http.Json;
@@ -101,6 +104,15 @@ public static class LiberterraServer
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditTrail>());
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions());
+        builder.Services.AddSingleton<HubAccessFilter>();
+        builder.Services.AddSignalR(o =>
+        {
+            o.MaximumReceiveMessageSize = 32 * 1024;
+            o.AddFilter<HubAccessFilter>();
+        });
+        builder.Services.AddSingleton<WallRelay>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WallRelay>());
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddOpenApi();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -127,6 +139,7 @@ public static class LiberterraServer
         app.MapOperationsApi();
         app.MapReportsApi();
         app.MapTokensApi();
+        app.MapHub<OperationsHub>(HubMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
     }
 }
 

@@ -41,6 +41,18 @@ public static class SecuritySetup
                 NameClaimType = ClaimNames.Subject,
                 RoleClaimType = ClaimNames.Role,
             };
+            // Browsers cannot set headers on WebSockets: the hub accepts the token in the query string (and the
+            // hosting request log, which would print it, is switched off in AddLiberterraApi).
+            o.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = context =>
+                {
+                    if (context.HttpContext.Request.Path.StartsWithSegments(Contracts.HubMessages.Path)
+                        && context.Request.Query["access_token"] is { Count: > 0 } token)
+                        context.Token = token;
+                    return Task.CompletedTask;
+                },
+            };
             if (auth.UsesBuiltInIssuer)
             {
                 o.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(key);

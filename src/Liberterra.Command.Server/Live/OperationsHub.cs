@@ -1,0 +1,45 @@
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Domain;
+using Liberterra.Command.Grains;
+using Liberterra.Command.Server.Api;
+using Liberterra.Command.Server.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Liberterra.Command.Server.Live;
+
+/// <summary>
+/// The live picture of an operation. A display joins an operation and gets a snapshot (with its last sequence
+/// number), then <see cref="HubMessages.Deltas"/> in sequence order; it applies those above its snapshot's number and
+/// joins again (a fresh snapshot) on a gap, a reconnect or a restart. Every method declares its policy.
+/// </summary>
+[Authorize]
+public sealed class OperationsHub(IGrainFactory grains, WallRelay relay) : Hub
+{
+    public static string Group(string operationId) => $"op:{operationId}";
+
+    /// <summary>Starts receiving the operation's deltas; returns its snapshot.</summary>
+    [Authorize(Policy = Policies.ReadOperations)]
+    public async Task<OperationView> JoinOperation(string operationId)
+    {
+        if (!OperationRules.IsValidId(operationId) || !Scope.AllowsOperation(Context.User!, operationId))
+            throw new HubException("This credential may not watch that operation.");
+        if (await Task.WhenAny(relay.Ready, Task.Delay(TimeSpan.FromSeconds(10))) != relay.Ready)
+            throw new HubException("This server is still joining the cluster: try again in a moment.");
+        // Join first, read second: a delta committed in between arrives with a number the snapshot already covers
+        // and is skipped by the display, so nothing falls between the two.
+        await Groups.AddToGroupAsync(Context.ConnectionId, Group(operationId));
+        var state = await grains.GetGrain<IOperationGrain>(operationId).GetState();
+        if (state is null)
+        {
+            await Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(operationId));
+            throw new HubException($"No operation '{operationId}'.");
+        }
+
+        return state.ToView();
+    }
+
+    /// <summary>Stops receiving the operation's deltas.</summary>
+    [Authorize(Policy = Policies.ReadOperations)]
+    public Task LeaveOperation(string operationId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(operationId));
+}

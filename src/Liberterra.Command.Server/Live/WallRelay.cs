@@ -1,0 +1,176 @@
+using System.Threading.Channels;
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Domain;
+using Liberterra.Command.Grains;
+using Liberterra.Command.Server.Api;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Liberterra.Command.Server.Live;
+
+/// <summary>
+/// This silo's end of the push pipeline: subscribed with the feed registry, it receives every committed batch from
+/// any silo and sends it to this silo's connections in the operation's group. Sending is queued and never awaited by
+/// a grain; SignalR gives each connection its own buffer, so one slow display does not hold the others.
+/// </summary>
+public sealed partial class WallRelay(IGrainFactory grains, IHubContext<OperationsHub> hub, ILogger<WallRelay> logger)
+    : BackgroundService, IOperationFeed
+{
+    private static readonly TimeSpan Resubscribe = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a missing sequence number is waited for before the later ones are sent anyway.</summary>
+    public static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(200);
+
+    private readonly Dictionary<string, Ordering> _ordering = new(StringComparer.Ordinal);
+    private readonly Channel<(string Operation, OperationDelta[] Deltas)> _outbox =
+        Channel.CreateUnbounded<(string, OperationDelta[])>(new UnboundedChannelOptions { SingleReader = true });
+    private IOperationFeed? _reference;
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once this silo receives the feed: a display that joins before then could miss deltas.</summary>
+    public Task Ready => _subscribed.Task;
+
+    public Task OnCommitted(string operationId, CommittedEvent[] events)
+    {
+        _outbox.Writer.TryWrite((operationId, [.. events.Select(ToDelta)]));
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _reference = grains.CreateObjectReference<IOperationFeed>(this);
+        var sending = Send(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await grains.GetGrain<IFeedRegistryGrain>(0).Subscribe(_reference);
+                _subscribed.TrySetResult();
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogSubscribeFailed(ex);
+            }
+
+            try
+            {
+                await Task.Delay(Ready.IsCompleted ? Resubscribe : TimeSpan.FromMilliseconds(250), stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        try
+        {
+            await grains.GetGrain<IFeedRegistryGrain>(0).Unsubscribe(_reference);
+        }
+        catch (Exception ex)
+        {
+            LogSubscribeFailed(ex);
+        }
+
+        _outbox.Writer.TryComplete();
+        await sending;
+    }
+
+    // Batches can reach this silo out of order (Orleans does not order one-way messages), so they are released in
+    // sequence order. A number that never comes (a crashed writer's lost batch) is waited for GapWait at most; the
+    // displays then see the gap and take a fresh snapshot.
+    private async Task Send(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            var input = _outbox.Reader.WaitToReadAsync(CancellationToken.None).AsTask();
+            if (_ordering.Values.Any(o => o.Held.Count > 0))
+            {
+                var timeout = Task.Delay(GapWait, CancellationToken.None);
+                if (await Task.WhenAny(input, timeout) == timeout)
+                {
+                    await ReleaseOverdue(stoppingToken);
+                    continue;
+                }
+            }
+
+            if (!await input) break;
+            while (_outbox.Reader.TryRead(out var item))
+            {
+                var ordering = _ordering.TryGetValue(item.Operation, out var known)
+                    ? known
+                    : _ordering[item.Operation] = new Ordering(item.Deltas.Min(d => d.Seq));
+                await Release(item.Operation, ordering.Accept(item.Deltas), stoppingToken);
+            }
+        }
+    }
+
+    private async Task ReleaseOverdue(CancellationToken stoppingToken)
+    {
+        foreach (var (operation, ordering) in _ordering)
+        {
+            if (ordering.Held.Count > 0 && DateTime.UtcNow - ordering.HeldSince >= GapWait)
+                await Release(operation, ordering.SkipGap(), stoppingToken);
+        }
+    }
+
+    private async Task Release(string operation, OperationDelta[] ready, CancellationToken stoppingToken)
+    {
+        if (ready.Length == 0) return;
+        try
+        {
+            await hub.Clients.Group(OperationsHub.Group(operation)).SendAsync(HubMessages.Deltas, ready, stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSendFailed(ex, operation);
+        }
+    }
+
+    /// <summary>One operation's deltas on their way out: the next number to send and those that arrived early.</summary>
+    private sealed class Ordering(long next)
+    {
+        public long Next { get; private set; } = next;
+        public SortedDictionary<long, OperationDelta> Held { get; } = [];
+        public DateTime HeldSince { get; private set; }
+
+        public OperationDelta[] Accept(IEnumerable<OperationDelta> deltas)
+        {
+            foreach (var d in deltas.Where(d => d.Seq >= Next)) Held[d.Seq] = d;
+            return TakeReady();
+        }
+
+        public OperationDelta[] SkipGap()
+        {
+            Next = Held.Keys.First();
+            return TakeReady();
+        }
+
+        private OperationDelta[] TakeReady()
+        {
+            var ready = new List<OperationDelta>();
+            while (Held.Remove(Next, out var d))
+            {
+                ready.Add(d);
+                Next++;
+            }
+
+            if (Held.Count > 0 && ready.Count > 0) HeldSince = DateTime.UtcNow;
+            else if (Held.Count > 0 && HeldSince == default) HeldSince = DateTime.UtcNow;
+            if (Held.Count == 0) HeldSince = default;
+            return [.. ready];
+        }
+    }
+
+    private static OperationDelta ToDelta(CommittedEvent c)
+    {
+        var e = c.Event;
+        var report = e.Payload is FieldReported or ReportCorrected ? e.ToAck() : null;
+        return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, e.TeamId, report, c.Team?.ToView(),
+            c.Region?.ToView(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The wall relay could not subscribe to the feed registry; retrying")]
+    private partial void LogSubscribeFailed(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deltas for operation {OperationId} could not be sent")]
+    private partial void LogSendFailed(Exception ex, string operationId);
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using Liberterra.Command.Access;
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Testing;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Liberterra.Command.Api.Tests;
+
+/// <summary>The push pipeline over real WebSockets: snapshot, then deltas in order, from any silo to any silo.</summary>
+public class LiveTests
+{
+    [Fact]
+    public async Task a_wall_on_one_silo_sees_in_order_every_report_posted_through_another()
+    {
+        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("live");
+        var cluster = $"live-{Guid.NewGuid():N}";
+        await using var a = await InProcessServer.StartAsync(connectionString, cluster);
+        await using var b = await InProcessServer.StartAsync(connectionString, cluster);
+        var op = await Api.DefineOperation(a.Http);
+
+        await using var wallOnB = await Hubs.Connect(b.Address, TestAuth.Token(Roles.Wall));
+        await using var wallOnA = await Hubs.Connect(a.Address, TestAuth.Token(Roles.Wall));
+        var onB = Hubs.Deltas(wallOnB);
+        var onA = Hubs.Deltas(wallOnA);
+        var snapshotB = await wallOnB.InvokeAsync<OperationView>("JoinOperation", op);
+        var snapshotA = await wallOnA.InvokeAsync<OperationView>("JoinOperation", op);
+        Assert.Equal(1, snapshotB.LastSeq);
+        Assert.Equal(1, snapshotA.LastSeq);
+
+        var lead = a.Client(TestAuth.Token(Roles.TeamLead, "AR-RAID-01", "MK-RAID-01"));
+        for (var i = 0; i < 30; i++)
+        {
+            var response = await Api.PostReport(lead, op, i % 2 == 0 ? "AR-RAID-01" : "MK-RAID-01", new { children = 1, note = "<script>alert(1)</script>" }, Api.NewKey());
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        foreach (var deltas in new[] { await Hubs.Take(onB, 30), await Hubs.Take(onA, 30) })
+        {
+            Assert.Equal(Enumerable.Range(2, 30).Select(i => (long)i), deltas.Select(d => d.Seq));
+            Assert.Equal(30, deltas[^1].Totals.Children);
+            Assert.Equal(15, deltas[^1].Region!.Totals.Children);
+            Assert.Equal(15, deltas[^1].Team!.Totals.Children);
+            Assert.Equal("<script>alert(1)</script>", deltas[0].Report!.Note);
+        }
+    }
+
+    [Fact]
+    public async Task a_connection_closes_when_its_credential_expires()
+    {
+        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("expiry");
+        await using var server = await InProcessServer.StartAsync(connectionString);
+        var token = TestAuth.Token(Roles.Wall, "short-lived-wall", [], null, TimeSpan.FromSeconds(3));
+        await using var wall = await Hubs.Connect(server.Address, token);
+        var closed = new TaskCompletionSource<Exception?>();
+        wall.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
+
+        var finished = await Task.WhenAny(closed.Task, Task.Delay(TimeSpan.FromSeconds(60)));
+        Assert.Same(closed.Task, finished);
+        Assert.Equal(HubConnectionState.Disconnected, wall.State);
+    }
+
+    [Fact]
+    public async Task hub_invocations_are_rate_limited_per_principal_and_messages_are_size_limited()
+    {
+        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("hublimits");
+        await using var server = await InProcessServer.StartAsync(connectionString, null, (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>?)null,
+            "--RateLimits:PermitsPerSecond=2", "--RateLimits:Burst=3");
+        var op = await Api.DefineOperation(server.Http);
+        await using var wall = await Hubs.Connect(server.Address, TestAuth.Token(Roles.Wall, "eager-wall", []));
+        var errors = new List<Exception?>();
+        for (var i = 0; i < 8; i++) errors.Add(await Record.ExceptionAsync(() => wall.InvokeAsync<OperationView>("JoinOperation", op)));
+        Assert.Contains(errors, e => e is HubException h && h.Message.Contains("Too many requests", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e is null);
+
+        await using var big = await Hubs.Connect(server.Address, TestAuth.Token(Roles.Wall, "big-wall", []));
+        var closed = new TaskCompletionSource<Exception?>();
+        big.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
+        await Record.ExceptionAsync(() => big.InvokeAsync("JoinOperation", new string('x', 64 * 1024)));
+        Assert.Same(closed.Task, await Task.WhenAny(closed.Task, Task.Delay(TimeSpan.FromSeconds(15))));
+    }
+}
