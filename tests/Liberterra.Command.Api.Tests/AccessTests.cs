@@ -122,9 +122,12 @@ public class AccessTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.Created, (await Api.PostReport(server.Server.Client(lead), op, "AR-RAID-01", new { children = 1, note }, Api.NewKey())).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await PostAs(lead, op, "MK-RAID-01")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await server.Server.Client(null).GetAsync($"/api/operations/{op}")).StatusCode);
+        await using (var hub = await Hubs.Connect(server.Server.Address, lead))
+            await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => Microsoft.AspNetCore.SignalR.Client.HubConnectionExtensions.InvokeAsync(hub, "JoinOperation", op));
 
         await using var db = NpgsqlDataSource.Create(server.ConnectionString);
-        var rows = await Wait.Until(() => Rows(db, op), r => r.Count >= 4, what: "the audit entries");
+        var rows = await Wait.Until(() => Rows(db, op), r => r.Count >= 5, what: "the audit entries");
+        Assert.Contains(rows, r => r is { Actor: "lead-audit-test", Outcome: "refused", Status: 403 } && r.Target == op);
         Assert.Contains(rows, r => r is { Actor: "lead-audit-test", Role: "team-lead", Outcome: "allowed", Status: 201 } && r.Target == $"{op}/AR-RAID-01");
         Assert.Contains(rows, r => r is { Actor: "lead-audit-test", Outcome: "refused", Status: 403 } && r.Target == $"{op}/MK-RAID-01");
         Assert.Contains(rows, r => r is { Actor: "anonymous", Outcome: "refused", Status: 401 });

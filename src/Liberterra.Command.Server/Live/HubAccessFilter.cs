@@ -1,27 +1,39 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Text.Json;
 using System.Threading.RateLimiting;
 using Liberterra.Command.Access;
 using Liberterra.Command.Server.Security;
+using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Liberterra.Command.Server.Live;
 
+/// <summary>The policy a hub method requires (checked, and every refusal audited, by <see cref="HubAccessFilter"/>).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class HubPolicyAttribute(string policy) : Attribute
+{
+    public string Policy { get; } = policy;
+}
+
 /// <summary>
-/// Every hub invocation: refused if its method declares no policy (fail closed), and limited per principal by the
-/// same token bucket settings as HTTP (the HTTP rate limiter does not see hub invocations).
+/// Every hub invocation: refused if its method declares no policy (fail closed) or the caller does not meet it,
+/// limited per principal by the same token bucket settings as HTTP (the HTTP rate limiter does not see hub
+/// invocations), and every refusal written to the audit trail.
 /// </summary>
-public sealed class HubAccessFilter(RateLimitOptions limits) : IHubFilter
+public sealed class HubAccessFilter(RateLimitOptions limits, IAuthorizationService authorization, AuditTrail audit, TimeProvider clock) : IHubFilter
 {
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _buckets = new();
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        if (!HasPolicy(context.HubMethod))
-            throw new HubException("This method is not available.");
+        var user = context.Context.User!;
+        var policy = PolicyOf(context.HubMethod);
+        if (policy is null || !(await authorization.AuthorizeAsync(user, context, policy)).Succeeded)
+            await Refuse(context, StatusCodes.Status403Forbidden, "This credential may not do this.");
 
-        var principal = context.Context.User?.FindFirst(ClaimNames.Subject)?.Value ?? context.Context.ConnectionId;
+        var principal = user.FindFirst(ClaimNames.Subject)?.Value ?? context.Context.ConnectionId;
         var bucket = _buckets.GetOrAdd(principal, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = Math.Max(1, limits.Burst),
@@ -30,16 +42,49 @@ public sealed class HubAccessFilter(RateLimitOptions limits) : IHubFilter
             QueueLimit = 0,
             AutoReplenishment = true,
         }));
-        using var lease = bucket.AttemptAcquire();
-        if (!lease.IsAcquired)
+        using (var lease = bucket.AttemptAcquire())
         {
-            var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-            throw new HubException($"Too many requests: retry after {retry} s.");
+            if (!lease.IsAcquired)
+            {
+                var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
+                await Refuse(context, StatusCodes.Status429TooManyRequests, $"Too many requests: retry after {retry} s.");
+            }
         }
 
-        return await next(context);
+        try
+        {
+            return await next(context);
+        }
+        catch (HubException e)
+        {
+            // The method itself refused (an operation outside the credential's scope, an unknown operation).
+            await Record(context, StatusCodes.Status403Forbidden);
+            throw new HubException(e.Message);
+        }
     }
 
-    public static bool HasPolicy(MethodInfo method) =>
-        method.GetCustomAttributes<AuthorizeAttribute>(inherit: true).Any(a => a.Policy is not null && Policies.RolesOf.ContainsKey(a.Policy));
+    public static string? PolicyOf(MethodInfo method) =>
+        method.GetCustomAttribute<HubPolicyAttribute>() is { } a && Policies.RolesOf.ContainsKey(a.Policy) ? a.Policy : null;
+
+    private async Task Refuse(HubInvocationContext context, int status, string message)
+    {
+        await Record(context, status);
+        throw new HubException(message);
+    }
+
+    private ValueTask Record(HubInvocationContext context, int status)
+    {
+        var user = context.Context.User;
+        var target = context.HubMethodArguments.FirstOrDefault() is string s && s.Length <= 64 ? s : "-";
+        return audit.RecordAsync(new AuditEntry(
+            clock.GetUtcNow(),
+            user?.FindFirst(ClaimNames.Subject)?.Value ?? "anonymous",
+            user?.FindFirst(ClaimNames.Role)?.Value ?? "none",
+            $"HUB {context.HubMethodName}",
+            target,
+            false,
+            status,
+            context.Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            JsonSerializer.Serialize(new { connection = context.Context.ConnectionId })));
+    }
 }

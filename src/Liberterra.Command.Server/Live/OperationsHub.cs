@@ -11,7 +11,8 @@ namespace Liberterra.Command.Server.Live;
 /// <summary>
 /// The live picture of an operation. A display joins an operation and gets a snapshot (with its last sequence
 /// number), then <see cref="HubMessages.Deltas"/> in sequence order; it applies those above its snapshot's number and
-/// joins again (a fresh snapshot) on a gap, a reconnect or a restart. Every method declares its policy.
+/// joins again (a fresh snapshot) on a gap, a reconnect or a restart. Connecting needs a credential; every method
+/// declares its policy with <see cref="HubPolicyAttribute"/>, enforced (and refusals audited) by <see cref="HubAccessFilter"/>.
 /// </summary>
 [Authorize]
 public sealed class OperationsHub(IGrainFactory grains, WallRelay relay) : Hub
@@ -19,7 +20,7 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay) : Hub
     public static string Group(string operationId) => $"op:{operationId}";
 
     /// <summary>Starts receiving the operation's deltas; returns its snapshot.</summary>
-    [Authorize(Policy = Policies.ReadOperations)]
+    [HubPolicy(Policies.ReadOperations)]
     public async Task<OperationView> JoinOperation(string operationId)
     {
         if (!OperationRules.IsValidId(operationId) || !Scope.AllowsOperation(Context.User!, operationId))
@@ -40,6 +41,6 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay) : Hub
     }
 
     /// <summary>Stops receiving the operation's deltas.</summary>
-    [Authorize(Policy = Policies.ReadOperations)]
+    [HubPolicy(Policies.ReadOperations)]
     public Task LeaveOperation(string operationId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(operationId));
 }
