@@ -45,15 +45,7 @@ public sealed class InMemoryTimelineStore : ITimelineStore
     public async IAsyncEnumerable<TimelineEvent> ReadAsync(
         string operationId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        TimelineEvent[] copy;
-        lock (_gate)
-        {
-            copy = _timelines.TryGetValue(operationId, out var timeline)
-                ? timeline.Events.Skip((int)Math.Min(afterSeq, int.MaxValue)).ToArray()
-                : [];
-        }
-
-        foreach (var e in copy)
+        foreach (var e in Copy(operationId, events => events.Skip((int)Math.Min(afterSeq, int.MaxValue))))
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return e;
@@ -62,13 +54,15 @@ public sealed class InMemoryTimelineStore : ITimelineStore
         await Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<TimelineEvent>> ReadTeamAsync(string operationId, string teamId, long afterSeq, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<TimelineEvent>> ReadTeamAsync(string operationId, string teamId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<TimelineEvent>>(Copy(operationId, events => events.Where(e => e.Seq > afterSeq && e.TeamId == teamId).Take(limit)));
+
+    // A copy taken under the lock, so that readers never see a list being appended to.
+    private TimelineEvent[] Copy(string operationId, Func<IEnumerable<TimelineEvent>, IEnumerable<TimelineEvent>> select)
     {
         lock (_gate)
         {
-            return Task.FromResult<IReadOnlyList<TimelineEvent>>(_timelines.TryGetValue(operationId, out var timeline)
-                ? timeline.Events.Where(e => e.Seq > afterSeq && e.TeamId == teamId).Take(limit).ToList()
-                : []);
+            return _timelines.TryGetValue(operationId, out var timeline) ? [.. select(timeline.Events)] : [];
         }
     }
 
@@ -85,15 +79,7 @@ public sealed class InMemoryTimelineStore : ITimelineStore
     public async IAsyncEnumerable<KeyRecord> ReadKeysAsync(
         string operationId, long upToSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        TimelineEvent[] copy;
-        lock (_gate)
-        {
-            copy = _timelines.TryGetValue(operationId, out var timeline)
-                ? timeline.Events.Take((int)Math.Min(upToSeq, int.MaxValue)).ToArray()
-                : [];
-        }
-
-        foreach (var e in copy)
+        foreach (var e in Copy(operationId, events => events.Take((int)Math.Min(upToSeq, int.MaxValue))))
         {
             yield return new KeyRecord(e.IdempotencyKey, Fingerprints.Of(e), e.Seq);
         }

@@ -28,8 +28,9 @@ public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
         return builder.Build();
     }
 
-    // One event (the usual case below a few hundred reports a second): plain parameters plan and bind fastest.
-    private const string AppendOneSql = """
+    // Moves the head from $3 (the batch's first number minus one) to $2 (its last), or creates it for a first batch.
+    // The rows are inserted only if that succeeded, so a stale or concurrent writer stores nothing.
+    private const string MoveHead = """
         WITH head AS (
             INSERT INTO timeline_heads (operation_id, last_seq)
             SELECT $1, $2 WHERE $3 = 0
@@ -42,29 +43,21 @@ public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
         )
         INSERT INTO timeline_events
             (operation_id, seq, server_time, client_time, actor, team_id, kind, idempotency_key, fingerprint, payload)
-        SELECT $1, $2, $4, $5, $6, $7, $8, $9, $10, $11
-        WHERE EXISTS (SELECT 1 FROM head) OR EXISTS (SELECT 1 FROM moved)
+
         """;
 
-    private const string AppendSql = """
-        WITH head AS (
-            INSERT INTO timeline_heads (operation_id, last_seq)
-            SELECT $1, $2 WHERE $3 = 0
-            ON CONFLICT (operation_id) DO NOTHING
-            RETURNING 1
-        ), moved AS (
-            UPDATE timeline_heads SET last_seq = $2
-            WHERE operation_id = $1 AND last_seq = $3 AND $3 > 0
-            RETURNING 1
-        )
-        INSERT INTO timeline_events
-            (operation_id, seq, server_time, client_time, actor, team_id, kind, idempotency_key, fingerprint, payload)
+    private const string IfHeadMoved = "\nWHERE EXISTS (SELECT 1 FROM head) OR EXISTS (SELECT 1 FROM moved)";
+
+    // One event (the usual case below a few hundred reports a second): plain parameters plan and bind fastest.
+    private const string AppendOneSql = MoveHead + "SELECT $1, $2, $4, $5, $6, $7, $8, $9, $10, $11" + IfHeadMoved;
+
+    // A batch: one row per element of the arrays.
+    private const string AppendSql = MoveHead + """
         SELECT $1, u.seq, u.server_time, u.client_time, u.actor, u.team_id, u.kind, u.idempotency_key, u.fingerprint, u.payload
         FROM unnest($4::bigint[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[],
                     $11::bytea[], $12::jsonb[])
              AS u(seq, server_time, client_time, actor, team_id, kind, idempotency_key, fingerprint, payload)
-        WHERE EXISTS (SELECT 1 FROM head) OR EXISTS (SELECT 1 FROM moved)
-        """;
+        """ + IfHeadMoved;
 
     private const string Columns = "seq, server_time, client_time, actor, team_id, idempotency_key, payload";
 
