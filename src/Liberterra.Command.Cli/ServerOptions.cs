@@ -2,19 +2,42 @@ using System.CommandLine;
 
 namespace Liberterra.Command.Cli;
 
-/// <summary>Where the server is: <c>--server</c>, else <c>LIBERTERRA_SERVER</c>, else the local default.</summary>
+/// <summary>
+/// Where the server is and who is calling, in the usual order: the option, else the environment
+/// (<c>LIBERTERRA_SERVER</c>, <c>LIBERTERRA_TOKEN</c>), else the config file (<c>LIBERTERRA_CONFIG</c>, default
+/// <c>~/.config/liberterra/config.json</c>: <c>{"server": "...", "token": "..."}</c>), else the local default.
+/// </summary>
 internal static class ServerOptions
 {
+    private static readonly Lazy<System.Text.Json.Nodes.JsonObject?> ConfigFile = new(() =>
+    {
+        var path = Environment.GetEnvironmentVariable("LIBERTERRA_CONFIG")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config", "liberterra", "config.json");
+        try
+        {
+            return File.Exists(path) ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path)) as System.Text.Json.Nodes.JsonObject : null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            Console.Error.WriteLine($"liberterra: ignoring {path}: {e.Message}");
+            return null;
+        }
+    });
+
+    private static string? FromConfig(string name) => ConfigFile.Value?[name]?.GetValue<string>();
+
+    private static string? FromEnvironment(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+
     public const string DefaultServer = "http://localhost:5080";
 
     public static readonly Option<Uri> Server = new("--server")
     {
         Description = $"The server's base address (environment LIBERTERRA_SERVER; default {DefaultServer}).",
         Recursive = true,
-        DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("LIBERTERRA_SERVER") is { Length: > 0 } env ? env : DefaultServer),
+        DefaultValueFactory = _ => new Uri(FromEnvironment("LIBERTERRA_SERVER") ?? FromConfig("server") ?? DefaultServer),
         CustomParser = result =>
         {
-            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : DefaultServer;
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : FromEnvironment("LIBERTERRA_SERVER") ?? FromConfig("server") ?? DefaultServer;
             if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
             result.AddError($"--server must be an http or https address such as {DefaultServer} (got '{text}').");
             return null;
@@ -25,7 +48,7 @@ internal static class ServerOptions
     {
         Description = "Bearer credential (environment LIBERTERRA_TOKEN); issue one with `liberterra token issue`.",
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LIBERTERRA_TOKEN"),
+        DefaultValueFactory = _ => FromEnvironment("LIBERTERRA_TOKEN") ?? FromConfig("token"),
     };
 
     public static HttpClient Client(ParseResult parse)

@@ -1,0 +1,189 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Liberterra.Command.Contracts;
+
+namespace Liberterra.Command.Cli;
+
+/// <summary><c>liberterra report</c>, <c>correct</c> and <c>status</c>: what a team lead or staff do from a terminal.</summary>
+internal static class FieldCommands
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private static readonly Option<string> Operation = new("--operation") { Description = "The operation id, e.g. liberterra-ii.", Required = true };
+    private static readonly Option<string> Team = new("--team") { Description = "The team id, e.g. AR-RAID-01.", Required = true };
+    private static readonly Option<string?> Key = new("--key") { Description = "Retry a report with the key printed the first time (new reports get a new key)." };
+
+    // Not stamped automatically: a retry with --key must send the very same report, device time included.
+    private static readonly Option<DateTimeOffset?> ClientTime = new("--client-time") { Description = "When the report was made, if not now (ISO 8601); repeat it on a retry." };
+
+    public static System.CommandLine.Command CreateReport()
+    {
+        var status = new Option<string?>("--status") { Description = "The team's new status (Standby, Briefed, EnRoute, OnSite, Engaged, Extracting, Completed, Holding, Aborted)." };
+        var children = new Option<int?>("--children") { Description = "Children rescued since the last report." };
+        var women = new Option<int?>("--women") { Description = "Women rescued since the last report." };
+        var men = new Option<int?>("--men") { Description = "Men rescued since the last report." };
+        var arrested = new Option<int?>("--arrested") { Description = "Suspects arrested since the last report." };
+        var types = new Option<string[]>("--type") { Description = "Exploitation found (forced-labour, sexual-exploitation, domestic-servitude, forced-begging, other); repeat." };
+        var latitude = new Option<double?>("--lat") { Description = "Position: latitude." };
+        var longitude = new Option<double?>("--lon") { Description = "Position: longitude." };
+        var note = new Option<string?>("--note") { Description = "A short plain-text note (at most 1,000 characters)." };
+        var report = new System.CommandLine.Command("report", "Post a field report for a team; prints its idempotency key first, then the sequence number.")
+        {
+            Operation, Team, status, children, women, men, arrested, types, latitude, longitude, note, ClientTime, Key,
+        };
+        report.SetAction((parse, ct) => Post(parse, "reports", new FieldReportRequest(
+            parse.GetValue(status), parse.GetValue(children), parse.GetValue(women), parse.GetValue(men), parse.GetValue(arrested),
+            parse.GetValue(types) is { Length: > 0 } t ? t : null,
+            parse.GetValue(latitude) is null && parse.GetValue(longitude) is null ? null : new PositionRequest(parse.GetValue(latitude), parse.GetValue(longitude)),
+            parse.GetValue(note), parse.GetValue(ClientTime)), ct));
+        return report;
+    }
+
+    public static System.CommandLine.Command CreateCorrect()
+    {
+        var corrects = new Option<long>("--corrects") { Description = "The sequence number of the report being corrected.", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why the counts were wrong.", Required = true };
+        var children = new Option<int?>("--children") { Description = "Change to children (negative to lower)." };
+        var women = new Option<int?>("--women") { Description = "Change to women." };
+        var men = new Option<int?>("--men") { Description = "Change to men." };
+        var arrested = new Option<int?>("--arrested") { Description = "Change to arrests." };
+        var correct = new System.CommandLine.Command("correct", "Correct the counts of an earlier report, with a reason; the history keeps both.")
+        {
+            Operation, Team, corrects, reason, children, women, men, arrested, ClientTime, Key,
+        };
+        correct.SetAction((parse, ct) => Post(parse, "corrections", new CorrectionRequest(
+            parse.GetValue(corrects), parse.GetValue(children), parse.GetValue(women), parse.GetValue(men), parse.GetValue(arrested),
+            parse.GetValue(reason), parse.GetValue(ClientTime)), ct));
+        return correct;
+    }
+
+    private static async Task<int> Post<T>(ParseResult parse, string what, T body, CancellationToken ct)
+    {
+        var key = parse.GetValue(Key) ?? Guid.NewGuid().ToString();
+        // The key is printed before anything is sent: if the answer is lost, the same report is retried with it.
+        Console.WriteLine($"key {key}");
+        using var http = ServerOptions.Client(parse);
+        using var request = new HttpRequestMessage(HttpMethod.Post,
+            $"/api/operations/{Uri.EscapeDataString(parse.GetValue(Operation)!)}/teams/{Uri.EscapeDataString(parse.GetValue(Team)!)}/{what}")
+        {
+            Content = JsonContent.Create(body),
+        };
+        request.Headers.Add("Idempotency-Key", key);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"liberterra: cannot reach {http.BaseAddress}: {e.Message}");
+            await Console.Error.WriteLineAsync($"liberterra: nothing is known to be recorded; retry with --key {key}");
+            return 3;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            await Console.Error.WriteLineAsync($"liberterra: {await Problems.Describe(response)}");
+            if ((int)response.StatusCode >= 500) await Console.Error.WriteLineAsync($"liberterra: retry with --key {key}");
+            return (int)response.StatusCode >= 500 ? 3 : 1;
+        }
+
+        var ack = (await response.Content.ReadFromJsonAsync<ReportAck>(Json, ct))!;
+        Console.WriteLine(response.StatusCode == HttpStatusCode.Created
+            ? $"accepted as #{ack.Seq} at {ack.ServerTime:yyyy-MM-dd HH:mm:ss} UTC"
+            : $"already accepted as #{ack.Seq} at {ack.ServerTime:yyyy-MM-dd HH:mm:ss} UTC (this was a retry; nothing counted twice)");
+        return 0;
+    }
+
+    public static System.CommandLine.Command CreateStatus()
+    {
+        var team = new Option<string?>("--team") { Description = "Show one team." };
+        var region = new Option<string?>("--region") { Description = "Show one hotspot region." };
+        var json = new Option<bool>("--json") { Description = "Print the server's JSON." };
+        var status = new System.CommandLine.Command("status", "The operation, a region or a team: totals and statuses.") { Operation, team, region, json };
+        status.SetAction(async (parse, ct) =>
+        {
+            var op = Uri.EscapeDataString(parse.GetValue(Operation)!);
+            var path = parse.GetValue(team) is { } t ? $"/api/operations/{op}/teams/{Uri.EscapeDataString(t)}"
+                : parse.GetValue(region) is { } r ? $"/api/operations/{op}/regions/{Uri.EscapeDataString(r)}"
+                : $"/api/operations/{op}";
+            using var http = ServerOptions.Client(parse);
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.GetAsync(path, ct);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                await Console.Error.WriteLineAsync($"liberterra: cannot reach {http.BaseAddress}: {e.Message}");
+                return 3;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                await Console.Error.WriteLineAsync($"liberterra: {await Problems.Describe(response)}");
+                return 1;
+            }
+
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(text);
+                return 0;
+            }
+
+            Console.Write(parse.GetValue(team) is not null ? Tables.Team(JsonSerializer.Deserialize<TeamView>(text, Json)!)
+                : parse.GetValue(region) is not null ? Tables.Region(JsonSerializer.Deserialize<RegionView>(text, Json)!)
+                : Tables.Operation(JsonSerializer.Deserialize<OperationView>(text, Json)!, DateTimeOffset.UtcNow));
+            return 0;
+        });
+        return status;
+    }
+}
+
+/// <summary>Plain-text tables for a terminal.</summary>
+internal static class Tables
+{
+    public static string Totals(TotalsView t) =>
+        $"rescued {t.Rescued:N0} (children {t.Children:N0}, women {t.Women:N0}, men {t.Men:N0})  arrested {t.Arrested:N0}";
+
+    public static string Operation(OperationView o, DateTimeOffset now, int regions = int.MaxValue)
+    {
+        var w = new StringWriter();
+        w.WriteLine($"{o.Name} ({o.Id}){(o.Exercise ? "  *** EXERCISE ***" : "")}");
+        w.WriteLine($"window {o.WindowStart:yyyy-MM-dd} to {o.WindowEnd:yyyy-MM-dd} UTC   {Day(o, now)}   seq {o.LastSeq}");
+        w.WriteLine($"TOTAL  {Totals(o.Totals)}   teams active {o.TeamsActive}, completed {o.TeamsCompleted} of {o.Teams.Count}");
+        w.WriteLine();
+        w.WriteLine($"{"REGION",-24} {"RESCUED",8} {"CHILD",6} {"WOMEN",6} {"MEN",6} {"ARREST",7} {"TEAMS",6}");
+        foreach (var r in o.Regions.OrderByDescending(r => r.Totals.Rescued + r.Totals.Arrested).ThenBy(r => r.Id).Take(regions))
+            w.WriteLine($"{Cut(r.Name, 24),-24} {r.Totals.Rescued,8:N0} {r.Totals.Children,6:N0} {r.Totals.Women,6:N0} {r.Totals.Men,6:N0} {r.Totals.Arrested,7:N0} {r.TeamIds.Count,6}");
+        return w.ToString();
+    }
+
+    public static string Team(TeamView t)
+    {
+        var w = new StringWriter();
+        w.WriteLine($"{t.Id}  {t.CallSign} ({t.Kind}, {t.Agency}), region {t.RegionId}");
+        w.WriteLine($"status {t.Status}   next: {string.Join(", ", t.AllowedNext)}");
+        w.WriteLine($"{Totals(t.Totals)}");
+        w.WriteLine($"reports {t.ReportCount}, last check-in {(t.LastReportAt is { } at ? $"{at:yyyy-MM-dd HH:mm:ss} UTC" : "never")}, seq {t.LastSeq}");
+        if (t.Position is { } p) w.WriteLine($"position {p.Latitude:0.####}, {p.Longitude:0.####}");
+        return w.ToString();
+    }
+
+    public static string Region(RegionView r) =>
+        $"{r.Id}  {r.Name}{(r.CountryCode is null ? "" : $" ({r.CountryCode})")}\n{Totals(r.Totals)}\nteams {string.Join(", ", r.TeamIds)}\n" +
+        $"exploitation expected {string.Join(", ", r.ExploitationTypes)}; found {string.Join(", ", r.ExploitationFound)}\n";
+
+    public static string Day(OperationView o, DateTimeOffset now)
+    {
+        var days = (int)Math.Ceiling((o.WindowEnd - o.WindowStart).TotalDays);
+        if (now < o.WindowStart) return $"starts in {(o.WindowStart - now).TotalHours:0} h";
+        if (now >= o.WindowEnd) return $"ended ({days} days)";
+        return $"day {(int)((now - o.WindowStart).TotalDays) + 1} of {days}";
+    }
+
+    private static string Cut(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "…";
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Liberterra.Command.Access;
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Testing;
+
+namespace Liberterra.Command.Api.Tests;
+
+/// <summary>The <c>liberterra</c> command as a process against a running server: output, exit codes, retries.</summary>
+[Collection(ServerCollection.Name)]
+public class CliTests(ServerFixture server)
+{
+    private sealed record Run(int Exit, string Out, string Err);
+
+    private async Task<Run> Cli(string? token, IDictionary<string, string>? env, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Repository.Cli);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["LIBERTERRA_SERVER"] = server.Server.Address.ToString();
+        start.Environment["LIBERTERRA_CONFIG"] = "/nonexistent/liberterra.json";
+        if (token is not null) start.Environment["LIBERTERRA_TOKEN"] = token;
+        else start.Environment.Remove("LIBERTERRA_TOKEN");
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) start.Environment[k] = v;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new Run(process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task report_prints_its_key_first_and_a_retry_with_that_key_counts_nothing_twice()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        var lead = TestAuth.Token(Roles.TeamLead, "AR-RAID-01");
+        var first = await Cli(lead, null, "report", "--operation", op, "--team", "AR-RAID-01", "--status", "Briefed",
+            "--children", "4", "--women", "2", "--arrested", "3", "--type", "forced-labour", "--note", "barn behind the house");
+        Assert.Equal(0, first.Exit);
+        var key = first.Out.Split('\n')[0]["key ".Length..].Trim();
+        Assert.Matches("^[0-9a-f-]{36}$", key);
+        Assert.Contains("accepted as #2", first.Out);
+
+        var retry = await Cli(lead, null, "report", "--operation", op, "--team", "AR-RAID-01", "--status", "Briefed",
+            "--children", "4", "--women", "2", "--arrested", "3", "--type", "forced-labour", "--note", "barn behind the house", "--key", key);
+        Assert.Equal(0, retry.Exit);
+        Assert.Contains("already accepted as #2", retry.Out);
+        Assert.Contains("nothing counted twice", retry.Out);
+        var state = await Api.Operation(server.Http, op);
+        Assert.Equal(new TotalsView(4, 2, 0, 6, 3), state.Totals);
+        Assert.Equal(2, state.LastSeq);
+    }
+
+    [Fact]
+    public async Task a_refused_report_exits_1_and_says_why_in_plain_words()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        var lead = TestAuth.Token(Roles.TeamLead, "AR-RAID-01");
+        var illegal = await Cli(lead, null, "report", "--operation", op, "--team", "AR-RAID-01", "--status", "Completed");
+        Assert.Equal(1, illegal.Exit);
+        Assert.Contains("409 Illegal status transition.", illegal.Err);
+        Assert.Contains("Allowed next: Briefed, Holding, Aborted", illegal.Err);
+
+        var range = await Cli(lead, null, "report", "--operation", op, "--team", "AR-RAID-01", "--children", "-3");
+        Assert.Equal(1, range.Exit);
+        Assert.Contains("children: must be a whole number from 0 to 1000", range.Err);
+
+        var noCredential = await Cli(null, null, "report", "--operation", op, "--team", "AR-RAID-01", "--children", "1");
+        Assert.Equal(1, noCredential.Exit);
+        Assert.Contains("401", noCredential.Err);
+        Assert.Equal(1, (await Api.Operation(server.Http, op)).LastSeq);
+    }
+
+    [Fact]
+    public async Task an_unreachable_server_exits_3_and_tells_the_key_to_retry_with()
+    {
+        var run = await Cli(TestAuth.Token(Roles.Admin), new Dictionary<string, string> { ["LIBERTERRA_SERVER"] = $"http://127.0.0.1:{Ports.Free()}" },
+            "report", "--operation", "liberterra-ii", "--team", "AR-RAID-01", "--children", "1");
+        Assert.Equal(3, run.Exit);
+        Assert.Contains("retry with --key", run.Err);
+    }
+
+    [Fact]
+    public async Task status_prints_a_table_or_json_and_correct_fixes_a_count()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        var lead = TestAuth.Token(Roles.TeamLead, "MK-RAID-01");
+        Assert.Equal(0, (await Cli(lead, null, "report", "--operation", op, "--team", "MK-RAID-01", "--women", "5", "--arrested", "2")).Exit);
+        var fix = await Cli(lead, null, "correct", "--operation", op, "--team", "MK-RAID-01", "--corrects", "2", "--women", "-1", "--reason", "one woman counted twice");
+        Assert.Equal(0, fix.Exit);
+        Assert.Contains("accepted as #3", fix.Out);
+
+        var commander = TestAuth.Token(Roles.Commander);
+        var table = await Cli(commander, null, "status", "--operation", op);
+        Assert.Equal(0, table.Exit);
+        Assert.Contains("TOTAL  rescued 4 (children 0, women 4, men 0)  arrested 2", table.Out);
+        Assert.Contains("North Macedonia", table.Out);
+        Assert.Contains("EXERCISE", table.Out);
+
+        var json = await Cli(commander, null, "status", "--operation", op, "--json");
+        Assert.Equal(0, json.Exit);
+        var view = JsonSerializer.Deserialize<OperationView>(json.Out, Api.Json)!;
+        Assert.Equal(4, view.Totals.Women);
+        Assert.Equal(3, view.LastSeq);
+
+        var team = await Cli(lead, null, "status", "--operation", op, "--team", "MK-RAID-01");
+        Assert.Equal(0, team.Exit);
+        Assert.Contains("rescued 4", team.Out);
+        Assert.Equal(1, (await Cli(lead, null, "status", "--operation", op)).Exit);
+    }
+
+    [Fact]
+    public async Task the_server_and_credential_come_from_options_then_environment_then_the_config_file()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        var config = Path.Combine(Path.GetTempPath(), $"liberterra-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new { server = server.Server.Address.ToString(), token = TestAuth.Token(Roles.Wall) }));
+        try
+        {
+            var fromFile = await Cli(null, new Dictionary<string, string> { ["LIBERTERRA_CONFIG"] = config, ["LIBERTERRA_SERVER"] = "" }, "status", "--operation", op, "--json");
+            Assert.Equal(0, fromFile.Exit);
+            var wrongEnv = new Dictionary<string, string> { ["LIBERTERRA_CONFIG"] = config, ["LIBERTERRA_SERVER"] = $"http://127.0.0.1:{Ports.Free()}" };
+            Assert.Equal(3, (await Cli(null, wrongEnv, "status", "--operation", op)).Exit);
+            Assert.Equal(0, (await Cli(null, wrongEnv, "--server", server.Server.Address.ToString(), "status", "--operation", op)).Exit);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
+    public async Task watch_shows_reports_live_as_they_are_committed()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Repository.Cli, "--server", server.Server.Address.ToString(), "--token", TestAuth.Token(Roles.Wall), "watch", "--operation", op, "--plain", "--seconds", "20" })
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        var joined = new TaskCompletionSource();
+        var seen = new TaskCompletionSource();
+        var frameHasThree = false;
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (output) output.AppendLine(e.Data);
+            var line = e.Data?.TrimStart() ?? "";
+            if (line.StartsWith("live ", StringComparison.Ordinal)) joined.TrySetResult();
+            if (line == "----") frameHasThree = false;
+            // The ticker is newest first: a frame with #3 followed by #2 has both reports.
+            if (line.StartsWith("#3 ", StringComparison.Ordinal)) frameHasThree = true;
+            if (line.StartsWith("#2 ", StringComparison.Ordinal) && frameHasThree) seen.TrySetResult();
+        };
+        process.BeginOutputReadLine();
+        try
+        {
+            Assert.Same(joined.Task, await Task.WhenAny(joined.Task, Task.Delay(TimeSpan.FromSeconds(20))));
+            var lead = server.Server.Client(TestAuth.Token(Roles.TeamLead, "AR-RAID-01"));
+            Assert.Equal(HttpStatusCode.Created, (await Api.PostReport(lead, op, "AR-RAID-01", new { children = 3, note = "<b>three</b> children" }, Api.NewKey())).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await Api.PostReport(lead, op, "AR-RAID-01", new { women = 4, status = "Briefed" }, Api.NewKey())).StatusCode);
+            Assert.Same(seen.Task, await Task.WhenAny(seen.Task, Task.Delay(TimeSpan.FromSeconds(20))));
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+        }
+
+        string text;
+        lock (output) text = output.ToString();
+        Assert.Contains("TOTAL  rescued 7 (children 3, women 4, men 0)", text);
+        Assert.Contains("#2 ", text);
+        Assert.Contains("#3 ", text);
+        Assert.Contains("Briefed", text);
+        Assert.Contains("<b>three</b> children", text);
+    }
+}
