@@ -37,6 +37,7 @@ internal static class WatchCommand
         private DateTimeOffset _lastChange = DateTimeOffset.UtcNow;
         private bool _resyncWanted;
         private bool _dirty = true;
+        private DateTimeOffset _lastRender;
 
         public async Task<int> Run(Uri server, string? token, CancellationToken stop)
         {
@@ -164,9 +165,11 @@ internal static class WatchCommand
             string frame;
             lock (_gate)
             {
-                if (!_dirty && _staleSince is null) return;
-                _dirty = false;
                 var now = DateTimeOffset.UtcNow;
+                // Redraw on a change, and every second anyway so that the clock and "N s ago" stay true.
+                if (!_dirty && now - _lastRender < TimeSpan.FromSeconds(1)) return;
+                _dirty = false;
+                _lastRender = now;
                 var w = new StringWriter();
                 w.Write(_view is null ? $"joining {operationId}...\n" : Tables.Operation(_view, now, regions: 12));
                 w.WriteLine();
