@@ -155,6 +155,8 @@ internal static class Tables
         w.WriteLine($"{o.Name} ({o.Id}){(o.Exercise ? "  *** EXERCISE ***" : "")}");
         w.WriteLine($"window {o.WindowStart:yyyy-MM-dd} to {o.WindowEnd:yyyy-MM-dd} UTC   {Day(o, now)}   seq {o.LastSeq}");
         w.WriteLine($"TOTAL  {Totals(o.Totals)}   teams active {o.TeamsActive}, completed {o.TeamsCompleted} of {o.Teams.Count}");
+        var overdue = o.Teams.Where(t => t.OverdueSince is not null).Select(t => t.Id).ToList();
+        if (overdue.Count > 0) w.WriteLine($"OVERDUE CHECK-INS ({overdue.Count}): {string.Join(", ", overdue.Take(12))}{(overdue.Count > 12 ? ", ..." : "")}");
         w.WriteLine();
         w.WriteLine($"{"REGION",-24} {"RESCUED",8} {"CHILD",6} {"WOMEN",6} {"MEN",6} {"ARREST",7} {"TEAMS",6}");
         foreach (var r in o.Regions.OrderByDescending(r => r.Totals.Rescued + r.Totals.Arrested).ThenBy(r => r.Id).Take(regions))
@@ -166,7 +168,7 @@ internal static class Tables
     {
         var w = new StringWriter();
         w.WriteLine($"{t.Id}  {t.CallSign} ({t.Kind}, {t.Agency}), region {t.RegionId}");
-        w.WriteLine($"status {t.Status}   next: {string.Join(", ", t.AllowedNext)}");
+        w.WriteLine($"status {t.Status}   next: {string.Join(", ", t.AllowedNext)}{(t.OverdueSince is { } since ? $"   OVERDUE since {since:HH:mm} UTC" : "")}");
         w.WriteLine($"{Totals(t.Totals)}");
         w.WriteLine($"reports {t.ReportCount}, last check-in {(t.LastReportAt is { } at ? $"{at:yyyy-MM-dd HH:mm:ss} UTC" : "never")}, seq {t.LastSeq}");
         if (t.Position is { } p) w.WriteLine($"position {p.Latitude:0.####}, {p.Longitude:0.####}");

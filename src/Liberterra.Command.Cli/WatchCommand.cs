@@ -130,10 +130,13 @@ internal static class WatchCommand
                         Totals = d.Totals,
                         TeamsActive = d.TeamsActive,
                         TeamsCompleted = d.TeamsCompleted,
+                        TeamsOverdue = d.TeamsOverdue,
                         Teams = d.Team is null ? _view.Teams : [.. _view.Teams.Select(t => t.Id == d.Team.Id ? d.Team : t)],
                         Regions = d.Region is null ? _view.Regions : [.. _view.Regions.Select(r => r.Id == d.Region.Id ? d.Region : r)],
                     };
                     if (d.Report is { } r) _ticker.Insert(0, Line(r));
+                    else if (d.Kind == "CheckInOverdue" && d.Team is { } late)
+                        _ticker.Insert(0, $"#{d.Seq} {d.ServerTime:HH:mm:ss} {late.Id}  OVERDUE: no check-in since {late.LastReportAt:HH:mm} UTC");
                     if (_ticker.Count > 8) _ticker.RemoveRange(8, _ticker.Count - 8);
                     _lastChange = DateTimeOffset.UtcNow;
                     _dirty = true;

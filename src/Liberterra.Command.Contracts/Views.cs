@@ -20,7 +20,8 @@ public sealed record TeamView(
     DateTimeOffset? LastReportAt,
     DateTimeOffset? LastClientTime,
     int ReportCount,
-    long LastSeq);
+    long LastSeq,
+    DateTimeOffset? OverdueSince = null);
 
 public sealed record RegionView(
     string Id,
@@ -46,7 +47,8 @@ public sealed record OperationView(
     long LastSeq,
     DateTimeOffset? LastEventAt,
     IReadOnlyList<RegionView> Regions,
-    IReadOnlyList<TeamView> Teams);
+    IReadOnlyList<TeamView> Teams,
+    int TeamsOverdue = 0);
 
 /// <summary>One line of the operations list.</summary>
 public sealed record OperationSummary(
@@ -95,7 +97,8 @@ public sealed record OperationDelta(
     RegionView? Region,
     TotalsView Totals,
     int TeamsActive,
-    int TeamsCompleted);
+    int TeamsCompleted,
+    int TeamsOverdue = 0);
 
 /// <summary>The names of the live hub's server-to-client messages.</summary>
 public static class HubMessages

@@ -65,4 +65,5 @@ public sealed record CommittedEvent(
     RegionState? Region,
     Tally Totals,
     int TeamsActive,
-    int TeamsCompleted);
+    int TeamsCompleted,
+    int TeamsOverdue);

@@ -30,6 +30,7 @@ public sealed record TimelineEvent(
 [JsonDerivedType(typeof(OperationDefined), EventKinds.OperationDefined)]
 [JsonDerivedType(typeof(FieldReported), EventKinds.FieldReported)]
 [JsonDerivedType(typeof(ReportCorrected), EventKinds.ReportCorrected)]
+[JsonDerivedType(typeof(CheckInOverdue), EventKinds.CheckInOverdue)]
 public abstract record EventPayload
 {
     [JsonIgnore]
@@ -42,6 +43,7 @@ public static class EventKinds
     public const string OperationDefined = "OperationDefined";
     public const string FieldReported = "FieldReported";
     public const string ReportCorrected = "ReportCorrected";
+    public const string CheckInOverdue = "CheckInOverdue";
 }
 
 /// <summary>The operation was created or its definition replaced.</summary>
@@ -63,6 +65,13 @@ public sealed record ReportCorrected(Correction Correction) : EventPayload
 {
     [JsonIgnore]
     public override string Kind => EventKinds.ReportCorrected;
+}
+
+/// <summary>An active team has not checked in for <paramref name="IntervalMinutes"/>; its next report clears it.</summary>
+public sealed record CheckInOverdue(DateTimeOffset LastCheckIn, int IntervalMinutes) : EventPayload
+{
+    [JsonIgnore]
+    public override string Kind => EventKinds.CheckInOverdue;
 }
 
 /// <summary>The body of a field report: every part optional, counts are increments.</summary>

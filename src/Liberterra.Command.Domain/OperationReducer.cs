@@ -20,6 +20,7 @@ public static class OperationReducer
             OperationDefined d => Define(state, d.Definition, e),
             FieldReported r => Report(RequireState(state, e), e, r.Report),
             ReportCorrected c => Correct(RequireState(state, e), e, c.Correction),
+            CheckInOverdue => Overdue(RequireState(state, e), e),
             _ => throw new InvalidOperationException($"Unknown event kind '{e.Payload.GetType().Name}'."),
         };
     }
@@ -66,7 +67,8 @@ public static class OperationReducer
             regions.Values.Aggregate(Tally.Zero, (sum, r) => sum.Add(r.Totals)),
             regions.ToImmutable(), teams.ToImmutable(), e.Seq, e.ServerTime,
             teams.Values.Count(t => TeamLifecycle.IsActive(t.Status)),
-            teams.Values.Count(t => t.Status == TeamStatus.Completed));
+            teams.Values.Count(t => t.Status == TeamStatus.Completed),
+            teams.Values.Count(t => t.OverdueSince is not null));
     }
 
     private static OperationState Report(OperationState s, TimelineEvent e, FieldReport r)
@@ -83,6 +85,7 @@ public static class OperationReducer
             LastClientTime = e.ClientTime,
             ReportCount = team.ReportCount + 1,
             LastSeq = e.Seq,
+            OverdueSince = null,
         };
         return WithTeam(s, e, updatedTeam, r.Counts, r.ExploitationTypes);
     }
@@ -96,8 +99,22 @@ public static class OperationReducer
             LastReportAt = e.ServerTime,
             LastClientTime = e.ClientTime,
             LastSeq = e.Seq,
+            OverdueSince = null,
         };
         return WithTeam(s, e, updatedTeam, c.Delta, []);
+    }
+
+    private static OperationState Overdue(OperationState s, TimelineEvent e)
+    {
+        var team = RequireTeam(s, e);
+        if (team.OverdueSince is not null) return s with { LastSeq = e.Seq, LastEventAt = e.ServerTime };
+        return s with
+        {
+            Teams = s.Teams.SetItem(team.Id, team with { OverdueSince = e.ServerTime, LastSeq = e.Seq }),
+            LastSeq = e.Seq,
+            LastEventAt = e.ServerTime,
+            TeamsOverdue = s.TeamsOverdue + 1,
+        };
     }
 
     private static TeamState RequireTeam(OperationState s, TimelineEvent e) =>
@@ -125,6 +142,7 @@ public static class OperationReducer
             LastEventAt = e.ServerTime,
             TeamsActive = s.TeamsActive + Count(TeamLifecycle.IsActive(team.Status)) - Count(TeamLifecycle.IsActive(previous)),
             TeamsCompleted = s.TeamsCompleted + Count(team.Status == TeamStatus.Completed) - Count(previous == TeamStatus.Completed),
+            TeamsOverdue = s.TeamsOverdue + Count(team.OverdueSince is not null) - Count(s.Teams[team.Id].OverdueSince is not null),
         };
     }
 

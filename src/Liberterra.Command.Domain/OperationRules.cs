@@ -137,6 +137,14 @@ public static partial class OperationRules
         return below.ToError();
     }
 
+    /// <summary>
+    /// Teams that should have checked in by now: in an active status, silent for at least <paramref name="interval"/>,
+    /// and not flagged yet. Teams on standby, completed or aborted are not expected to report.
+    /// </summary>
+    public static IEnumerable<TeamState> OverdueTeams(OperationState state, DateTimeOffset now, TimeSpan interval) =>
+        state.Teams.Values.Where(t => TeamLifecycle.IsActive(t.Status) && t.OverdueSince is null
+            && t.LastReportAt is { } last && now - last >= interval);
+
     private static void CheckIncrement(FieldErrors errors, string field, int value)
     {
         if (value is < 0 or > MaxCountPerReport) errors.Add(field, $"must be a whole number from 0 to {MaxCountPerReport}");

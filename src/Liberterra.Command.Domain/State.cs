@@ -5,6 +5,7 @@ namespace Liberterra.Command.Domain;
 /// <summary>A team as of some point of the timeline.</summary>
 /// <param name="LastReportAt">Server time of the team's last report or correction (its last check-in).</param>
 /// <param name="LastSeq">Sequence number of the last event that changed this team.</param>
+/// <param name="OverdueSince">When the team was flagged as not having checked in in time; cleared by its next report.</param>
 public sealed record TeamState(
     TeamDefinition Definition,
     TeamStatus Status,
@@ -14,7 +15,8 @@ public sealed record TeamState(
     DateTimeOffset? LastReportAt,
     DateTimeOffset? LastClientTime,
     int ReportCount,
-    long LastSeq)
+    long LastSeq,
+    DateTimeOffset? OverdueSince = null)
 {
     public string Id => Definition.Id;
 
@@ -39,6 +41,7 @@ public sealed record RegionState(
 /// <summary>The whole operation as of sequence number <paramref name="LastSeq"/>: what the wall shows.</summary>
 /// <param name="TeamsActive">Teams in an active status (<see cref="TeamLifecycle.IsActive"/>), kept by the reducer.</param>
 /// <param name="TeamsCompleted">Teams whose status is Completed, kept by the reducer.</param>
+/// <param name="TeamsOverdue">Teams flagged overdue and not yet checked in again, kept by the reducer.</param>
 public sealed record OperationState(
     string Id,
     string Name,
@@ -51,7 +54,8 @@ public sealed record OperationState(
     long LastSeq,
     DateTimeOffset? LastEventAt,
     int TeamsActive = 0,
-    int TeamsCompleted = 0)
+    int TeamsCompleted = 0,
+    int TeamsOverdue = 0)
 {
     public OperationDefinition Definition => new(
         Id, Name, WindowStart, WindowEnd, Exercise,

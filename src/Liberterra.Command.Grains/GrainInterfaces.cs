@@ -22,6 +22,12 @@ public interface IOperationGrain : IGrainWithStringKey
 
     /// <summary>Appends a team's report or correction exactly once per idempotency key.</summary>
     Task<CommandOutcome> Submit(TeamCommand command);
+
+    /// <summary>
+    /// Flags every active team that has not checked in within the interval (one timeline event each); returns how
+    /// many were flagged now. Driven by a reminder and a timer, so it happens with no display open.
+    /// </summary>
+    Task<int> CheckOverdue();
 }
 
 /// <summary>A team's live view, updated by its operation before each commit is acknowledged. Key: <c>{operationId}/{teamId}</c>.</summary>

@@ -11,6 +11,7 @@ public static class Hosting
     {
         silo.Services.AddSerializer(s => s.AddLiberterraDomain());
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddKeyedSingleton(OperationGrainOptions.ClockKey, TimeProvider.System);
         silo.Services.AddOptions<OperationGrainOptions>();
         return silo;
     }

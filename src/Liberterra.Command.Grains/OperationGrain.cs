@@ -1,8 +1,10 @@
 using Liberterra.Command.Domain;
 using Liberterra.Command.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Liberterra.Command.Grains;
 
@@ -16,9 +18,15 @@ public sealed partial class OperationGrain(
     ITimelineStore timeline,
     [PersistentState("operation", OperationGrainOptions.StorageName)] IPersistentState<OperationSnapshot> snapshot,
     IOptions<OperationGrainOptions> options,
-    TimeProvider clock,
-    ILogger<OperationGrain> logger) : Grain, IOperationGrain
+    [FromKeyedServices(OperationGrainOptions.ClockKey)] TimeProvider clock,
+    ILogger<OperationGrain> logger) : Grain, IOperationGrain, IRemindable
 {
+    /// <summary>The reminder that brings the grain back (on any silo) to check for overdue teams.</summary>
+    public const string CheckInReminder = "check-ins";
+
+    /// <summary>Who the timeline names as the author of the events the system itself records.</summary>
+    public const string SystemActor = "liberterra";
+
     private OperationState? _committed;
     // The committed state plus every event queued or being committed: what the next command is checked against.
     private OperationState? _pending;
@@ -51,7 +59,56 @@ public sealed partial class OperationGrain(
 
         _pending = _committed;
         if (_committed is not null)
+        {
             LogActivated(OperationId, fromSnapshot, _committed.LastSeq);
+            await StartCheckIns();
+        }
+    }
+
+    // A durable reminder (it survives the loss of this silo) and, while active, a finer timer.
+    private async Task StartCheckIns()
+    {
+        await this.RegisterOrUpdateReminder(CheckInReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        this.RegisterGrainTimer(_ => CheckOverdueSafely(), new GrainTimerCreationOptions(options.Value.CheckInScan, options.Value.CheckInScan)
+        {
+            Interleave = true,
+            KeepAlive = false,
+        });
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        reminderName == CheckInReminder ? CheckOverdueSafely() : Task.CompletedTask;
+
+    private async Task CheckOverdueSafely()
+    {
+        try
+        {
+            await CheckOverdue();
+        }
+        catch (Exception ex)
+        {
+            LogCheckInsFailed(ex, OperationId);
+        }
+    }
+
+    public async Task<int> CheckOverdue()
+    {
+        await EnsureCurrent();
+        if (_pending is null) return 0;
+        var interval = options.Value.CheckInInterval;
+        var due = OperationRules.OverdueTeams(_pending, clock.GetUtcNow(), interval).ToList();
+        var flagged = new List<Task>();
+        foreach (var team in due)
+        {
+            // One flag per silence: the key names the team's last event, so racing checks add one event, not two.
+            var payload = new CheckInOverdue(team.LastReportAt!.Value, (int)Math.Round(interval.TotalMinutes));
+            var key = $"overdue:{team.Id}:{team.LastSeq}";
+            if (_keys.ContainsKey(key)) continue;
+            flagged.Add(Enqueue(key, Fingerprints.Of(team.Id, null, payload), SystemActor, team.Id, null, payload).Task);
+        }
+
+        await Task.WhenAll(flagged);
+        return flagged.Count;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -95,6 +152,7 @@ public sealed partial class OperationGrain(
         var payload = new OperationDefined(definition);
         var pending = Enqueue($"define-{Guid.NewGuid():N}", Fingerprints.Of(null, null, payload), actor, null, null, payload);
         await pending.Task;
+        if (current is null) await StartCheckIns();
         return new DefineOutcome(_committed, current is null ? DefineResult.Created : DefineResult.Updated, null);
     }
 
@@ -259,7 +317,7 @@ public sealed partial class OperationGrain(
         var s = p.StateAfter;
         var team = p.Event.TeamId is { } id ? s.Teams.GetValueOrDefault(id) : null;
         var region = team is null ? null : s.Regions.GetValueOrDefault(team.Definition.RegionId);
-        return new CommittedEvent(p.Event, team, region, s.Totals, s.TeamsActive, s.TeamsCompleted);
+        return new CommittedEvent(p.Event, team, region, s.Totals, s.TeamsActive, s.TeamsCompleted, s.TeamsOverdue);
     }
 
     private void MaybeSnapshot()
@@ -357,6 +415,9 @@ public sealed partial class OperationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: reloaded; {Found} events had been committed by the failed writes; timeline at seq {Seq}")]
     private partial void LogReloaded(string operationId, int found, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: the check for overdue teams failed; the next one will retry")]
+    private partial void LogCheckInsFailed(Exception ex, string operationId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId}: snapshot written at seq {Seq}")]
     private partial void LogSnapshotWritten(string operationId, long seq);

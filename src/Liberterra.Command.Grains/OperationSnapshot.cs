@@ -21,4 +21,13 @@ public sealed class OperationGrainOptions
 
     /// <summary>Write a snapshot after this many events have been committed since the last one.</summary>
     public int SnapshotEvery { get; set; } = 1000;
+
+    /// <summary>An active team silent for this long is flagged overdue.</summary>
+    public TimeSpan CheckInInterval { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often an active operation grain looks for overdue teams (a reminder also does, every minute).</summary>
+    public TimeSpan CheckInScan { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The service key of the clock the operation grain reads (tests replace it; Orleans keeps its own).</summary>
+    public const string ClockKey = "liberterra";
 }

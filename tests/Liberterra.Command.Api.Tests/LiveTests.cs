@@ -46,6 +46,38 @@ public class LiveTests
     }
 
     [Fact]
+    public async Task the_server_flags_a_silent_team_by_itself_and_every_wall_is_told()
+    {
+        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("overdue");
+        await using var server = await InProcessServer.StartAsync(connectionString, null, (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>?)null,
+            "--Silo:CheckInInterval=00:00:02", "--Silo:CheckInScan=00:00:01");
+        var op = await Api.DefineOperation(server.Http);
+        await using var wall = await Hubs.Connect(server.Address, TestAuth.Token(Roles.Wall));
+        var deltas = Hubs.Deltas(wall);
+        await wall.InvokeAsync<OperationView>("JoinOperation", op);
+
+        var lead = server.Client(TestAuth.Token(Roles.TeamLead, "AR-RAID-01"));
+        Assert.Equal(HttpStatusCode.Created, (await Api.PostReport(lead, op, "AR-RAID-01", new { status = "Briefed" }, Api.NewKey())).StatusCode);
+        var received = await Hubs.Take(deltas, 2, TimeSpan.FromSeconds(20));
+        Assert.Equal("FieldReported", received[0].Kind);
+        Assert.Equal("CheckInOverdue", received[1].Kind);
+        Assert.NotNull(received[1].Team!.OverdueSince);
+        Assert.Equal(1, received[1].TeamsOverdue);
+        Assert.Equal(1, (await Api.Operation(server.Http, op)).TeamsOverdue);
+
+        // The check is a durable reminder in PostgreSQL too: it comes back on any silo, even with no display open.
+        await using var db = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var cmd = db.CreateCommand("SELECT count(*) FROM orleansreminderstable WHERE remindername = 'check-ins' AND grainid LIKE $1");
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = $"%{op}%" });
+        Assert.Equal(1L, await cmd.ExecuteScalarAsync());
+
+        Assert.Equal(HttpStatusCode.Created, (await Api.PostReport(lead, op, "AR-RAID-01", new { children = 2 }, Api.NewKey())).StatusCode);
+        var cleared = (await Hubs.Take(deltas, 1))[0];
+        Assert.Null(cleared.Team!.OverdueSince);
+        Assert.Equal(0, cleared.TeamsOverdue);
+    }
+
+    [Fact]
     public async Task a_connection_closes_when_its_credential_expires()
     {
         var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("expiry");

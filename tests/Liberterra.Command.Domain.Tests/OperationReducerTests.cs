@@ -55,6 +55,36 @@ public class OperationReducerTests
     }
 
     [Fact]
+    public void an_overdue_flag_stays_until_the_team_reports_again()
+    {
+        var s = OperationReducer.Fold(null, [
+            Sample.Defined(Sample.TwoRegions()),
+            Sample.Report(2, "AR-RAID-01", Tally.Zero, TeamStatus.Briefed),
+            new TimelineEvent(3, "op-1", Sample.T0.AddHours(1), null, "liberterra", "AR-RAID-01", "overdue-1", new CheckInOverdue(Sample.T0.AddMinutes(2), 30)),
+        ])!;
+        Assert.Equal(Sample.T0.AddHours(1), s.Teams["AR-RAID-01"].OverdueSince);
+        Assert.Equal(1, s.TeamsOverdue);
+        Assert.Empty(OperationRules.OverdueTeams(s, Sample.T0.AddHours(5), TimeSpan.FromMinutes(30)));
+
+        s = OperationReducer.Apply(s, Sample.Report(4, "AR-RAID-01", new Tally(1, 0, 0, 0)));
+        Assert.Null(s.Teams["AR-RAID-01"].OverdueSince);
+        Assert.Equal(0, s.TeamsOverdue);
+    }
+
+    [Fact]
+    public void only_active_teams_silent_for_the_interval_are_due()
+    {
+        var s = OperationReducer.Fold(null, [
+            Sample.Defined(Sample.TwoRegions()),
+            Sample.Report(2, "AR-RAID-01", Tally.Zero, TeamStatus.Briefed),
+            Sample.Report(3, "AR-RAID-02", Tally.Zero, TeamStatus.Aborted),
+        ])!;
+        var interval = TimeSpan.FromMinutes(30);
+        Assert.Empty(OperationRules.OverdueTeams(s, Sample.T0.AddMinutes(31), interval));
+        Assert.Equal(["AR-RAID-01"], OperationRules.OverdueTeams(s, Sample.T0.AddMinutes(33), interval).Select(t => t.Id));
+    }
+
+    [Fact]
     public void an_event_out_of_sequence_is_refused()
     {
         var s = OperationReducer.Apply(null, Sample.Defined(Sample.TwoRegions()));
@@ -86,7 +116,11 @@ public class OperationReducerTests
             var team = state.Teams[teams[random.Next(teams.Length)].Item1];
             var seq = state.LastSeq + 1;
             TimelineEvent e;
-            if (random.Next(6) == 0 && team.ReportCount > 0)
+            if (random.Next(10) == 0 && team.ReportCount > 0)
+            {
+                e = new TimelineEvent(seq, "op-1", now, null, "liberterra", team.Id, $"k-{seq:D8}", new CheckInOverdue(now.AddHours(-1), 30));
+            }
+            else if (random.Next(6) == 0 && team.ReportCount > 0)
             {
                 var delta = new Tally(-random.Next(0, 4), random.Next(-2, 3), random.Next(-2, 3), -random.Next(0, 3));
                 var correction = new Correction(team.LastSeq, delta, "recount");
@@ -129,6 +163,7 @@ public class OperationReducerTests
         Assert.Equal(s.Regions.Values.Aggregate(Tally.Zero, (a, r) => a.Add(r.Totals)), s.Totals);
         Assert.Equal(s.Teams.Values.Count(t => TeamLifecycle.IsActive(t.Status)), s.TeamsActive);
         Assert.Equal(s.Teams.Values.Count(t => t.Status == TeamStatus.Completed), s.TeamsCompleted);
+        Assert.Equal(s.Teams.Values.Count(t => t.OverdueSince is not null), s.TeamsOverdue);
         Assert.All(s.Teams.Values, t => Assert.True(
             t.Totals is { Children: >= 0, Women: >= 0, Men: >= 0, Arrested: >= 0 }, $"{t.Id} went negative: {t.Totals}"));
     }

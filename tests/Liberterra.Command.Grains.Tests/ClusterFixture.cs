@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Storage;
 using Liberterra.Command.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
@@ -23,6 +24,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
+    /// <summary>The operation grains' clock (Orleans keeps the real one for itself).</summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
     public async Task InitializeAsync()
     {
         var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("grains");
@@ -34,7 +38,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddLiberterraGrains();
             silo.Services.AddSingleton<ITimelineStore>(Timeline);
-            silo.Services.Configure<OperationGrainOptions>(o => o.SnapshotEvery = SnapshotEvery);
+            silo.Services.Configure<OperationGrainOptions>(o =>
+            {
+                o.SnapshotEvery = SnapshotEvery;
+                o.CheckInScan = TimeSpan.FromHours(1); // only the tests' own CheckOverdue calls act on the fake clock
+            });
+            silo.Services.AddKeyedSingleton<TimeProvider>(OperationGrainOptions.ClockKey, Clock);
+            silo.UseInMemoryReminderService();
             silo.AddAdoNetGrainStorage(OperationGrainOptions.StorageName, o =>
             {
                 o.Invariant = "Npgsql";

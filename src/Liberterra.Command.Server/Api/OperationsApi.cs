@@ -87,8 +87,8 @@ public static class OperationsApi
 
         var events = await timeline.ReadTeamAsync(operationId, teamId, after, limit, ct);
         var notes = Scope.CanReadNotes(http.User, teamId);
-        var reports = events.Select(e => e.ToAck()).Select(a => notes ? a : a with { Note = null }).ToArray();
-        return TypedResults.Ok(new TeamReportsPage(reports, reports.Length == limit ? reports[^1].Seq : null));
+        var reports = events.Where(e => e.IsTeamReport()).Select(e => e.ToAck()).Select(a => notes ? a : a with { Note = null }).ToArray();
+        return TypedResults.Ok(new TeamReportsPage(reports, events.Count == limit ? events[^1].Seq : null));
     }
 
     /// <summary>The largest page a list endpoint returns.</summary>

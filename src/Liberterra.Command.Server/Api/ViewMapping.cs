@@ -14,7 +14,7 @@ public static class ViewMapping
         t.Id, t.Definition.Kind.ToString(), t.Definition.RegionId, t.Definition.CallSign, t.Definition.Agency,
         t.Status.ToString(), [.. TeamLifecycle.AllowedNext(t.Status).Select(s => s.ToString())], t.Totals.ToView(),
         t.Position?.ToView(), [.. t.ExploitationFound.Select(e => e.ToString())], t.LastReportAt, t.LastClientTime,
-        t.ReportCount, t.LastSeq);
+        t.ReportCount, t.LastSeq, t.OverdueSince);
 
     public static RegionView ToView(this RegionState r) => new(
         r.Id, r.Definition.Name, r.Definition.CountryCode, r.Definition.Centroid.ToView(),
@@ -27,10 +27,14 @@ public static class ViewMapping
         s.TeamsCompleted,
         s.LastSeq, s.LastEventAt,
         [.. s.Regions.Values.Select(ToView)],
-        [.. s.Teams.Values.Select(ToView)]);
+        [.. s.Teams.Values.Select(ToView)],
+        s.TeamsOverdue);
 
     public static OperationSummary ToSummary(this OperationState s) => new(
         s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(), s.Regions.Count, s.Teams.Count, s.LastSeq);
+
+    /// <summary>True for the events a team lead made (reports and corrections), as opposed to the system's.</summary>
+    public static bool IsTeamReport(this TimelineEvent e) => e.Payload is FieldReported or ReportCorrected;
 
     public static ReportAck ToAck(this TimelineEvent e) => e.Payload switch
     {

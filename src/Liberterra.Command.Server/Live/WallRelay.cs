@@ -163,9 +163,9 @@ public sealed partial class WallRelay(IGrainFactory grains, IHubContext<Operatio
     private static OperationDelta ToDelta(CommittedEvent c)
     {
         var e = c.Event;
-        var report = e.Payload is FieldReported or ReportCorrected ? e.ToAck() : null;
+        var report = e.IsTeamReport() ? e.ToAck() : null;
         return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, e.TeamId, report, c.Team?.ToView(),
-            c.Region?.ToView(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted);
+            c.Region?.ToView(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The wall relay could not subscribe to the feed registry; retrying")]
