@@ -50,33 +50,49 @@ public sealed class AuditLog(NpgsqlDataSource db)
             }
         }
 
-        var batch = new NpgsqlBatch(connection, tx);
-        foreach (var entry in entries)
+        // One statement for the whole batch: the chain is computed here, the rows go in together.
+        var n = entries.Count;
+        var ids = new long[n];
+        var at = new DateTime[n];
+        var actors = new string[n];
+        var roles = new string[n];
+        var actions = new string[n];
+        var targets = new string[n];
+        var outcomes = new string[n];
+        var statuses = new int[n];
+        var addresses = new string[n];
+        var details = new string[n];
+        var prevs = new byte[n][];
+        var hashes = new byte[n][];
+        for (var i = 0; i < n; i++)
         {
-            var e = entry with { At = Truncate(entry.At) };
+            var e = entries[i] with { At = Truncate(entries[i].At) };
             id++;
             var hash = Hash(id, e, prev);
-            var cmd = new NpgsqlBatchCommand("""
-                INSERT INTO audit_log (id, at, actor, role, action, target, outcome, status, address, detail, prev_hash, hash)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
-                """);
-            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = e.At.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Actor });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Role });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Action });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Target });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Allowed ? "allowed" : "refused" });
-            cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = e.Status });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.Address });
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.DetailJson });
-            cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = prev });
-            cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
-            batch.BatchCommands.Add(cmd);
+            (ids[i], at[i], actors[i], roles[i], actions[i], targets[i]) = (id, e.At.UtcDateTime, e.Actor, e.Role, e.Action, e.Target);
+            (outcomes[i], statuses[i], addresses[i], details[i], prevs[i], hashes[i]) =
+                (e.Allowed ? "allowed" : "refused", e.Status, e.Address, e.DetailJson, prev, hash);
             prev = hash;
         }
 
-        await batch.ExecuteNonQueryAsync(ct);
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO audit_log (id, at, actor, role, action, target, outcome, status, address, detail, prev_hash, hash)
+            SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                                 $8::integer[], $9::text[], $10::jsonb[], $11::bytea[], $12::bytea[])
+            """, connection, tx))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+            insert.Parameters.Add(new NpgsqlParameter { Value = at, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            foreach (var texts in new[] { actors, roles, actions, targets, outcomes })
+                insert.Parameters.Add(new NpgsqlParameter { Value = texts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = statuses, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+            insert.Parameters.Add(new NpgsqlParameter { Value = addresses, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = details, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+            insert.Parameters.Add(new NpgsqlParameter { Value = prevs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            insert.Parameters.Add(new NpgsqlParameter { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
         await tx.CommitAsync(ct);
     }
 

@@ -111,6 +111,7 @@ public static class LiberterraServer
             o.MaximumReceiveMessageSize = 32 * 1024;
             o.AddFilter<HubAccessFilter>();
         });
+        builder.Services.AddSingleton<Watchers>();
         builder.Services.AddSingleton<WallRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WallRelay>());
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();

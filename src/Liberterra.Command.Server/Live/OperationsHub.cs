@@ -15,9 +15,15 @@ namespace Liberterra.Command.Server.Live;
 /// declares its policy with <see cref="HubPolicyAttribute"/>, enforced (and refusals audited) by <see cref="HubAccessFilter"/>.
 /// </summary>
 [Authorize]
-public sealed class OperationsHub(IGrainFactory grains, WallRelay relay) : Hub
+public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watchers watchers) : Hub
 {
     public static string Group(string operationId) => $"op:{operationId}";
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        watchers.LeaveAll(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
 
     /// <summary>Starts receiving the operation's deltas; returns its snapshot.</summary>
     [HubPolicy(Policies.ReadOperations)]
@@ -29,11 +35,13 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay) : Hub
             throw new HubException("This server is still joining the cluster: try again in a moment.");
         // Join first, read second: a delta committed in between arrives with a number the snapshot already covers
         // and is skipped by the display, so nothing falls between the two.
+        watchers.Join(Context.ConnectionId, operationId);
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(operationId));
         var state = await grains.GetGrain<IOperationGrain>(operationId).GetState();
         if (state is null)
         {
             await Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(operationId));
+            watchers.Leave(Context.ConnectionId, operationId);
             throw new HubException($"No operation '{operationId}'.");
         }
 
@@ -42,5 +50,9 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay) : Hub
 
     /// <summary>Stops receiving the operation's deltas.</summary>
     [HubPolicy(Policies.ReadOperations)]
-    public Task LeaveOperation(string operationId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(operationId));
+    public Task LeaveOperation(string operationId)
+    {
+        watchers.Leave(Context.ConnectionId, operationId);
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(operationId));
+    }
 }

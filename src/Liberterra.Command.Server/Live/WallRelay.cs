@@ -12,7 +12,7 @@ namespace Liberterra.Command.Server.Live;
 /// any silo and sends it to this silo's connections in the operation's group. Sending is queued and never awaited by
 /// a grain; SignalR gives each connection its own buffer, so one slow display does not hold the others.
 /// </summary>
-public sealed partial class WallRelay(IGrainFactory grains, IHubContext<OperationsHub> hub, ILogger<WallRelay> logger)
+public sealed partial class WallRelay(IGrainFactory grains, IHubContext<OperationsHub> hub, Watchers watchers, ILogger<WallRelay> logger)
     : BackgroundService, IOperationFeed
 {
     private static readonly TimeSpan Resubscribe = TimeSpan.FromSeconds(20);
@@ -31,7 +31,9 @@ public sealed partial class WallRelay(IGrainFactory grains, IHubContext<Operatio
 
     public Task OnCommitted(string operationId, CommittedEvent[] events)
     {
-        _outbox.Writer.TryWrite((operationId, [.. events.Select(ToDelta)]));
+        // Nobody on this silo watches it: nothing to build. (A display that joins later starts from a snapshot.)
+        // An empty batch tells the sender to forget the operation's order, so a later first delta is not held as a gap.
+        _outbox.Writer.TryWrite((operationId, watchers.AnyFor(operationId) ? [.. events.Select(ToDelta)] : []));
         return Task.CompletedTask;
     }
 
@@ -95,6 +97,12 @@ public sealed partial class WallRelay(IGrainFactory grains, IHubContext<Operatio
             if (!await input) break;
             while (_outbox.Reader.TryRead(out var item))
             {
+                if (item.Deltas.Length == 0)
+                {
+                    _ordering.Remove(item.Operation);
+                    continue;
+                }
+
                 var ordering = _ordering.TryGetValue(item.Operation, out var known)
                     ? known
                     : _ordering[item.Operation] = new Ordering(item.Deltas.Min(d => d.Seq));
