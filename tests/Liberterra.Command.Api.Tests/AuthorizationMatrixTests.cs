@@ -25,6 +25,8 @@ public class AuthorizationMatrixTests(ServerFixture server)
     private static readonly Dictionary<string, string[]> Documented = new()
     {
         ["GET /openapi/{documentName}.json"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["* /health/live"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["* /health/ready"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["GET /api/operations/"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
         ["GET /api/operations/{operationId}"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
         ["PUT /api/operations/{operationId}"] = [Roles.Admin, Roles.Commander],

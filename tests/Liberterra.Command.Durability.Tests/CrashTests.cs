@@ -55,12 +55,17 @@ public class CrashTests
         var running = load.RunAsync(() => server.Http, op, Scenario.Teams, workers: 6, perWorker: 80, TimeSpan.FromSeconds(120));
         await Wait.Until(() => Task.FromResult(load.Acknowledged.Count), n => n >= 60, what: "60 acknowledged reports");
 
+        using var anonymous = server.Client(null);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready")).StatusCode);
         await pg.StopAsync();
         var acknowledgedBeforeOutage = load.Acknowledged.ToDictionary();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await anonymous.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
         await Wait.Until(() => Task.FromResult(load.Failures.Count), n => n >= 10, TimeSpan.FromSeconds(30), "refusals during the outage");
         var duringOutage = load.Acknowledged.Count;
         await pg.StartAsync();
         await running;
+        await Wait.Until(() => anonymous.GetAsync("/health/ready"), r => r.StatusCode == HttpStatusCode.OK, what: "readiness after the outage");
 
         // While PostgreSQL was down, reports were refused as retryable, never acknowledged.
         Assert.All(load.Failures, f =>

@@ -111,6 +111,7 @@ public static class LiberterraServer
             o.MaximumReceiveMessageSize = 32 * 1024;
             o.AddFilter<HubAccessFilter>();
         });
+        builder.Services.AddLiberterraHealth();
         builder.Services.AddSingleton<Watchers>();
         builder.Services.AddSingleton<WallRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WallRelay>());
@@ -137,6 +138,7 @@ public static class LiberterraServer
         app.UseAuthorization();
         app.UseMiddleware<RequestLimits>();
         app.MapOpenApi().AllowAnonymous();
+        app.MapLiberterraHealth();
         app.MapOperationsApi();
         app.MapReportsApi();
         app.MapTokensApi();
