@@ -123,7 +123,7 @@ public static partial class OperationRules
         if (c.Delta.IsZero) errors.Add("children", "a correction must change at least one count");
         if (string.IsNullOrWhiteSpace(c.Reason)) errors.Add("reason", "is required");
         else CheckText(errors, "reason", c.Reason, MaxReasonLength);
-        if (c.CorrectsSeq < 1 || c.CorrectsSeq > team.LastSeq)
+        if (team.ReportCount == 0 || c.CorrectsSeq < 1 || c.CorrectsSeq > team.LastSeq)
             errors.Add("corrects", "must be the sequence number of one of this team's earlier reports");
         CheckClientTime(errors, clientTime, serverNow);
         if (errors.ToError() is { } invalid) return invalid;

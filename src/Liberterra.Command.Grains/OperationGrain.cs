@@ -34,6 +34,8 @@ public sealed partial class OperationGrain(
     private List<PendingEvent> _queue = [];
     private Task? _flushing;
     private Task? _snapshotting;
+    // The sequence number of the last snapshot known to be written (a failed write leaves it unchanged).
+    private long _snapshotSeq;
     // Set when a write failed: whether it reached the disk is unknown (a connection can die during the commit), so
     // before anything else the timeline is read again from the last commit this activation is sure of.
     private bool _stale;
@@ -44,7 +46,7 @@ public sealed partial class OperationGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _committed = snapshot.State.State;
-        var fromSnapshot = _committed?.LastSeq ?? 0;
+        var fromSnapshot = _snapshotSeq = _committed?.LastSeq ?? 0;
         if (fromSnapshot > 0)
         {
             await foreach (var k in timeline.ReadKeysAsync(OperationId, fromSnapshot, cancellationToken))
@@ -76,6 +78,9 @@ public sealed partial class OperationGrain(
         });
     }
 
+    /// <summary>Keys of events the server makes itself: '/' cannot appear in a client's key, so they never collide.</summary>
+    private static string SystemKey(string name) => $"system/{name}";
+
     public Task ReceiveReminder(string reminderName, TickStatus status) =>
         reminderName == CheckInReminder ? CheckOverdueSafely() : Task.CompletedTask;
 
@@ -102,7 +107,7 @@ public sealed partial class OperationGrain(
         {
             // One flag per silence: the key names the team's last event, so racing checks add one event, not two.
             var payload = new CheckInOverdue(team.LastReportAt!.Value, (int)Math.Round(interval.TotalMinutes));
-            var key = $"overdue:{team.Id}:{team.LastSeq}";
+            var key = SystemKey($"overdue/{team.Id}/{team.LastSeq}");
             if (_keys.ContainsKey(key)) continue;
             flagged.Add(Enqueue(key, Fingerprints.Of(team.Id, null, payload), SystemActor, team.Id, null, payload).Task);
         }
@@ -113,7 +118,7 @@ public sealed partial class OperationGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (!_stale && _committed is not null && _committed.LastSeq > (snapshot.State.State?.LastSeq ?? 0))
+        if (!_stale && _committed is not null && _committed.LastSeq > _snapshotSeq)
         {
             try
             {
@@ -138,6 +143,10 @@ public sealed partial class OperationGrain(
     public async Task<DefineOutcome> Define(OperationDefinition definition, string actor)
     {
         await EnsureCurrent();
+        // Compare with what is committed, not with what is in flight: an identical definition still being written
+        // must not be answered as stored before it is.
+        while (_flushing is { IsCompleted: false } flushing) await flushing;
+        await EnsureCurrent();
         if (definition.Id != OperationId)
             return new DefineOutcome(null, DefineResult.Refused,
                 DomainError.Invalid("id", $"must match the operation id in the address ('{OperationId}')"));
@@ -150,7 +159,7 @@ public sealed partial class OperationGrain(
             return new DefineOutcome(_committed, DefineResult.Unchanged, null);
 
         var payload = new OperationDefined(definition);
-        var pending = Enqueue($"define-{Guid.NewGuid():N}", Fingerprints.Of(null, null, payload), actor, null, null, payload);
+        var pending = Enqueue(SystemKey($"define/{Guid.NewGuid():N}"), Fingerprints.Of(null, null, payload), actor, null, null, payload);
         await pending.Task;
         if (current is null) await StartCheckIns();
         return new DefineOutcome(_committed, current is null ? DefineResult.Created : DefineResult.Updated, null);
@@ -248,7 +257,7 @@ public sealed partial class OperationGrain(
             var before = _committed;
             _committed = batch[^1].StateAfter;
             // Walls are told at once and never awaited: a slow display cannot hold the write path.
-            GrainFactory.GetGrain<IFeedRegistryGrain>(0).Publish(OperationId, [.. batch.Select(Committed)]).Ignore();
+            GrainFactory.GetGrain<IFeedRegistryGrain>(0).Publish(OperationId, [.. batch.Select(p => Committed(p.Event, p.StateAfter))]).Ignore();
             // Views first, so that whoever gets an acknowledgement reads their own write from any view.
             await UpdateViews(before, _committed);
             foreach (var p in batch)
@@ -282,22 +291,24 @@ public sealed partial class OperationGrain(
     // callers get TimelineUnavailableException (503) and the next call tries again.
     private async Task EnsureCurrent()
     {
-        if (!_stale) return;
-        if (_reloading is null || _reloading.IsCompleted) _reloading = Reload();
-        await _reloading;
+        while (_stale)
+        {
+            if (_reloading is null || _reloading.IsCompleted) _reloading = Reload();
+            await _reloading;
+        }
     }
 
     private async Task Reload()
     {
         var before = _committed;
         var state = _committed;
-        var found = new List<TimelineEvent>();
+        var found = new List<CommittedEvent>();
         try
         {
             await foreach (var e in timeline.ReadAsync(OperationId, state?.LastSeq ?? 0))
             {
                 state = OperationReducer.Apply(state, e);
-                found.Add(e);
+                found.Add(Committed(e, state));
             }
         }
         catch (Exception ex)
@@ -305,25 +316,31 @@ public sealed partial class OperationGrain(
             throw new TimelineUnavailableException($"The timeline of '{OperationId}' cannot be read right now.", ex);
         }
 
-        foreach (var e in found) _keys[e.IdempotencyKey] = new KeyEntry(Fingerprints.Of(e), e.Seq, null);
+        foreach (var c in found) _keys[c.Event.IdempotencyKey] = new KeyEntry(Fingerprints.Of(c.Event), c.Event.Seq, null);
         _committed = _pending = state;
-        _stale = false;
         LogReloaded(OperationId, found.Count, state?.LastSeq ?? 0);
-        if (state is not null) await UpdateViews(before, state);
+        if (found.Count > 0)
+        {
+            // Writes that reached the disk though their writer heard otherwise: displays must see them too.
+            GrainFactory.GetGrain<IFeedRegistryGrain>(0).Publish(OperationId, [.. found]).Ignore();
+            await UpdateViews(before, state!);
+            if (before is null) await StartCheckIns();
+        }
+
+        _stale = false;
     }
 
-    private static CommittedEvent Committed(PendingEvent p)
+    private static CommittedEvent Committed(TimelineEvent e, OperationState s)
     {
-        var s = p.StateAfter;
-        var team = p.Event.TeamId is { } id ? s.Teams.GetValueOrDefault(id) : null;
+        var team = e.TeamId is { } id ? s.Teams.GetValueOrDefault(id) : null;
         var region = team is null ? null : s.Regions.GetValueOrDefault(team.Definition.RegionId);
-        return new CommittedEvent(p.Event, team, region, s.Totals, s.TeamsActive, s.TeamsCompleted, s.TeamsOverdue);
+        return new CommittedEvent(e, team, region, s.Totals, s.TeamsActive, s.TeamsCompleted, s.TeamsOverdue);
     }
 
     private void MaybeSnapshot()
     {
         var state = _committed!;
-        var since = state.LastSeq - (snapshot.State.State?.LastSeq ?? 0);
+        var since = state.LastSeq - _snapshotSeq;
         if (since >= options.Value.SnapshotEvery && (_snapshotting is null || _snapshotting.IsCompleted))
             _snapshotting = WriteSnapshotLogged(state);
     }
@@ -345,6 +362,7 @@ public sealed partial class OperationGrain(
     {
         snapshot.State.State = state;
         await snapshot.WriteStateAsync();
+        _snapshotSeq = state.LastSeq;
         LogSnapshotWritten(OperationId, state.LastSeq);
     }
 

@@ -152,6 +152,22 @@ public class AccessTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task hostile_text_in_a_refused_call_is_audited_safely_and_loses_no_other_entry()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        var lead = TestAuth.Token(Roles.TeamLead, "lead-hostile-text", ["AR-RAID-01"]);
+        await using (var hub = await Hubs.Connect(server.Server.Address, lead))
+            await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() =>
+                Microsoft.AspNetCore.SignalR.Client.HubConnectionExtensions.InvokeAsync(hub, "JoinOperation", $"\u0000{op}"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAs(lead, op, "MK-RAID-01")).StatusCode);
+
+        await using var db = NpgsqlDataSource.Create(server.ConnectionString);
+        var rows = await Wait.Until(() => Rows(db, op), r => r.Count(x => x.Actor == "lead-hostile-text") >= 2, what: "both refusals in the audit trail");
+        Assert.Contains(rows, r => r.Actor == "lead-hostile-text" && r.Target == op && r.Status == 403);
+        Assert.True((await new AuditLog(db).VerifyAsync()).Intact);
+    }
+
+    [Fact]
     public async Task a_deleted_audit_entry_is_detected()
     {
         var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("audit");

@@ -78,6 +78,9 @@ public class OperationRulesTests
         Assert.Contains("reason", OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-1, 0, 0, 0), " "), null, Now)!.Fields.Keys);
         Assert.Contains("corrects", OperationRules.ValidateCorrection(team, new Correction(8, new Tally(-1, 0, 0, 0), "x"), null, Now)!.Fields.Keys);
         Assert.NotNull(OperationRules.ValidateCorrection(team, new Correction(7, Tally.Zero, "x"), null, Now));
+        // A team that never reported has nothing to correct (its definition event is not a report).
+        var silent = Team with { LastSeq = 7, ReportCount = 0 };
+        Assert.Contains("corrects", OperationRules.ValidateCorrection(silent, new Correction(7, new Tally(2, 0, 0, 0), "x"), null, Now)!.Fields.Keys);
     }
 
     [Fact]

@@ -95,6 +95,8 @@ public sealed partial class WallRelay(IGrainFactory grains, IHubContext<Operatio
             }
 
             if (!await input) break;
+            // Under steady load the timeout above never wins: overdue gaps are released here too.
+            await ReleaseOverdue(stoppingToken);
             while (_outbox.Reader.TryRead(out var item))
             {
                 if (item.Deltas.Length == 0)

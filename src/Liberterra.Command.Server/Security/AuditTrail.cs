@@ -26,7 +26,24 @@ public sealed partial class AuditTrail(IServiceProvider services, ILogger<AuditT
         get { lock (_memory) return [.. _memory]; }
     }
 
-    public ValueTask RecordAsync(AuditEntry entry) => _pending.Writer.WriteAsync(entry);
+    /// <summary>
+    /// Queues an entry. Text fields come from callers (a token's subject, a hub argument): control characters are
+    /// removed and lengths capped, so that no entry can make the database refuse a batch.
+    /// </summary>
+    public ValueTask RecordAsync(AuditEntry entry) => _pending.Writer.WriteAsync(entry with
+    {
+        Actor = Clean(entry.Actor, 200),
+        Role = Clean(entry.Role, 50),
+        Action = Clean(entry.Action, 300),
+        Target = Clean(entry.Target, 200),
+        Address = Clean(entry.Address, 100),
+    });
+
+    internal static string Clean(string text, int max)
+    {
+        var kept = new string(text.Where(c => !char.IsControl(c)).Take(max).ToArray());
+        return kept.Length == 0 ? "-" : kept;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -129,8 +146,8 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         var target = string.Join('/', new[] { route["operationId"], route["teamId"], route["regionId"] }.OfType<string>());
         var detail = new Dictionary<string, object?>
         {
-            ["path"] = http.Request.Path.Value,
-            ["idempotencyKey"] = http.Request.Headers["Idempotency-Key"].FirstOrDefault(),
+            ["path"] = AuditTrail.Clean(http.Request.Path.Value ?? "", 300),
+            ["idempotencyKey"] = http.Request.Headers["Idempotency-Key"].FirstOrDefault() is { } key ? AuditTrail.Clean(key, 130) : null,
         };
         var action = http.GetEndpoint() is RouteEndpoint endpoint
             ? $"{http.Request.Method} {endpoint.RoutePattern.RawText}"
