@@ -67,15 +67,23 @@ public sealed partial class OperationGrain(
         }
     }
 
-    // A durable reminder (it survives the loss of this silo) and, while active, a finer timer.
+    // While active, a timer; and a durable reminder that survives the loss of this silo and brings the grain back.
+    // The reminder is registered again on every activation, so a failed registration is retried then.
     private async Task StartCheckIns()
     {
-        await this.RegisterOrUpdateReminder(CheckInReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         this.RegisterGrainTimer(_ => CheckOverdueSafely(), new GrainTimerCreationOptions(options.Value.CheckInScan, options.Value.CheckInScan)
         {
             Interleave = true,
             KeepAlive = false,
         });
+        try
+        {
+            await this.RegisterOrUpdateReminder(CheckInReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception ex)
+        {
+            LogCheckInsFailed(ex, OperationId);
+        }
     }
 
     /// <summary>Keys of events the server makes itself: '/' cannot appear in a client's key, so they never collide.</summary>
