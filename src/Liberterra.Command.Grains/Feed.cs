@@ -27,8 +27,8 @@ public interface IFeedRegistryGrain : IGrainWithIntegerKey
 
 public sealed partial class FeedRegistryGrain(ILogger<FeedRegistryGrain> logger) : Grain, IFeedRegistryGrain
 {
-    /// <summary>A feed that has not re-subscribed for this long is dropped (feeds re-subscribe every 20 s).</summary>
-    public static readonly TimeSpan Expiry = TimeSpan.FromMinutes(1);
+    /// <summary>A feed that has not re-subscribed for this long is dropped (feeds re-subscribe every 5 s).</summary>
+    public static readonly TimeSpan Expiry = TimeSpan.FromSeconds(30);
 
     private readonly Dictionary<IOperationFeed, DateTime> _feeds = [];
 

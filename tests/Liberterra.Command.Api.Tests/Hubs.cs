@@ -34,7 +34,15 @@ internal static class Hubs
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
         var list = new List<OperationDelta>();
-        while (list.Count < count) list.Add(await reader.ReadAsync(cts.Token));
+        try
+        {
+            while (list.Count < count) list.Add(await reader.ReadAsync(cts.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"Received {list.Count} of {count} deltas: seq {string.Join(",", list.Select(d => d.Seq))}");
+        }
+
         return list;
     }
 }

@@ -45,6 +45,7 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watcher
             throw new HubException($"No operation '{operationId}'.");
         }
 
+        relay.Joined(operationId, state.LastSeq);
         return state.ToView();
     }
 

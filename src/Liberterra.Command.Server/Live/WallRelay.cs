@@ -15,14 +15,18 @@ namespace Liberterra.Command.Server.Live;
 public sealed partial class WallRelay(IGrainFactory grains, IHubContext<OperationsHub> hub, Watchers watchers, ILogger<WallRelay> logger)
     : BackgroundService, IOperationFeed
 {
-    private static readonly TimeSpan Resubscribe = TimeSpan.FromSeconds(20);
+    // Short, because while silos join the registry grain can briefly exist twice (the grain directory converges
+    // eventually): a subscription that landed on the twin that goes away is renewed within seconds.
+    private static readonly TimeSpan Resubscribe = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a missing sequence number is waited for before the later ones are sent anyway.</summary>
     public static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(200);
 
     private readonly Dictionary<string, Ordering> _ordering = new(StringComparer.Ordinal);
-    private readonly Channel<(string Operation, OperationDelta[] Deltas)> _outbox =
-        Channel.CreateUnbounded<(string, OperationDelta[])>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Outgoing> _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Deltas to send, or (with none) where the operation's stream stands: the next number to expect.</summary>
+    private readonly record struct Outgoing(string Operation, OperationDelta[] Deltas, long Next, bool OnlyIfUnknown);
     private IOperationFeed? _reference;
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -31,11 +35,17 @@ public sealed partial class WallRelay(IGrainFactory grains, IHubContext<Operatio
 
     public Task OnCommitted(string operationId, CommittedEvent[] events)
     {
-        // Nobody on this silo watches it: nothing to build. (A display that joins later starts from a snapshot.)
-        // An empty batch tells the sender to forget the operation's order, so a later first delta is not held as a gap.
-        _outbox.Writer.TryWrite((operationId, watchers.AnyFor(operationId) ? [.. events.Select(ToDelta)] : []));
+        // Nobody on this silo watches it: nothing to build (a display that joins later starts from a snapshot), but
+        // the sender learns where the stream stands, so that it never mistakes an early later batch for the first.
+        _outbox.Writer.TryWrite(watchers.AnyFor(operationId)
+            ? new Outgoing(operationId, [.. events.Select(ToDelta)], 0, false)
+            : new Outgoing(operationId, [], events.Max(e => e.Event.Seq) + 1, false));
         return Task.CompletedTask;
     }
+
+    /// <summary>A display joined with a snapshot up to <paramref name="snapshotSeq"/>: what to send starts after it.</summary>
+    public void Joined(string operationId, long snapshotSeq) =>
+        _outbox.Writer.TryWrite(new Outgoing(operationId, [], snapshotSeq + 1, OnlyIfUnknown: true));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -101,12 +111,15 @@ public sealed partial class WallRelay(IGrainFactory grains, IHubContext<Operatio
             {
                 if (item.Deltas.Length == 0)
                 {
-                    _ordering.Remove(item.Operation);
+                    // Where the stream stands: never backwards (notices can arrive out of order too).
+                    var known = _ordering.TryGetValue(item.Operation, out var current);
+                    if (!known || (!item.OnlyIfUnknown && item.Next > current!.Next))
+                        _ordering[item.Operation] = new Ordering(item.Next);
                     continue;
                 }
 
-                var ordering = _ordering.TryGetValue(item.Operation, out var known)
-                    ? known
+                var ordering = _ordering.TryGetValue(item.Operation, out var existing)
+                    ? existing
                     : _ordering[item.Operation] = new Ordering(item.Deltas.Min(d => d.Seq));
                 await Release(item.Operation, ordering.Accept(item.Deltas), stoppingToken);
             }
