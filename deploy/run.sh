@@ -8,6 +8,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/deploy/pg.sh"
+source "$root/deploy/prereq.sh"
+need npm nodejs npm   # the build fetches the pages' pinned libraries from npm
 port="${LIBERTERRA_PORT:-5080}"
 url="http://127.0.0.1:${port}"
 out="$root/.data/build"
@@ -30,7 +32,9 @@ stop() {
 trap stop EXIT INT TERM
 
 echo "==> building"
-dotnet build "$root/Liberterra.Command.sln" -c Release -v q -nologo -o "$out" >/dev/null
+for project in Server Cli; do
+  dotnet build "$root/src/Liberterra.Command.$project/Liberterra.Command.$project.csproj" -c Release -v q -nologo -o "$out" >/dev/null
+done
 
 echo "==> applying database migrations"
 dotnet "$out/liberterra.dll" db migrate
@@ -67,6 +71,8 @@ LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \
 cat <<MSG
 
 Liberterra.Command is running: $url
+  the wall:    $url/wall/liberterra-ii#token=$(grep '^WALL_TOKEN=' "$tokens" | cut -d= -f2-)
+               (the credential after # stays in the browser; or open $url and paste one)
   operation:   $url/api/operations/liberterra-ii   (needs a credential)
   API schema:  $url/openapi/v1.json
   credentials: $tokens  (admin, commander, wall, debriefer, team lead of AR-RAID-01; 12 h)

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of Liberterra.Command against a real PostgreSQL and ends with one line: "N passed, N failed".
-# Installs PostgreSQL where missing, starts a throwaway cluster for the run (each test fixture creates its own
+# Installs PostgreSQL, Chromium and npm where missing, starts a throwaway cluster for the run (each test fixture creates its own
 # database in it; tests that stop and start PostgreSQL start clusters of their own) and removes it afterwards.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/deploy/pg.sh"
+source "$root/deploy/prereq.sh"
+need npm nodejs npm                 # the build fetches the pages' pinned libraries from npm
+need /usr/bin/chromium chromium     # the browser tests drive Debian's Chromium
 
 pg_data="$(mktemp -d /tmp/liberterra-test-pg.XXXXXX)"
 pg_port="${LIBERTERRA_TEST_PG_PORT:-55433}"

@@ -100,6 +100,33 @@ public sealed record OperationDelta(
     int TeamsCompleted,
     int TeamsOverdue = 0);
 
+/// <summary>
+/// One line of the wall's ticker: a report or correction (<see cref="Report"/>), or a check-in found overdue
+/// (<see cref="LastCheckIn"/>). Newest first.
+/// </summary>
+public sealed record TickerEntry(
+    long Seq,
+    string Kind,
+    DateTimeOffset ServerTime,
+    string? TeamId,
+    ReportAck? Report,
+    DateTimeOffset? LastCheckIn);
+
+/// <summary>
+/// Rescues and arrests per hotspot region over time, by server time: bucket <c>i</c> covers
+/// [<see cref="From"/> + i × <see cref="BucketMinutes"/>, + one bucket). The last bucket holds <see cref="Now"/>.
+/// </summary>
+public sealed record ActivityView(
+    string OperationId,
+    DateTimeOffset From,
+    int BucketMinutes,
+    int Buckets,
+    DateTimeOffset Now,
+    IReadOnlyList<RegionActivity> Regions);
+
+/// <summary>One region's rescued (children + women + men) and arrested per bucket.</summary>
+public sealed record RegionActivity(string RegionId, IReadOnlyList<int> Rescued, IReadOnlyList<int> Arrested);
+
 /// <summary>The names of the live hub's server-to-client messages.</summary>
 public static class HubMessages
 {

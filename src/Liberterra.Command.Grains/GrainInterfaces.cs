@@ -15,6 +15,9 @@ public interface IOperationGrain : IGrainWithStringKey
 
     Task<TeamState?> GetTeam(string teamId);
 
+    /// <summary>The sequence number of the last committed event; -1 when the operation was never defined.</summary>
+    Task<long> GetLastSeq();
+
     Task<RegionState?> GetRegion(string regionId);
 
     /// <summary>Creates the operation or replaces its definition. An identical definition changes nothing.</summary>

@@ -142,6 +142,8 @@ public sealed partial class OperationGrain(
 
     public Task<OperationState?> GetState() => Task.FromResult(_committed);
 
+    public Task<long> GetLastSeq() => Task.FromResult(_committed?.LastSeq ?? -1);
+
     public Task<TeamState?> GetTeam(string teamId) =>
         Task.FromResult(_committed?.Teams.GetValueOrDefault(teamId));
 

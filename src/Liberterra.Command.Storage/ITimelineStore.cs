@@ -27,9 +27,23 @@ public interface ITimelineStore
     /// <summary>The idempotency keys of events up to <paramref name="upToSeq"/>, with their fingerprints.</summary>
     IAsyncEnumerable<KeyRecord> ReadKeysAsync(string operationId, long upToSeq, CancellationToken cancellationToken = default);
 
+    /// <summary>The latest events of the given kinds, newest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
+        string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>The ids of every operation that has a timeline.</summary>
     Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rescues and arrests per team in <paramref name="buckets"/> consecutive buckets of <paramref name="bucket"/> from
+    /// <paramref name="from"/>, by server time: reports' counts plus corrections' deltas. Only non-zero cells are returned.
+    /// </summary>
+    Task<IReadOnlyList<ActivityCell>> ReadActivityAsync(
+        string operationId, DateTimeOffset from, TimeSpan bucket, int buckets, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What one team's reports and corrections added in one time bucket.</summary>
+public readonly record struct ActivityCell(string TeamId, int Bucket, Tally Counts);
 
 /// <summary>An idempotency key already in the timeline: which event it made and the fingerprint of its request.</summary>
 public readonly record struct KeyRecord(string Key, UInt128 Fingerprint, long Seq);

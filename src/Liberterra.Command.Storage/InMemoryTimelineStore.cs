@@ -95,6 +95,33 @@ public sealed class InMemoryTimelineStore : ITimelineStore
         }
     }
 
+    public Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
+        string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<TimelineEvent>>(
+            Copy(operationId, events => Enumerable.Reverse(events).Where(e => kinds.Contains(e.Kind)).Take(limit)));
+
+    public Task<IReadOnlyList<ActivityCell>> ReadActivityAsync(
+        string operationId, DateTimeOffset from, TimeSpan bucket, int buckets, CancellationToken cancellationToken = default)
+    {
+        var end = from + bucket * buckets;
+        var cells = new Dictionary<(string Team, int Bucket), Tally>();
+        foreach (var e in Copy(operationId, events => events.Where(e => e.TeamId is not null && e.ServerTime >= from && e.ServerTime < end)))
+        {
+            var counts = e.Payload switch
+            {
+                FieldReported r => r.Report.Counts,
+                ReportCorrected c => c.Correction.Delta,
+                _ => Tally.Zero,
+            };
+            if (counts.IsZero) continue;
+            var key = (e.TeamId!, (int)((e.ServerTime - from).Ticks / bucket.Ticks));
+            cells[key] = cells.GetValueOrDefault(key, Tally.Zero).Add(counts);
+        }
+
+        return Task.FromResult<IReadOnlyList<ActivityCell>>(
+            cells.Where(c => !c.Value.IsZero).Select(c => new ActivityCell(c.Key.Team, c.Key.Bucket, c.Value)).ToList());
+    }
+
     private sealed class Timeline
     {
         public List<TimelineEvent> Events { get; } = [];

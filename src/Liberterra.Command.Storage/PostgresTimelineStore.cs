@@ -204,6 +204,52 @@ public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
         return ids;
     }
 
+    public async Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
+        string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = db.CreateCommand(
+            $"SELECT {Columns} FROM timeline_events WHERE operation_id = $1 AND kind = ANY($2) ORDER BY seq DESC LIMIT $3");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. kinds] });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var events = new List<TimelineEvent>();
+        while (await reader.ReadAsync(cancellationToken)) events.Add(ReadEvent(operationId, reader));
+        return events;
+    }
+
+    // Reports carry counts, corrections carry signed deltas; both are in the payload (DomainJson's camelCase names).
+    private const string ActivitySql = """
+        SELECT team_id, floor(extract(epoch FROM server_time - $2) / $3)::int AS bucket,
+               sum(coalesce((payload #>> '{report,counts,children}')::int, (payload #>> '{correction,delta,children}')::int, 0)),
+               sum(coalesce((payload #>> '{report,counts,women}')::int, (payload #>> '{correction,delta,women}')::int, 0)),
+               sum(coalesce((payload #>> '{report,counts,men}')::int, (payload #>> '{correction,delta,men}')::int, 0)),
+               sum(coalesce((payload #>> '{report,counts,arrested}')::int, (payload #>> '{correction,delta,arrested}')::int, 0))
+        FROM timeline_events
+        WHERE operation_id = $1 AND server_time >= $2 AND server_time < $4 AND team_id IS NOT NULL
+          AND kind IN ('FieldReported', 'ReportCorrected')
+        GROUP BY 1, 2
+        """;
+
+    public async Task<IReadOnlyList<ActivityCell>> ReadActivityAsync(
+        string operationId, DateTimeOffset from, TimeSpan bucket, int buckets, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = db.CreateCommand(ActivitySql);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = from.UtcDateTime });
+        cmd.Parameters.Add(new NpgsqlParameter<double> { TypedValue = bucket.TotalSeconds });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = (from + bucket * buckets).UtcDateTime });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var cells = new List<ActivityCell>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var counts = new Tally((int)reader.GetInt64(2), (int)reader.GetInt64(3), (int)reader.GetInt64(4), (int)reader.GetInt64(5));
+            if (!counts.IsZero) cells.Add(new ActivityCell(reader.GetString(0), reader.GetInt32(1), counts));
+        }
+
+        return cells;
+    }
+
     private static TimelineEvent ReadEvent(string operationId, NpgsqlDataReader r) => new(
         r.GetInt64(0),
         operationId,

@@ -33,9 +33,15 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["GET /api/operations/{operationId}/teams/{teamId}"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead],
         ["GET /api/operations/{operationId}/teams/{teamId}/reports"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead],
         ["GET /api/operations/{operationId}/regions/{regionId}"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/ticker"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/activity"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
         ["POST /api/operations/{operationId}/teams/{teamId}/reports"] = [Roles.Admin, Roles.TeamLead],
         ["POST /api/operations/{operationId}/teams/{teamId}/corrections"] = [Roles.Admin, Roles.TeamLead],
         ["POST /api/tokens"] = [Roles.Admin],
+        // The pages carry no data (they fetch it with the user's credential), so anyone may load them.
+        ["GET /"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["GET /wall/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["HEAD /wall/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         // The hub's connection endpoints need a signed-in caller of any role; each hub method has its own policy.
         ["* /hubs/operations/negotiate"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["* /hubs/operations"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
@@ -46,6 +52,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
     {
         ["JoinOperation"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
         ["LeaveOperation"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
+        ["Head"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
     };
 
     private IReadOnlyList<(string Method, string Pattern, Endpoint Endpoint)> Routes() =>
@@ -146,7 +153,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
     private static HttpRequestMessage Request(string method, string pattern, string op)
     {
         if (method == "*") method = "GET";
-        var path = pattern.Replace("{operationId}", op).Replace("{teamId}", "AR-RAID-01").Replace("{regionId}", "AR")
+        var path = pattern.Replace("{operationId}", op).Replace("{operationId?}", op).Replace("{teamId}", "AR-RAID-01").Replace("{regionId}", "AR")
             .Replace("{documentName}", "v1");
         var request = new HttpRequestMessage(new HttpMethod(method), path);
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());

@@ -50,6 +50,36 @@ public class TimelineStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task activity_sums_reports_and_corrections_per_team_and_bucket_the_same_in_postgresql_and_in_memory()
+    {
+        var memory = new InMemoryTimelineStore();
+        TimelineEvent At(long seq, int minutes, string team, EventPayload payload) =>
+            new(seq, "op-act", T0.AddMinutes(minutes), null, "lead", team, $"k-{seq}", payload);
+        FieldReported Counts(int c, int w, int m, int a) => new(new FieldReport(null, new Tally(c, w, m, a), [], null, null));
+        var events = new[]
+        {
+            Defined("op-act"),
+            At(2, 5, "AR-RAID-01", Counts(2, 1, 0, 3)),
+            At(3, 20, "AR-RAID-01", Counts(1, 0, 0, 0)),                               // same hour bucket
+            At(4, 70, "AR-RAID-01", Counts(0, 4, 1, 1)),                               // next bucket
+            At(5, 75, "AR-RAID-01", new ReportCorrected(new Correction(4, new Tally(0, -1, 0, 0), "miscount"))),
+            At(6, 80, "AR-RAID-01", new CheckInOverdue(T0, 30)),                       // no counts
+            At(7, 200, "AR-RAID-01", Counts(9, 9, 9, 9)),                              // outside the range asked
+        };
+        foreach (var store in new ITimelineStore[] { _store, memory })
+        {
+            await store.AppendAsync("op-act", events);
+            var cells = await store.ReadActivityAsync("op-act", T0, TimeSpan.FromHours(1), 2);
+            Assert.Equal(
+                [("AR-RAID-01", 0, new Tally(3, 1, 0, 3)), ("AR-RAID-01", 1, new Tally(0, 3, 1, 1))],
+                cells.Select(c => (c.TeamId, c.Bucket, c.Counts)).OrderBy(c => c.Bucket));
+
+            var latest = await store.ReadLatestAsync("op-act", [EventKinds.FieldReported, EventKinds.CheckInOverdue], 3);
+            Assert.Equal([7L, 6L, 4L], latest.Select(e => e.Seq));
+        }
+    }
+
+    [Fact]
     public async Task a_batch_that_would_leave_a_gap_or_repeat_a_number_stores_nothing()
     {
         await _store.AppendAsync("op-b", [Defined("op-b"), Report("op-b", 2)]);

@@ -124,4 +124,12 @@ public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
 
     public Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default) =>
         inner.ListOperationsAsync(cancellationToken);
+
+    public Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
+        string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default) =>
+        inner.ReadLatestAsync(operationId, kinds, limit, cancellationToken);
+
+    public Task<IReadOnlyList<ActivityCell>> ReadActivityAsync(
+        string operationId, DateTimeOffset from, TimeSpan bucket, int buckets, CancellationToken cancellationToken = default) =>
+        inner.ReadActivityAsync(operationId, from, bucket, buckets, cancellationToken);
 }

@@ -23,6 +23,8 @@ public static class OperationsApi
         api.MapGet("/{operationId}/teams/{teamId}", GetTeam).WithName("GetTeam").RequireAuthorization(Policies.ReadTeam);
         api.MapGet("/{operationId}/teams/{teamId}/reports", GetTeamReports).WithName("GetTeamReports").RequireAuthorization(Policies.ReadTeam);
         api.MapGet("/{operationId}/regions/{regionId}", GetRegion).WithName("GetRegion").RequireAuthorization(Policies.ReadOperations);
+        api.MapGet("/{operationId}/ticker", GetTicker).WithName("GetTicker").RequireAuthorization(Policies.ReadOperations);
+        api.MapGet("/{operationId}/activity", GetActivity).WithName("GetActivity").RequireAuthorization(Policies.ReadOperations);
         return app;
     }
 
@@ -103,6 +105,67 @@ public static class OperationsApi
         return state is null
             ? Problems.From(DomainError.NotFound($"No region '{regionId}' in operation '{operationId}'."))
             : TypedResults.Ok(state.ToView());
+    }
+
+    private static readonly string[] TickerKinds = [EventKinds.FieldReported, EventKinds.ReportCorrected, EventKinds.CheckInOverdue];
+
+    /// <summary>The latest reports, corrections and overdue check-ins, newest first: what a wall's ticker starts from.</summary>
+    private static async Task<Results<Ok<TickerEntry[]>, ProblemHttpResult>> GetTicker(
+        string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, int limit = 30, CancellationToken ct = default)
+    {
+        if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", $"must be from 1 to {MaxPage}"));
+        var state = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
+        if (state is null) return NoOperation(operationId);
+
+        var events = await timeline.ReadLatestAsync(operationId, TickerKinds, limit, ct);
+        return TypedResults.Ok(events.Select(e => e.Payload switch
+        {
+            CheckInOverdue o => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId, null, o.LastCheckIn),
+            _ => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId,
+                Scope.CanReadNotes(http.User, e.TeamId!) ? e.ToAck() : e.ToAck() with { Note = null }, null),
+        }).ToArray());
+    }
+
+    /// <summary>The most buckets an activity query returns per region.</summary>
+    public const int MaxBuckets = 1000;
+
+    /// <summary>
+    /// Per-region rescues and arrests in buckets of <paramref name="bucketMinutes"/> over the last <paramref name="hours"/>
+    /// up to now: what the wall's sparklines start from before live deltas extend them.
+    /// </summary>
+    private static async Task<Results<Ok<ActivityView>, ProblemHttpResult>> GetActivity(
+        string operationId, IGrainFactory grains, ITimelineStore timeline,
+        [FromKeyedServices(OperationGrainOptions.ClockKey)] TimeProvider clock,
+        int hours = 24, int bucketMinutes = 60, CancellationToken ct = default)
+    {
+        if (hours is < 1 or > 24 * 31) return Problems.From(DomainError.Invalid("hours", "must be from 1 to 744 (31 days)"));
+        if (bucketMinutes is < 1 or > 24 * 60) return Problems.From(DomainError.Invalid("bucketMinutes", "must be from 1 to 1440"));
+        if (hours * 60 % bucketMinutes != 0 || hours * 60 / bucketMinutes > MaxBuckets)
+            return Problems.From(DomainError.Invalid("bucketMinutes",
+                $"must divide hours × 60 into at most {MaxBuckets} buckets"));
+        var state = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
+        if (state is null) return NoOperation(operationId);
+
+        var bucket = TimeSpan.FromMinutes(bucketMinutes);
+        var buckets = hours * 60 / bucketMinutes;
+        var now = clock.GetUtcNow();
+        // Buckets aligned on the bucket size (from the Unix epoch), the last one holding now.
+        var end = new DateTimeOffset((now.UtcTicks / bucket.Ticks + 1) * bucket.Ticks, TimeSpan.Zero);
+        var from = end - bucket * buckets;
+        var cells = await timeline.ReadActivityAsync(operationId, from, bucket, buckets, ct);
+
+        var rescued = state.Regions.Keys.ToDictionary(id => id, _ => new int[buckets]);
+        var arrested = state.Regions.Keys.ToDictionary(id => id, _ => new int[buckets]);
+        foreach (var cell in cells)
+        {
+            if (cell.Bucket < 0 || cell.Bucket >= buckets || !state.Teams.TryGetValue(cell.TeamId, out var team)) continue;
+            if (!rescued.TryGetValue(team.Definition.RegionId, out var r)) continue;
+            r[cell.Bucket] += cell.Counts.Rescued;
+            arrested[team.Definition.RegionId][cell.Bucket] += cell.Counts.Arrested;
+        }
+
+        return TypedResults.Ok(new ActivityView(operationId, from, bucketMinutes, buckets, now,
+            [.. state.Regions.Keys.Select(id => new RegionActivity(id, rescued[id], arrested[id]))]));
     }
 
     private static ProblemHttpResult NoOperation(string operationId) =>

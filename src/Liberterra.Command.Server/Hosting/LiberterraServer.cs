@@ -128,8 +128,10 @@ public static class LiberterraServer
 
     public static void UseLiberterraApi(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebPages();
         app.UseRouting();
         app.UseAuthentication();
         // Outside the rate limiter and authorization, so that their refusals are audited too.
@@ -143,6 +145,7 @@ public static class LiberterraServer
         app.MapReportsApi();
         app.MapTokensApi();
         app.MapHub<OperationsHub>(HubMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
+        app.MapWebPages();
     }
 }
 

@@ -49,6 +49,18 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watcher
         return state.ToView();
     }
 
+    /// <summary>
+    /// The operation's last committed sequence number. A display asks now and then: if it is behind and no delta
+    /// arrives to close the gap (a delta lost on the way shows no gap until the next one), it joins again.
+    /// </summary>
+    [HubPolicy(Policies.ReadOperations)]
+    public async Task<long> Head(string operationId)
+    {
+        if (!OperationRules.IsValidId(operationId) || !Scope.AllowsOperation(Context.User!, operationId))
+            throw new HubException("This credential may not watch that operation.");
+        return await grains.GetGrain<IOperationGrain>(operationId).GetLastSeq();
+    }
+
     /// <summary>Stops receiving the operation's deltas.</summary>
     [HubPolicy(Policies.ReadOperations)]
     public Task LeaveOperation(string operationId)

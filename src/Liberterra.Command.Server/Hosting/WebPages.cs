@@ -1,0 +1,68 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Net.Http.Headers;
+
+namespace Liberterra.Command.Server.Hosting;
+
+/// <summary>
+/// The browser pages (the wall) and the libraries they use, served by the server itself from <c>web/</c> in its
+/// output folder (copied there at build time from the pinned npm packages: no CDN). The pages carry no data: they
+/// fetch it with the credential the user gives them, so they are served to anyone.
+/// </summary>
+public static class WebPages
+{
+    /// <summary>
+    /// Scripts, styles, images and connections from this server only; no inline script or style, no plugins, no
+    /// framing. Browsers treat <c>'self'</c> in connect-src as covering same-origin WebSockets.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "manifest-src 'self'; worker-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; " +
+        "frame-ancestors 'none'; object-src 'none'";
+
+    public static string Root => Path.Combine(AppContext.BaseDirectory, "web");
+
+    /// <summary>Security headers on every answer, pages and API alike.</summary>
+    public static void UseSecurityHeaders(this WebApplication app) => app.Use((http, next) =>
+    {
+        var headers = http.Response.Headers;
+        headers[HeaderNames.ContentSecurityPolicy] = ContentSecurityPolicy;
+        headers[HeaderNames.XContentTypeOptions] = "nosniff";
+        headers[HeaderNames.XFrameOptions] = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self)";
+        return next(http);
+    });
+
+    public static void UseWebPages(this WebApplication app)
+    {
+        if (!Directory.Exists(Root))
+            throw new InvalidOperationException(
+                $"The web pages are missing from {Root}: build the server project (it copies web/ and the npm libraries there).");
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new PhysicalFileProvider(Root),
+            // Revalidated on every load (cheap with ETag), so a new version of a page is never mixed with an old script.
+            OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
+        });
+    }
+
+    public static void MapWebPages(this WebApplication app)
+    {
+        var wall = Path.Combine(Root, "wall.html");
+        // "/wall" and "/wall/" both match the optional segment: the page asks which operation when there is a choice.
+        app.MapGet("/", () => Results.Redirect("/wall")).AllowAnonymous().ExcludeFromDescription();
+        app.MapMethods("/wall/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(wall))
+            .AllowAnonymous().ExcludeFromDescription();
+    }
+
+    private static IResult Page(string path) => new NoCache(Results.File(path, "text/html; charset=utf-8"));
+
+    private sealed class NoCache(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.CacheControl = "no-cache";
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

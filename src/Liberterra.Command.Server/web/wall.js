@@ -1,0 +1,511 @@
+// The coordination wall. Data flow: LiveOperation gives a snapshot then in-order deltas; each updates the model at
+// once, and the screen is redrawn at most once per animation frame from what changed. Every string from the server
+// is shown with textContent (a note with markup is shown literally).
+"use strict";
+
+(() => {
+  const { el, svg, fmt, api } = Liberterra;
+  const $ = id => document.getElementById(id);
+  const ACTIVE = new Set(["Briefed", "EnRoute", "OnSite", "Engaged", "Extracting", "Holding"]);
+  const HOT_MINUTES = 30;
+  const TICKER_MAX = 40;
+  const BOARD_PAGE_SECONDS = 12;
+
+  const model = {
+    op: null,                 // name, window, exercise
+    teams: new Map(),         // id -> TeamView
+    regions: new Map(),       // id -> RegionView
+    totals: { children: 0, women: 0, men: 0, rescued: 0, arrested: 0 },
+    teamsActive: 0, teamsCompleted: 0, teamsOverdue: 0,
+    lastSeq: 0,
+    ticker: [],               // newest first: {seq, kind, serverTime, teamId, report, lastCheckIn}
+    activity: null,           // {from(ms), bucketMs, buckets, rescued: Map regionId -> number[]}
+  };
+  const dirty = { all: true, totals: true, teams: new Set(), regions: new Set(), ticker: true, sparks: true };
+  let frame = 0;
+  let live = null;
+  const connection = { state: "connecting", since: null, detail: "" };
+
+  // ---------------------------------------------------------------- start
+
+  const operationId = decodeURIComponent(location.pathname.replace(/^\/wall\/?/, "").replace(/\/$/, ""));
+  window.liberterraWall = { model, get live() { return live; } };   // for tests and the curious
+
+  function begin() {
+    if (!Liberterra.token() || Liberterra.expired()) { signIn(Liberterra.token() ? "Your credential has expired." : ""); return; }
+    if (!operationId) { choose(); return; }
+    // A new credential gets a new connection (the old one, if any, carried the old credential).
+    if (live) live.stop().catch(() => {});
+    live = new LiveOperation(operationId, { snapshot, delta, state: connectionState });
+    live.start();
+    loadMap();
+  }
+
+  function signIn(message) {
+    $("overlay").hidden = false;
+    $("signin-form").hidden = false;
+    $("chooser").hidden = true;
+    $("overlay-title").textContent = "Sign in";
+    $("signin-error").textContent = message || "";
+  }
+
+  async function choose() {
+    try {
+      const operations = await api("/api/operations");
+      if (operations.length === 1) { location.replace(`/wall/${encodeURIComponent(operations[0].id)}`); return; }
+      $("overlay").hidden = false;
+      $("signin-form").hidden = true;
+      $("overlay-title").textContent = operations.length ? "Choose an operation" : "No operation yet";
+      $("overlay-text").textContent = operations.length
+        ? "Each wall shows one operation." : "Load one first, e.g. liberterra scenario load deploy/scenarios/liberterra-ii.json";
+      const list = $("chooser");
+      list.hidden = false;
+      list.replaceChildren(...operations.map(o => {
+        const li = el("li");
+        const a = el("a", null, `${o.name} (${o.id})`);
+        a.href = `/wall/${encodeURIComponent(o.id)}`;
+        li.append(a, el("span", "muted", ` · ${o.regions} hotspots, ${o.teams} teams${o.exercise ? " · EXERCISE" : ""}`));
+        return li;
+      }));
+    } catch (error) {
+      signIn(error.message);
+    }
+  }
+
+  // ---------------------------------------------------------------- live data
+
+  function connectionState(state, since, detail) {
+    document.body.classList.remove("connecting", "live", "stale", "resyncing", "signed-out");
+    document.body.classList.add(state);
+    const text = {
+      connecting: "Connecting…",
+      live: "LIVE",
+      resyncing: "Resynchronising…",
+      stale: "STALE: not receiving",
+      "signed-out": "SIGNED OUT: not receiving",
+    }[state];
+    $("conn-text").textContent = text;
+    connection.since = since;
+    connection.detail = detail || "";
+    connection.state = state;
+    renderConnectionDetail();
+    if (state === "signed-out") signIn(detail ? `The wall stopped: ${detail}.` : "");
+  }
+  function renderConnectionDetail() {
+    const parts = [];
+    if (connection.since) parts.push(`since ${Liberterra.utcTime(connection.since)} UTC (${Liberterra.ago(connection.since)})`);
+    if (connection.detail) parts.push(connection.detail);
+    if (connection.state === "stale") parts.push("reconnecting…");
+    if (connection.state === "live") parts.push(`event #${fmt(model.lastSeq)}`);
+    $("conn-detail").textContent = parts.join(" · ");
+  }
+
+  function snapshot(view) {
+    model.op = view;
+    model.teams = new Map(view.teams.map(t => [t.id, t]));
+    model.regions = new Map(view.regions.map(r => [r.id, r]));
+    model.totals = view.totals;
+    model.teamsActive = view.teamsActive;
+    model.teamsCompleted = view.teamsCompleted;
+    model.teamsOverdue = view.teamsOverdue;
+    model.lastSeq = view.lastSeq;
+    dirty.all = true;
+    schedule();
+    // The ticker and the sparklines start from the timeline, then live deltas extend them.
+    const seq = view.lastSeq;
+    api(`/api/operations/${encodeURIComponent(operationId)}/ticker?limit=${TICKER_MAX}`)
+      .then(entries => {
+        const newer = model.ticker.filter(t => t.seq > seq);
+        model.ticker = newer.concat(entries.filter(e => e.seq <= seq)).slice(0, TICKER_MAX);
+        dirty.ticker = true; schedule();
+      }).catch(() => {});
+    api(`/api/operations/${encodeURIComponent(operationId)}/activity?hours=24&bucketMinutes=60`)
+      .then(a => {
+        const rescued = new Map(a.regions.map(r => [r.regionId, r.rescued.slice()]));
+        // Deltas applied since the snapshot are already in this answer only if committed before it was read;
+        // the activity is a trend line, so a report counted in both within that instant is acceptable there.
+        model.activity = { from: Date.parse(a.from), bucketMs: a.bucketMinutes * 60000, buckets: a.buckets, rescued };
+        dirty.sparks = true; schedule();
+      }).catch(() => {});
+  }
+
+  function delta(d) {
+    const before = d.region ? model.regions.get(d.region.id) : null;
+    if (d.team) { model.teams.set(d.team.id, d.team); dirty.teams.add(d.team.id); }
+    if (d.region) { model.regions.set(d.region.id, d.region); dirty.regions.add(d.region.id); }
+    if (d.kind === "OperationDefined") { dirty.all = true; }
+    model.totals = d.totals;
+    model.teamsActive = d.teamsActive;
+    model.teamsCompleted = d.teamsCompleted;
+    model.teamsOverdue = d.teamsOverdue;
+    model.lastSeq = d.seq;
+    dirty.totals = true;
+
+    if (d.kind === "FieldReported" || d.kind === "ReportCorrected" || d.kind === "CheckInOverdue") {
+      model.ticker.unshift({
+        seq: d.seq, kind: d.kind, serverTime: d.serverTime, teamId: d.teamId, report: d.report,
+        lastCheckIn: d.kind === "CheckInOverdue" && d.team ? d.team.lastReportAt : null, fresh: true,
+      });
+      if (model.ticker.length > TICKER_MAX) model.ticker.length = TICKER_MAX;
+      dirty.ticker = true;
+    }
+    if (before && d.region && model.activity) {
+      addActivity(d.region.id, Date.parse(d.serverTime), d.region.totals.rescued - before.totals.rescued);
+    }
+    schedule();
+  }
+
+  function addActivity(regionId, time, amount) {
+    const a = model.activity;
+    if (!amount) return;
+    let index = Math.floor((time - a.from) / a.bucketMs);
+    if (index >= a.buckets) {                       // time moved on: slide the window
+      const shift = index - a.buckets + 1;
+      for (const series of a.rescued.values()) { series.splice(0, Math.min(shift, series.length)); while (series.length < a.buckets) series.push(0); }
+      a.from += shift * a.bucketMs;
+      index = a.buckets - 1;
+    }
+    if (index < 0) return;
+    if (!a.rescued.has(regionId)) a.rescued.set(regionId, new Array(a.buckets).fill(0));
+    a.rescued.get(regionId)[index] += amount;
+    dirty.sparks = true;
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  function schedule() { if (!frame) frame = requestAnimationFrame(render); }
+
+  function render() {
+    frame = 0;
+    if (!model.op) return;
+    if (dirty.all) {
+      renderHeader();
+      renderBoard(true);
+      renderMap(true);
+      dirty.ticker = dirty.sparks = dirty.totals = true;
+    } else {
+      if (dirty.teams.size) renderBoard(false);
+      if (dirty.teams.size || dirty.regions.size) renderMap(false);
+    }
+    if (dirty.totals) renderTotals();
+    if (dirty.ticker) renderTicker();
+    if (dirty.sparks) renderSparks();
+    renderConnectionDetail();
+    dirty.all = dirty.totals = dirty.ticker = dirty.sparks = false;
+    dirty.teams.clear();
+    dirty.regions.clear();
+  }
+
+  function renderHeader() {
+    const op = model.op;
+    $("op-name").textContent = op.name;
+    document.title = `${op.name} · wall`;
+    $("exercise-badge").hidden = !op.exercise;
+    $("watermark").hidden = !op.exercise;
+    $("t-teams").textContent = fmt(model.teams.size);
+    $("t-regions").textContent = fmt(model.regions.size);
+    tickClock();
+  }
+
+  function tickClock() {
+    const now = new Date();
+    $("clock-time").textContent = Liberterra.utcTime(now) + " UTC";
+    $("clock-date").textContent = Liberterra.utcDate(now);
+    if (model.op) $("clock-day").textContent = dayOf(model.op, now.getTime());
+    if (connection.state !== "live") renderConnectionDetail();
+  }
+
+  /** "Day 3 of 6" inside the planned window; before and after it, says so. */
+  function dayOf(op, now) {
+    const start = Date.parse(op.windowStart), end = Date.parse(op.windowEnd);
+    const days = Math.max(1, Math.ceil((end - start) / 86400000));
+    if (now < start) {
+      const d = Math.ceil((start - now) / 86400000);
+      return `starts in ${d} day${d === 1 ? "" : "s"} (${days}-day window)`;
+    }
+    if (now >= end) return `window closed (${days} days, ended ${Liberterra.utcDate(new Date(end))})`;
+    return `Day ${Math.floor((now - start) / 86400000) + 1} of ${days}`;
+  }
+
+  const counters = new Map();   // element id -> running animation
+  function animateNumber(id, value) {
+    const node = $(id);
+    const from = Number(node.dataset.value || 0);
+    if (from === value) return;
+    node.dataset.value = String(value);
+    node.classList.remove("bump"); void node.offsetWidth; node.classList.add("bump");
+    const started = performance.now(), duration = 700;
+    const step = t => {
+      const p = Math.min(1, (t - started) / duration);
+      const eased = 1 - (1 - p) ** 3;
+      node.textContent = fmt(Math.round(from + (value - from) * eased));
+      if (p < 1 && counters.get(id) === step) requestAnimationFrame(step); else if (p >= 1) node.textContent = fmt(value);
+    };
+    counters.set(id, step);
+    requestAnimationFrame(step);
+  }
+
+  function renderTotals() {
+    const t = model.totals;
+    animateNumber("t-rescued", t.rescued);
+    animateNumber("t-children", t.children);
+    animateNumber("t-women", t.women);
+    animateNumber("t-men", t.men);
+    animateNumber("t-arrested", t.arrested);
+    animateNumber("t-active", model.teamsActive);
+    animateNumber("t-completed", model.teamsCompleted);
+    animateNumber("t-overdue", model.teamsOverdue);
+    $("overdue-total").classList.toggle("alert", model.teamsOverdue > 0);
+    const overdue = [...model.teams.values()].filter(t => t.overdueSince).map(t => t.callSign || t.id);
+    $("overdue-names").textContent = overdue.length ? overdue.slice(0, 4).join(", ") + (overdue.length > 4 ? ` +${overdue.length - 4}` : "") : "none";
+  }
+
+  // ---- team board: overdue first, then active, then the rest; pages rotate when they do not fit
+
+  const board = { cards: new Map(), page: 0, order: [] };
+
+  function teamRank(t) { return t.overdueSince ? 0 : ACTIVE.has(t.status) ? 1 : t.status === "Completed" ? 2 : 3; }
+
+  function renderBoard(full) {
+    const now = Date.now();
+    for (const id of (full ? model.teams.keys() : dirty.teams)) {
+      const team = model.teams.get(id);
+      if (!team) continue;
+      let card = board.cards.get(id);
+      if (!card) { card = buildCard(); board.cards.set(id, card); }
+      fillCard(card, team, now, !full);
+    }
+    for (const [id, card] of board.cards) if (!model.teams.has(id)) { card.root.remove(); board.cards.delete(id); }
+    const order = [...model.teams.values()]
+      .sort((a, b) => teamRank(a) - teamRank(b) || a.regionId.localeCompare(b.regionId) || a.id.localeCompare(b.id))
+      .map(t => t.id);
+    const changed = order.length !== board.order.length || order.some((id, i) => id !== board.order[i]);
+    if (changed || full) { board.order = order; layoutBoard(); }
+  }
+
+  function buildCard() {
+    const root = el("div", "card");
+    root.setAttribute("role", "listitem");
+    const name = el("div", "name"), status = el("div", "status"), meta = el("div", "meta");
+    root.append(name, status, meta);
+    return { root, name, status, meta };
+  }
+
+  function fillCard(card, t, now, flash) {
+    const region = model.regions.get(t.regionId);
+    card.root.className = `card s-${t.status}${t.overdueSince ? " overdue" : ""}`;
+    card.root.dataset.team = t.id;
+    card.name.textContent = `${t.callSign || t.id}`;
+    card.name.title = `${t.id} · ${t.agency || ""}`;
+    card.status.textContent = Liberterra.statusText(t.status);
+    const seen = t.lastReportAt ? Date.parse(t.lastReportAt) : null;
+    const parts = [region ? region.name : t.regionId];
+    if (t.overdueSince) parts.unshift(`OVERDUE ${seen ? Liberterra.ago(seen, now).replace(" ago", "") : ": never checked in"}`);
+    else parts.push(seen ? `checked in ${Liberterra.ago(seen, now)}` : "no report yet");
+    if (t.totals.rescued || t.totals.arrested) parts.push(`${fmt(t.totals.rescued)} rescued · ${fmt(t.totals.arrested)} arrested`);
+    card.meta.textContent = parts.join(" · ");
+    if (flash) { card.root.classList.remove("changed"); void card.root.offsetWidth; card.root.classList.add("changed"); }
+  }
+
+  function boardCapacity() {
+    const node = $("board");
+    const style = getComputedStyle(node);
+    const columns = style.gridTemplateColumns.split(" ").filter(Boolean).length || 1;
+    const row = parseFloat(style.gridAutoRows) + parseFloat(style.rowGap || "0");
+    const rows = Math.max(1, Math.floor((node.clientHeight + parseFloat(style.rowGap || "0")) / row));
+    return window.matchMedia("(max-width: 1100px)").matches ? Infinity : columns * rows;
+  }
+
+  function layoutBoard() {
+    const node = $("board");
+    const capacity = boardCapacity();
+    const pages = Number.isFinite(capacity) ? Math.max(1, Math.ceil(board.order.length / capacity)) : 1;
+    if (board.page >= pages) board.page = 0;
+    const shown = Number.isFinite(capacity) ? board.order.slice(board.page * capacity, (board.page + 1) * capacity) : board.order;
+    node.replaceChildren(...shown.map(id => board.cards.get(id).root));
+    $("board-page").textContent = pages > 1 ? `page ${board.page + 1} of ${pages} · ${fmt(board.order.length)} teams` : `${fmt(board.order.length)} teams`;
+  }
+
+  function nextBoardPage() {
+    if (!model.op) return;
+    board.page++;
+    layoutBoard();
+  }
+
+  // ---- map: offline world (Natural Earth 1:110m), hotspots sized by rescues, team positions
+
+  const map = { world: null, fitted: false, projection: null, regionNodes: new Map(), teamNodes: new Map(), layers: null };
+
+  async function loadMap() {
+    if (map.world) return;
+    try {
+      const response = await fetch("/lib/countries-110m.json");
+      const topology = await response.json();
+      map.world = topojson.feature(topology, topology.objects.countries);
+      map.fitted = false;
+      dirty.all = true; schedule();
+    } catch { /* the wall works without the map's land; regions are still drawn */ }
+  }
+
+  /** The hotspots' bounding box with a margin (the whole world when there are none or they span it). */
+  function extentOfOperation() {
+    const points = [...model.regions.values()].map(r => [r.centroid.longitude, r.centroid.latitude]);
+    if (points.length < 2) return { type: "Sphere" };
+    const lons = points.map(p => p[0]), lats = points.map(p => p[1]);
+    const west = Math.max(-180, Math.min(...lons) - 12), east = Math.min(180, Math.max(...lons) + 12);
+    const south = Math.max(-85, Math.min(...lats) - 10), north = Math.min(85, Math.max(...lats) + 10);
+    if (east - west > 300) return { type: "Sphere" };
+    return { type: "MultiPoint", coordinates: [[west, south], [east, south], [west, north], [east, north], [(west + east) / 2, north], [(west + east) / 2, south]] };
+  }
+
+  function fitMap() {
+    const node = $("map");
+    const width = node.clientWidth || 800, height = node.clientHeight || 400;
+    node.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    map.projection = d3.geoNaturalEarth1().fitExtent([[4, 4], [width - 4, height - 4]], extentOfOperation());
+    const path = d3.geoPath(map.projection);
+    const base = svg("g");
+    base.append(svg("path", { class: "sphere", d: path({ type: "Sphere" }) }));
+    base.append(svg("path", { class: "graticule", d: path(d3.geoGraticule10()) }));
+    if (map.world) base.append(svg("path", { class: "land", d: path(map.world) }));
+    const regions = svg("g"), teams = svg("g"), labels = svg("g");
+    node.replaceChildren(base, regions, teams, labels);
+    map.layers = { regions, teams, labels };
+    map.regionNodes.clear();
+    map.teamNodes.clear();
+    map.fitted = true;
+  }
+
+  function regionHot(region, now) {
+    return (region.teamIds || []).some(id => {
+      const t = model.teams.get(id);
+      return t && t.lastReportAt && now - Date.parse(t.lastReportAt) < HOT_MINUTES * 60000;
+    });
+  }
+
+  function renderMap(full) {
+    if (!map.fitted || full) fitMap();
+    const now = Date.now();
+    const maxRescued = Math.max(1, ...[...model.regions.values()].map(r => r.totals.rescued));
+    const scale = Math.min($("map").clientWidth, $("map").clientHeight * 2) / 40;
+    const labelled = new Set([...model.regions.values()].sort((a, b) => b.totals.rescued - a.totals.rescued).slice(0, 14).map(r => r.id));
+    const regionIds = full || dirty.regions.size ? [...model.regions.keys()] : [...new Set([...dirty.regions, ...[...dirty.teams].map(id => model.teams.get(id)?.regionId)])].filter(Boolean);
+    for (const id of regionIds) {
+      const r = model.regions.get(id);
+      if (!r) continue;
+      let node = map.regionNodes.get(id);
+      if (!node) {
+        node = { circle: svg("circle"), label: svg("text", { class: "region-label", "text-anchor": "middle" }), title: svg("title") };
+        node.circle.append(node.title);
+        map.layers.regions.append(node.circle);
+        map.layers.labels.append(node.label);
+        map.regionNodes.set(id, node);
+      }
+      const [x, y] = map.projection([r.centroid.longitude, r.centroid.latitude]) || [-100, -100];
+      const radius = 3 + scale * Math.sqrt(r.totals.rescued / maxRescued);
+      node.circle.setAttribute("cx", x.toFixed(1));
+      node.circle.setAttribute("cy", y.toFixed(1));
+      node.circle.setAttribute("r", radius.toFixed(1));
+      node.circle.setAttribute("class", `region${regionHot(r, now) ? " hot" : r.totals.rescued === 0 ? " quiet" : ""}`);
+      node.circle.dataset.region = id;
+      node.title.textContent = `${r.name}: ${fmt(r.totals.rescued)} rescued, ${fmt(r.totals.arrested)} arrested`;
+      node.label.setAttribute("x", x.toFixed(1));
+      node.label.setAttribute("y", (y - radius - 3).toFixed(1));
+      node.label.textContent = r.totals.rescued > 0 && labelled.has(id) ? `${r.countryCode || r.id} ${fmt(r.totals.rescued)}` : "";
+    }
+    const teamIds = full ? [...model.teams.keys()] : [...dirty.teams];
+    for (const id of teamIds) {
+      const t = model.teams.get(id);
+      let dot = map.teamNodes.get(id);
+      if (!t || !t.position) { if (dot) { dot.remove(); map.teamNodes.delete(id); } continue; }
+      if (!dot) { dot = svg("circle", { r: 3.5 }); dot.append(svg("title")); map.layers.teams.append(dot); map.teamNodes.set(id, dot); }
+      const [x, y] = map.projection([t.position.longitude, t.position.latitude]) || [-100, -100];
+      dot.setAttribute("cx", x.toFixed(1));
+      dot.setAttribute("cy", y.toFixed(1));
+      dot.setAttribute("class", `team s-${t.status}${t.overdueSince ? " overdue" : ""}`);
+      dot.firstChild.textContent = `${t.callSign || t.id}: ${Liberterra.statusText(t.status)}${t.overdueSince ? " (OVERDUE)" : ""}`;
+    }
+  }
+
+  // ---- ticker
+
+  function describeEntry(e) {
+    const team = model.teams.get(e.teamId);
+    const who = team ? (team.callSign || team.id) : (e.teamId || "");
+    const region = team ? model.regions.get(team.regionId) : null;
+    if (e.kind === "CheckInOverdue") {
+      const since = e.lastCheckIn ? Liberterra.ago(Date.parse(e.lastCheckIn), Date.parse(e.serverTime)) : "never";
+      return { who, what: `CHECK-IN OVERDUE · last check-in ${since}${region ? " · " + region.name : ""}`, cls: "overdue" };
+    }
+    const r = e.report || {};
+    const c = r.counts || {};
+    const counts = [];
+    const count = (n, one, many) => { if (n) counts.push(`${n > 0 ? "+" : ""}${n} ${Math.abs(n) === 1 ? one : many}`); };
+    count(c.children, "child", "children");
+    count(c.women, "woman", "women");
+    count(c.men, "man", "men");
+    count(c.arrested, "arrest", "arrests");
+    if (e.kind === "ReportCorrected") {
+      return { who, what: `correction of #${r.corrects}: ${counts.join(", ") || "no change"} · ${r.reason || ""}`, cls: "correction" };
+    }
+    const what = [r.status ? Liberterra.statusText(r.status) : "check-in"].concat(counts, region ? [region.name] : []).join(" · ");
+    return { who, what, note: r.note, cls: "" };
+  }
+
+  function renderTicker() {
+    const list = $("ticker");
+    if (!model.ticker.length) { list.replaceChildren(el("li", "empty", "No reports yet.")); return; }
+    list.replaceChildren(...model.ticker.map(e => {
+      const d = describeEntry(e);
+      const li = el("li", `${d.cls}${e.fresh ? " new" : ""}`);
+      li.dataset.seq = String(e.seq);
+      const what = el("span", "what", d.what);
+      if (d.note) what.append(" · ", el("span", "note", `“${d.note}”`));
+      li.append(el("span", "time", Liberterra.utcTime(new Date(e.serverTime))), el("span", "who", d.who), what);
+      e.fresh = false;
+      return li;
+    }));
+  }
+
+  // ---- sparklines: rescues per hour, last 24 h, busiest hotspots first
+
+  function renderSparks() {
+    const node = $("sparks");
+    const a = model.activity;
+    if (!a) { node.replaceChildren(el("div", "muted", "Loading activity…")); return; }
+    const rows = [...model.regions.values()].map(r => {
+      const series = a.rescued.get(r.id) || new Array(a.buckets).fill(0);
+      return { r, series, sum: series.reduce((x, y) => x + y, 0) };
+    }).sort((x, y) => y.sum - x.sum || y.r.totals.rescued - x.r.totals.rescued || x.r.name.localeCompare(y.r.name));
+    const peak = Math.max(1, ...rows.map(row => Math.max(...row.series)));
+    node.replaceChildren(...rows.map(({ r, series, sum }) => {
+      const box = el("div", "spark");
+      box.dataset.region = r.id;
+      const width = 100, height = 20;
+      const points = series.map((v, i) => `${(i / Math.max(1, series.length - 1) * width).toFixed(1)},${(height - Math.max(0, v) / peak * (height - 2) - 1).toFixed(1)}`);
+      const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img", "aria-label": `${r.name}: ${sum} rescued in 24 h` });
+      chart.append(svg("polygon", { class: "area", points: `0,${height} ${points.join(" ")} ${width},${height}` }), svg("polyline", { points: points.join(" ") }));
+      box.append(el("span", "name", r.name), chart, el("span", "sum", fmt(sum)));
+      return box;
+    }));
+  }
+
+  // ---------------------------------------------------------------- boot (last: everything above is defined)
+
+  Liberterra.adoptTokenFromFragment();
+  $("signin-form").addEventListener("submit", event => {
+    event.preventDefault();
+    const value = $("token-input").value.trim();
+    if (!value || !Liberterra.claims(value)) { $("signin-error").textContent = "That is not a credential (a JWT with three parts)."; return; }
+    if (Liberterra.expired(value)) { $("signin-error").textContent = "That credential has expired: ask for a new one."; return; }
+    Liberterra.setToken(value);
+    $("overlay").hidden = true;
+    begin();
+  });
+  setInterval(tickClock, 1000);
+  setInterval(() => { dirty.all = true; schedule(); }, 30000);   // "N min ago" and the hot markers age
+  setInterval(nextBoardPage, BOARD_PAGE_SECONDS * 1000);
+  window.addEventListener("resize", () => { map.fitted = false; dirty.all = true; schedule(); });
+  tickClock();
+  begin();
+})();

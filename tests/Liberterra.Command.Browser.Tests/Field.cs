@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Liberterra.Command.Contracts;
+
+namespace Liberterra.Command.Browser.Tests;
+
+/// <summary>What the tests do through the public API, as team leads and commanders would.</summary>
+internal static class Field
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>A small operation (regions AR and MK, two teams each) whose window holds today.</summary>
+    public static async Task<string> DefineOperation(HttpClient http, bool exercise = false)
+    {
+        var id = $"op-{Guid.NewGuid():N}"[..16];
+        var start = DateTimeOffset.UtcNow.Date.AddDays(-2);
+        var body = new
+        {
+            name = "Browser test operation",
+            windowStart = start,
+            windowEnd = start.AddDays(6),
+            exercise,
+            regions = new object[]
+            {
+                new { id = "AR", name = "Argentina", countryCode = "AR", centroid = new { latitude = -34.6, longitude = -64.2 }, exploitationTypes = new[] { "ForcedLabour" } },
+                new { id = "MK", name = "North Macedonia", countryCode = "MK", centroid = new { latitude = 41.6, longitude = 21.7 }, exploitationTypes = new[] { "SexualExploitation" } },
+            },
+            teams = new object[]
+            {
+                new { id = "AR-RAID-01", kind = "RaidTeam", regionId = "AR", callSign = "Condor 1", agency = "Police" },
+                new { id = "AR-BCP-01", kind = "BorderCheckpoint", regionId = "AR", callSign = "Gate 1", agency = "Border police" },
+                new { id = "MK-RAID-01", kind = "RaidTeam", regionId = "MK", callSign = "Vardar 1", agency = "Police" },
+                new { id = "MK-RAID-02", kind = "RaidTeam", regionId = "MK", callSign = "Vardar 2", agency = "Police" },
+            },
+        };
+        var response = await http.PutAsJsonAsync($"/api/operations/{id}", body);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return id;
+    }
+
+    /// <summary>Loads a scenario file (an operation definition) as <c>liberterra scenario load</c> does.</summary>
+    public static async Task<string> LoadScenario(HttpClient http, string file)
+    {
+        var json = await File.ReadAllTextAsync(file);
+        var id = JsonDocument.Parse(json).RootElement.GetProperty("id").GetString()!;
+        var response = await http.PutAsync($"/api/operations/{id}", new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return id;
+    }
+
+    public static async Task<ReportAck> Report(HttpClient http, string op, string team, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/operations/{op}/teams/{team}/reports")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        var response = await http.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<ReportAck>(Json))!;
+    }
+
+    public static async Task<OperationView> Operation(HttpClient http, string op) =>
+        (await http.GetFromJsonAsync<OperationView>($"/api/operations/{op}", Json))!;
+}

@@ -1,0 +1,238 @@
+using System.Text.RegularExpressions;
+using Liberterra.Command.Access;
+using Liberterra.Command.Server.Hosting;
+using Liberterra.Command.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Liberterra.Command.Browser.Tests;
+
+/// <summary>The wall page in Chromium against the real server (real HTTP, real SignalR, PostgreSQL).</summary>
+[Collection(BrowserCollection.Name)]
+public class WallTests(BrowserFixture browser)
+{
+    private static readonly PageAssertionsToHaveURLOptions Patient = new() { Timeout = WallPage.Ms(WallPage.Patience) };
+    private static readonly LocatorAssertionsToContainTextOptions PatientText = new() { Timeout = WallPage.Ms(WallPage.Patience) };
+
+    private static readonly Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? NoConfiguration = null;
+
+    private static async Task<string> Database(string name) =>
+        await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync(name);
+
+    [Fact]
+    public async Task a_report_posted_through_the_api_appears_on_the_wall_with_the_right_totals()
+    {
+        await using var server = await InProcessServer.StartAsync(await Database("wall-report"));
+        var op = await Field.DefineOperation(server.Http);
+        await using var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1600, Height = 900 } });
+        var wall = await WallPage.OpenAsync(context, server.Address, op, TestAuth.Token(Roles.Wall));
+        await wall.ExpectTotals(0, 0, 0, 0);
+        await Expect(wall.Page.Locator("#op-name")).ToHaveTextAsync("Browser test operation");
+        await Expect(wall.Page.Locator("#clock-day")).ToHaveTextAsync("Day 3 of 6");
+
+        var lead = server.Client(TestAuth.Token(Roles.TeamLead, "AR-RAID-01"));
+        await Field.Report(lead, op, "AR-RAID-01", new { status = "Briefed" });
+        await Field.Report(lead, op, "AR-RAID-01", new { status = "EnRoute" });
+        var ack = await Field.Report(lead, op, "AR-RAID-01", new
+        {
+            status = "OnSite", children = 3, women = 2, men = 1, arrested = 4,
+            position = new { latitude = -34.2, longitude = -63.5 }, note = "Farm secured",
+        });
+
+        await wall.ExpectTotals(3, 2, 1, 4);
+        await wall.ExpectTotal("t-active", 1);
+        var card = wall.Card("AR-RAID-01");
+        await Expect(card).ToHaveClassAsync(new Regex(@"\bs-OnSite\b"));
+        await Expect(card.Locator(".status")).ToHaveTextAsync("On Site");         // colour plus text
+        await Expect(card).ToContainTextAsync("checked in just now");
+        await Expect(wall.Ticker.Locator("li").First).ToContainTextAsync("Condor 1");
+        await Expect(wall.Ticker.Locator("li").First).ToContainTextAsync("+3 children");
+        await Expect(wall.Page.Locator("#map circle.region[data-region='AR'] title")).ToHaveTextAsync("Argentina: 6 rescued, 4 arrested");
+        await Expect(wall.Page.Locator("#map circle.team")).ToHaveCountAsync(1);
+        await Expect(wall.Page.Locator("#map path.land")).ToHaveCountAsync(1);    // the offline world map is drawn
+        Assert.Equal(ack.Seq, await wall.LastSeq());
+
+        // What the API says is what the wall shows.
+        var truth = await Field.Operation(server.Http, op);
+        Assert.Equal(6, truth.Totals.Rescued);
+        Assert.Empty(wall.Watched.Errors);   // no script error, no CSP violation
+    }
+
+    [Fact]
+    public async Task the_page_is_served_with_a_content_security_policy_and_only_local_resources()
+    {
+        await using var server = await InProcessServer.StartAsync(await Database("wall-csp"));
+        var op = await Field.DefineOperation(server.Http);
+        await using var context = await browser.Browser.NewContextAsync();
+        var requested = new List<string>();
+        context.Request += (_, request) => { lock (requested) requested.Add(request.Url); };
+        var page = await context.NewPageAsync();
+        var response = await page.GotoAsync(new Uri(server.Address, $"/wall/{op}#token={TestAuth.Token(Roles.Wall)}").ToString());
+
+        Assert.Equal(WebPages.ContentSecurityPolicy, await response!.HeaderValueAsync("content-security-policy"));
+        await new WallPage(WatchedPage.Watch(page)).WaitLive();
+        lock (requested)
+        {
+            Assert.NotEmpty(requested);
+            Assert.All(requested, url => Assert.StartsWith(server.Address.GetLeftPart(UriPartial.Authority), url.Replace("ws://", "http://")));
+        }
+
+        // "/" leads to the wall, which picks the only operation there is.
+        await page.GotoAsync(server.Address.ToString());
+        await Expect(page).ToHaveURLAsync(new Regex($"/wall/{op}$"), Patient);
+    }
+
+    [Fact]
+    public async Task two_walls_on_two_silos_of_one_cluster_both_see_a_report()
+    {
+        var connectionString = await Database("wall-cluster");
+        var cluster = $"wall-{Guid.NewGuid():N}";
+        await using var a = await InProcessServer.StartAsync(connectionString, cluster);
+        await using var b = await InProcessServer.StartAsync(connectionString, cluster);
+        var op = await Field.DefineOperation(a.Http);
+        await using var context = await browser.Browser.NewContextAsync();
+        var wallOnA = await WallPage.OpenAsync(context, a.Address, op, TestAuth.Token(Roles.Wall));
+        var wallOnB = await WallPage.OpenAsync(context, b.Address, op, TestAuth.Token(Roles.Commander));
+
+        var lead = b.Client(TestAuth.Token(Roles.TeamLead, "MK-RAID-01"));
+        await Field.Report(lead, op, "MK-RAID-01", new { status = "Briefed", women = 5, arrested = 2 });
+        await Field.Report(lead, op, "MK-RAID-01", new { status = "EnRoute", children = 1 });
+
+        // Each wall receives it from its own silo, whichever silo took the report.
+        foreach (var wall in new[] { wallOnA, wallOnB })
+        {
+            await wall.ExpectTotals(1, 5, 0, 2);
+            await Expect(wall.Card("MK-RAID-01").Locator(".status")).ToHaveTextAsync("En Route");
+            Assert.Empty(wall.Watched.Errors);
+        }
+    }
+
+    [Fact]
+    public async Task after_the_server_restarts_the_wall_says_it_is_stale_then_recovers_with_the_correct_totals()
+    {
+        var connectionString = await Database("wall-restart");
+        var port = Ports.Free();
+        var first = await InProcessServer.StartAsync(connectionString, null, NoConfiguration, "--urls", $"http://127.0.0.1:{port}");
+        var op = await Field.DefineOperation(first.Http);
+        await Field.Report(first.Http, op, "AR-RAID-01", new { status = "Briefed", children = 2 });
+        await using var context = await browser.Browser.NewContextAsync();
+        var wall = await WallPage.OpenAsync(context, first.Address, op, TestAuth.Token(Roles.Wall));
+        await wall.ExpectTotals(2, 0, 0, 0);
+
+        await first.DisposeAsync();
+        await Expect(wall.Page.Locator("body")).ToHaveClassAsync(new Regex(@"\bstale\b"), new() { Timeout = WallPage.Ms(WallPage.Patience) });
+        await Expect(wall.Page.Locator("#conn-text")).ToContainTextAsync("STALE", PatientText);
+        await Expect(wall.Page.Locator("#conn-detail")).ToContainTextAsync("since", PatientText);
+
+        await using var second = await InProcessServer.StartAsync(connectionString, null, NoConfiguration, "--urls", $"http://127.0.0.1:{port}");
+        // Reports made while the wall was away arrive in its fresh snapshot, later ones as deltas.
+        await Field.Report(second.Http, op, "MK-RAID-02", new { status = "Briefed", women = 3, arrested = 1 });
+        await wall.WaitLive();
+        await Field.Report(second.Http, op, "MK-RAID-02", new { status = "EnRoute", men = 4 });
+
+        await wall.ExpectTotals(2, 3, 4, 1);
+        var truth = await Field.Operation(second.Http, op);
+        await Wait.Until(wall.LastSeq, seq => seq == truth.LastSeq, WallPage.Patience, "the wall to reach the timeline's head");
+        Assert.Empty(wall.Watched.UnexpectedErrors("ERR_CONNECTION_REFUSED", "WebSocket", "Failed to load resource", "negotiat"));
+    }
+
+    [Fact]
+    public async Task a_team_that_stops_checking_in_is_flagged_overdue_and_cleared_by_its_next_report()
+    {
+        await using var server = await InProcessServer.StartAsync(await Database("wall-overdue"), null, NoConfiguration,
+            "--Silo:CheckInInterval=00:00:03", "--Silo:CheckInScan=00:00:01");
+        var op = await Field.DefineOperation(server.Http);
+        await using var context = await browser.Browser.NewContextAsync();
+        var wall = await WallPage.OpenAsync(context, server.Address, op, TestAuth.Token(Roles.Wall));
+
+        await Field.Report(server.Http, op, "AR-BCP-01", new { status = "Briefed" });
+        var card = wall.Card("AR-BCP-01");
+        await Expect(card).ToHaveClassAsync(new Regex(@"\boverdue\b"), new() { Timeout = WallPage.Ms(WallPage.Patience) });
+        await Expect(card).ToContainTextAsync("OVERDUE");
+        await wall.ExpectTotal("t-overdue", 1);
+        await Expect(wall.Page.Locator("#overdue-names")).ToHaveTextAsync("Gate 1");
+        await Expect(wall.Ticker.Locator("li.overdue").First).ToContainTextAsync("CHECK-IN OVERDUE");
+
+        await Field.Report(server.Http, op, "AR-BCP-01", new { status = "EnRoute" });
+        await Expect(card).Not.ToHaveClassAsync(new Regex(@"\boverdue\b"), new() { Timeout = WallPage.Ms(WallPage.Patience) });
+        await wall.ExpectTotal("t-overdue", 0);
+        Assert.Empty(wall.Watched.Errors);
+    }
+
+    [Fact]
+    public async Task a_note_with_markup_is_shown_literally()
+    {
+        await using var server = await InProcessServer.StartAsync(await Database("wall-note"));
+        var op = await Field.DefineOperation(server.Http);
+        await using var context = await browser.Browser.NewContextAsync();
+        var wall = await WallPage.OpenAsync(context, server.Address, op, TestAuth.Token(Roles.Wall));
+        const string note = "<img src=x onerror=\"document.title='owned'\"><b>bold</b> & <script>alert(1)</script>";
+
+        await Field.Report(server.Http, op, "MK-RAID-01", new { status = "Briefed", note });
+
+        var shown = wall.Ticker.Locator("li").First.Locator(".note");
+        await Expect(shown).ToHaveTextAsync($"“{note}”");
+        await Expect(wall.Ticker.Locator("img, b, script")).ToHaveCountAsync(0);
+        Assert.NotEqual("owned", await wall.Page.TitleAsync());
+        Assert.Empty(wall.Watched.Errors);
+    }
+
+    [Fact]
+    public async Task without_a_credential_the_wall_asks_for_one_and_refuses_a_team_lead()
+    {
+        await using var server = await InProcessServer.StartAsync(await Database("wall-signin"));
+        var op = await Field.DefineOperation(server.Http);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(server.Address, $"/wall/{op}").ToString());
+        await Expect(page.Locator("#overlay")).ToBeVisibleAsync();
+
+        // A team lead may report but not watch the whole operation: the wall says so and asks again.
+        await page.FillAsync("#token-input", TestAuth.Token(Roles.TeamLead, "AR-RAID-01"));
+        await page.ClickAsync("#signin-form button");
+        await Expect(page.Locator("#signin-error")).ToContainTextAsync("may not", PatientText);
+        await Expect(page.Locator("body")).ToHaveClassAsync(new Regex(@"\bsigned-out\b"));
+
+        await page.FillAsync("#token-input", TestAuth.Token(Roles.Wall));
+        await page.ClickAsync("#signin-form button");
+        await new WallPage(WatchedPage.Watch(page)).WaitLive();
+        await Expect(page.Locator("#overlay")).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task the_liberterra_ii_wall_with_a_day_of_reports_is_saved_as_a_screenshot()
+    {
+        await using var server = await InProcessServer.StartAsync(await Database("wall-scenario"));
+        var op = await Field.LoadScenario(server.Http, Path.Combine(AppContext.BaseDirectory, "scenarios", "liberterra-ii.json"));
+        await ScenarioReports.PlayAsync(server.Http, op, seed: 2024);
+        var truth = await Field.Operation(server.Http, op);
+
+        await using var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1920, Height = 1080 } });
+        var wall = await WallPage.OpenAsync(context, server.Address, op, TestAuth.Token(Roles.Wall));
+        await wall.ExpectTotals(truth.Totals.Children, truth.Totals.Women, truth.Totals.Men, truth.Totals.Arrested);
+        await wall.ExpectTotal("t-active", truth.TeamsActive);
+        await Expect(wall.Page.Locator("#sparks .spark")).ToHaveCountAsync(truth.Regions.Count);
+        await Expect(wall.Page.Locator("#ticker li")).ToHaveCountAsync(40);
+        await Expect(wall.Page.Locator("#map path.land")).ToHaveCountAsync(1);
+        await wall.Page.WaitForTimeoutAsync(1200);   // let the count-up animations finish before the picture
+
+        var file = Path.Combine(Artifacts.Directory, "wall-liberterra-ii.png");
+        await wall.Page.ScreenshotAsync(new() { Path = file });
+        Assert.True(new FileInfo(file).Length > 50_000, "the screenshot is a real picture of the wall");
+        Assert.Empty(wall.Watched.Errors);
+    }
+}
+
+/// <summary>Where tests leave files worth looking at: <c>artifacts/</c> at the top of the repository (git-ignored).</summary>
+internal static class Artifacts
+{
+    public static string Directory
+    {
+        get
+        {
+            var dir = Environment.GetEnvironmentVariable("LIBERTERRA_ARTIFACTS") ?? Path.Combine(Repository.Root, "artifacts");
+            System.IO.Directory.CreateDirectory(dir);
+            return dir;
+        }
+    }
+}
