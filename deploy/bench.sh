@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Storage benchmark: a fresh PostgreSQL cluster and database, the server (Release) on it, then
-# `liberterra bench storage`. Results in .data/bench/storage.{md,json}.
-#   bash deploy/bench.sh [extra liberterra bench storage options, e.g. --clients 1,8,32 --seconds 10]
+# Benchmarks: a fresh PostgreSQL cluster and database, the server (Release) on it, then `liberterra bench storage`
+# (durable reports vs a raw insert loop) and/or `liberterra bench wall` (report-to-wall latency and completeness vs a
+# raw insert and a bare SignalR broadcast). Results in .data/bench/{storage,wall}.{md,json}.
+#   bash deploy/bench.sh                      both, default settings
+#   bash deploy/bench.sh storage [options]    e.g. --clients 1,8,32 --seconds 10
+#   bash deploy/bench.sh wall [options]       e.g. --steps 100x1,1000x50 --seconds 10
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/deploy/pg.sh"
@@ -20,15 +23,26 @@ pg_start "$pg_data" "$pg_port"
 pg_createdb "$pg_port" bench
 export ConnectionStrings__Liberterra="$(pg_url "" "$pg_port" bench)"
 
-dotnet build "$root/Liberterra.Command.sln" -c Release -v q -nologo -o "$build" >/dev/null
+for project in Server Cli; do
+  dotnet build "$root/src/Liberterra.Command.$project/Liberterra.Command.$project.csproj" -c Release -v q -nologo -o "$build" >/dev/null
+done
 dotnet "$build/liberterra.dll" db migrate >/dev/null
 # One admin credential drives the whole load, so the per-principal rate limit is lifted for this run.
 export LIBERTERRA_TOKEN="$(dotnet "$build/liberterra.dll" token issue --role admin --subject bench --ttl 2h --key-file "$out/signing.key")"
 dotnet "$build/Liberterra.Command.Server.dll" --urls "http://127.0.0.1:$http_port" --Logging:LogLevel:Default=Warning \
   --Auth:SigningKeyFile="$out/signing.key" --RateLimits:PermitsPerSecond=1000000 --RateLimits:Burst=1000000 >"$out/server.log" 2>&1 &
 server=$!
-for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$http_port/api/operations" >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$http_port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}'), .NET $(dotnet --version)"
-dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench storage \
-  --json "$out/storage.json" --markdown "$out/storage.md" "$@"
+which="${1:-all}"; [ $# -gt 0 ] && shift
+status=0
+if [ "$which" = all ] || [ "$which" = storage ]; then
+  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench storage \
+    --json "$out/storage.json" --markdown "$out/storage.md" "$@" || status=$?
+fi
+if [ "$which" = all ] || [ "$which" = wall ]; then
+  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench wall --server-pid "$server" \
+    --json "$out/wall.json" --markdown "$out/wall.md" "$@" || status=$?
+fi
+exit $status

@@ -113,6 +113,14 @@ public static class LiberterraServer
         });
         builder.Services.AddLiberterraHealth();
         builder.Services.AddSingleton<Watchers>();
+        // The lifetime manager that also keeps this silo's connections, so the relay writes to each display itself.
+        builder.Services.AddSingleton<LiveConnections>();
+        builder.Services.AddSingleton<HubLifetimeManager<OperationsHub>>(sp => sp.GetRequiredService<LiveConnections>());
+        builder.Services.AddSingleton(sp => new Displays(
+            sp.GetRequiredService<LiveConnections>(), sp.GetRequiredService<Watchers>(), sp.GetRequiredService<ILogger<Displays>>())
+        {
+            MaxPendingWrites = builder.Configuration.GetValue("Live:MaxPendingWrites", 256),
+        });
         builder.Services.AddSingleton<WallRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WallRelay>());
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();

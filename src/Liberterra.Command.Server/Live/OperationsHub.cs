@@ -17,8 +17,6 @@ namespace Liberterra.Command.Server.Live;
 [Authorize]
 public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watchers watchers) : Hub
 {
-    public static string Group(string operationId) => $"op:{operationId}";
-
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         watchers.LeaveAll(Context.ConnectionId);
@@ -36,11 +34,9 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watcher
         // Join first, read second: a delta committed in between arrives with a number the snapshot already covers
         // and is skipped by the display, so nothing falls between the two.
         watchers.Join(Context.ConnectionId, operationId);
-        await Groups.AddToGroupAsync(Context.ConnectionId, Group(operationId));
         var state = await grains.GetGrain<IOperationGrain>(operationId).GetState();
         if (state is null)
         {
-            await Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(operationId));
             watchers.Leave(Context.ConnectionId, operationId);
             throw new HubException($"No operation '{operationId}'.");
         }
@@ -66,6 +62,6 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watcher
     public Task LeaveOperation(string operationId)
     {
         watchers.Leave(Context.ConnectionId, operationId);
-        return Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(operationId));
+        return Task.CompletedTask;
     }
 }

@@ -9,10 +9,10 @@ namespace Liberterra.Command.Server.Live;
 
 /// <summary>
 /// This silo's end of the push pipeline: subscribed with the feed registry, it receives every committed batch from
-/// any silo and sends it to this silo's connections in the operation's group. Sending is queued and never awaited by
-/// a grain; SignalR gives each connection its own buffer, so one slow display does not hold the others.
+/// any silo and hands it to <see cref="Displays"/>, which writes it to this silo's connections watching the operation
+/// without waiting for any of them. Nothing here is awaited by a grain, and one slow display holds up nobody.
 /// </summary>
-public sealed partial class WallRelay(IGrainFactory grains, IHubContext<OperationsHub> hub, Watchers watchers, ILogger<WallRelay> logger)
+public sealed partial class WallRelay(IGrainFactory grains, Displays displays, Watchers watchers, ILogger<WallRelay> logger)
     : BackgroundService, IOperationFeed
 {
     // Short, because while silos join the registry grain can briefly exist twice (the grain directory converges
@@ -99,14 +99,14 @@ public sealed partial class WallRelay(IGrainFactory grains, IHubContext<Operatio
                 var timeout = Task.Delay(GapWait, CancellationToken.None);
                 if (await Task.WhenAny(input, timeout) == timeout)
                 {
-                    await ReleaseOverdue(stoppingToken);
+                    ReleaseOverdue();
                     continue;
                 }
             }
 
             if (!await input) break;
             // Under steady load the timeout above never wins: overdue gaps are released here too.
-            await ReleaseOverdue(stoppingToken);
+            ReleaseOverdue();
             while (_outbox.Reader.TryRead(out var item))
             {
                 if (item.Deltas.Length == 0)
@@ -121,28 +121,28 @@ public sealed partial class WallRelay(IGrainFactory grains, IHubContext<Operatio
                 var ordering = _ordering.TryGetValue(item.Operation, out var existing)
                     ? existing
                     : _ordering[item.Operation] = new Ordering(item.Deltas.Min(d => d.Seq));
-                await Release(item.Operation, ordering.Accept(item.Deltas), stoppingToken);
+                Release(item.Operation, ordering.Accept(item.Deltas));
             }
         }
     }
 
-    private async Task ReleaseOverdue(CancellationToken stoppingToken)
+    private void ReleaseOverdue()
     {
         foreach (var (operation, ordering) in _ordering)
         {
             if (ordering.Held.Count > 0 && DateTime.UtcNow - ordering.HeldSince >= GapWait)
-                await Release(operation, ordering.SkipGap(), stoppingToken);
+                Release(operation, ordering.SkipGap());
         }
     }
 
-    private async Task Release(string operation, OperationDelta[] ready, CancellationToken stoppingToken)
+    private void Release(string operation, OperationDelta[] ready)
     {
         if (ready.Length == 0) return;
         try
         {
-            await hub.Clients.Group(OperationsHub.Group(operation)).SendAsync(HubMessages.Deltas, ready, stoppingToken);
+            displays.Send(operation, HubMessages.Deltas, ready);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             LogSendFailed(ex, operation);
         }

@@ -2,29 +2,37 @@ using System.Collections.Concurrent;
 
 namespace Liberterra.Command.Server.Live;
 
-/// <summary>Which operations this silo's connections watch, so that nobody's deltas are built for nobody.</summary>
+/// <summary>
+/// Which of this silo's connections watch which operations: the relay builds deltas only for watched operations and
+/// sends them only to their watchers.
+/// </summary>
 public sealed class Watchers
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _byConnection = new();
-    private readonly ConcurrentDictionary<string, int> _count = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _byConnection = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _byOperation = new(StringComparer.Ordinal);
 
-    public bool AnyFor(string operationId) => _count.TryGetValue(operationId, out var n) && n > 0;
+    public bool AnyFor(string operationId) => _byOperation.TryGetValue(operationId, out var c) && !c.IsEmpty;
+
+    /// <summary>The connections watching the operation now (a snapshot; safe to enumerate while others join).</summary>
+    public IEnumerable<string> ConnectionsOf(string operationId) =>
+        _byOperation.TryGetValue(operationId, out var c) ? c.Keys : [];
 
     public void Join(string connectionId, string operationId)
     {
-        if (_byConnection.GetOrAdd(connectionId, _ => new()).TryAdd(operationId, 0))
-            _count.AddOrUpdate(operationId, 1, (_, n) => n + 1);
+        _byConnection.GetOrAdd(connectionId, _ => new(StringComparer.Ordinal)).TryAdd(operationId, 0);
+        _byOperation.GetOrAdd(operationId, _ => new(StringComparer.Ordinal)).TryAdd(connectionId, 0);
     }
 
     public void Leave(string connectionId, string operationId)
     {
-        if (_byConnection.TryGetValue(connectionId, out var ops) && ops.TryRemove(operationId, out _))
-            _count.AddOrUpdate(operationId, 0, (_, n) => Math.Max(0, n - 1));
+        if (_byConnection.TryGetValue(connectionId, out var ops)) ops.TryRemove(operationId, out _);
+        if (_byOperation.TryGetValue(operationId, out var connections)) connections.TryRemove(connectionId, out _);
     }
 
     public void LeaveAll(string connectionId)
     {
         if (!_byConnection.TryRemove(connectionId, out var ops)) return;
-        foreach (var op in ops.Keys) _count.AddOrUpdate(op, 0, (_, n) => Math.Max(0, n - 1));
+        foreach (var op in ops.Keys)
+            if (_byOperation.TryGetValue(op, out var connections)) connections.TryRemove(connectionId, out _);
     }
 }

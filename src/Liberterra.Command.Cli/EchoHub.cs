@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Liberterra.Command.Cli;
+
+/// <summary>
+/// <c>liberterra bench echo-hub</c>: a bare SignalR hub, in its own process, for the benchmark's broadcast floor: a
+/// publisher sends a message, the hub sends it to every listening connection. No credential, no grain, no database.
+/// </summary>
+internal static class EchoHubServer
+{
+    public const string Path = "/echo";
+
+    public static System.CommandLine.Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "HTTP port to listen on (loopback).", DefaultValueFactory = _ => 5098 };
+        var command = new System.CommandLine.Command("echo-hub", "Runs a bare SignalR broadcast hub (the benchmark starts it itself).") { port };
+        command.Hidden = true;
+        command.SetAction(async (parse, ct) =>
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.WebHost.UseUrls($"http://127.0.0.1:{parse.GetValue(port)}");
+            builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
+            var app = builder.Build();
+            app.MapHub<EchoHub>(Path);
+            await app.StartAsync(ct);
+            try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+            await app.StopAsync(CancellationToken.None);
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary>Listeners join; the publisher's message goes to all of them.</summary>
+internal sealed class EchoHub : Hub
+{
+    public Task Listen() => Groups.AddToGroupAsync(Context.ConnectionId, "listeners");
+
+    public Task Publish(long seq, string payload) => Clients.Group("listeners").SendAsync("m", seq, payload);
+}

@@ -1,0 +1,514 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Liberterra.Command.Contracts;
+using Microsoft.AspNetCore.SignalR.Client;
+using Npgsql;
+
+namespace Liberterra.Command.Cli;
+
+/// <summary>
+/// <c>liberterra bench wall</c>: open-loop field reports at a fixed rate, M walls on the live hub, and for each
+/// acknowledged report the time from its POST to its arrival on every wall; every report must arrive exactly once on
+/// every wall. In the same run, at the same rate, the two floors: a raw Npgsql one-row insert with commit, and a bare
+/// SignalR broadcast (publisher → hub → M listeners) through a hub in its own process.
+/// </summary>
+internal static class WallBenchmark
+{
+    public static System.CommandLine.Command Create()
+    {
+        var steps = new Option<string>("--steps")
+        {
+            Description = "Steps as RATExWALLS (reports per second x walls), comma-separated.",
+            DefaultValueFactory = _ => "100x1,100x50,1000x1,1000x50,2000x20",
+        };
+        var duration = new Option<int>("--seconds") { Description = "Measured seconds per step.", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up seconds per step (not measured).", DefaultValueFactory = _ => 3 };
+        var teams = new Option<int>("--teams") { Description = "Teams in the benchmark operation (reports spread over them).", DefaultValueFactory = _ => 200 };
+        var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id, to report its CPU and memory." };
+        var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
+        var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
+        var command = new System.CommandLine.Command("wall", "Report-to-wall latency and completeness vs a raw insert and a bare SignalR broadcast.")
+        {
+            DatabaseCommands.Connection, steps, duration, warmup, teams, serverPid, json, markdown,
+        };
+        command.SetAction((parse, ct) => Run(parse,
+            [.. parse.GetValue(steps)!.Split(',').Select(Step.Parse)],
+            TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
+            parse.GetValue(teams), parse.GetValue(serverPid), parse.GetValue(json), parse.GetValue(markdown), ct));
+        return command;
+    }
+
+    private sealed record Step(int Rate, int Walls)
+    {
+        public static Step Parse(string s)
+        {
+            var parts = s.Trim().Split('x');
+            return new Step(int.Parse(parts[0]), int.Parse(parts[1]));
+        }
+    }
+
+    private static async Task<int> Run(ParseResult parse, Step[] steps, TimeSpan duration, TimeSpan warmup, int teams,
+        int? serverPid, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
+    {
+        var connection = parse.GetValue(DatabaseCommands.Connection);
+        var server = parse.GetValue(ServerOptions.Server)!;
+        var token = parse.GetValue(ServerOptions.Token);
+        if (string.IsNullOrWhiteSpace(connection) || string.IsNullOrWhiteSpace(token))
+        {
+            await Console.Error.WriteLineAsync("liberterra: --connection (the server's database, for the raw-insert floor) and a credential (admin) are required.");
+            return 2;
+        }
+
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
+        await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connection) { MaxPoolSize = 200 }.ConnectionString);
+        await using (var create = db.CreateCommand(
+            "CREATE TABLE IF NOT EXISTS bench_raw_insert (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload jsonb NOT NULL)"))
+            await create.ExecuteNonQueryAsync(ct);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2000, PooledConnectionLifetime = TimeSpan.FromMinutes(30) })
+        {
+            BaseAddress = server,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        await using var echo = await EchoProcess.StartAsync(ct);
+
+        Console.WriteLine($"{Environment.ProcessorCount} cores; {duration.TotalSeconds:0} s measured per step after {warmup.TotalSeconds:0} s warm-up; open loop");
+        // Priming, not measured: JIT, tiered compilation, connection pools and the grains of both paths warm up first,
+        // so that the first step measures the same server as the last.
+        Console.WriteLine("priming (5 s, not measured)...");
+        await RawInsertFloor(db, 500, TimeSpan.Zero, TimeSpan.FromSeconds(2), ct);
+        await BroadcastFloor(echo.Address, new Step(500, 5), TimeSpan.Zero, TimeSpan.FromSeconds(2), ct);
+        await WallRun(http, server, token!, await DefineOperation(http, teams, ct), teams, new Step(500, 5), TimeSpan.Zero, TimeSpan.FromSeconds(5), null, ct);
+
+        var rows = new List<Row>();
+        foreach (var step in steps)
+        {
+            var raw = await RawInsertFloor(db, step.Rate, warmup, duration, ct);
+            var broadcast = await BroadcastFloor(echo.Address, step, warmup, duration, ct);
+            var operation = await DefineOperation(http, teams, ct);
+            var wall = await WallRun(http, server, token!, operation, teams, step, warmup, duration, serverPid, ct);
+            var row = new Row(step.Rate, step.Walls, raw, broadcast, wall);
+            rows.Add(row);
+            Console.WriteLine(
+                $"{step.Rate,5}/s x {step.Walls,2} walls: acked {wall.AckedPerSecond,7:N0}/s, POST p50 {wall.Post.P50,6:N2} p99 {wall.Post.P99,6:N2} | " +
+                $"to wall p50 {wall.ToWall.P50,6:N2} p99 {wall.ToWall.P99,6:N2} max {wall.ToWall.Max,7:N2} ms | lost {wall.Lost} dup {wall.Duplicated} errors {wall.Errors} | " +
+                $"floors: insert p50 {raw.P50:N2} p99 {raw.P99:N2}, broadcast p50 {broadcast.P50:N2} p99 {broadcast.P99:N2} | p50 ÷ floors {row.P50OverFloors:N2}" +
+                (wall.ServerCpuPercent is { } cpu ? $" | server CPU {cpu:N0}% peak RSS {wall.ServerPeakRssMb:N0} MB" : ""));
+        }
+
+        foreach (var (kind, count) in ErrorKinds.OrderByDescending(e => e.Value))
+            Console.WriteLine($"error x{count}: {kind}");
+        var table = Markdown(rows);
+        Console.WriteLine();
+        Console.WriteLine(table);
+        if (markdownFile is not null) await File.WriteAllTextAsync(markdownFile.FullName, table, ct);
+        if (jsonFile is not null)
+            await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(rows, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
+        return rows.All(r => r.Wall.Lost == 0 && r.Wall.Duplicated == 0 && r.Wall.Errors == 0) ? 0 : 1;
+    }
+
+    // ------------------------------------------------------------------ the real path
+
+    private static async Task<WallResult> WallRun(HttpClient http, Uri server, string token, string operation, int teams, Step step,
+        TimeSpan warmup, TimeSpan duration, int? serverPid, CancellationToken ct)
+    {
+        var walls = new List<Wall>();
+        try
+        {
+            for (var i = 0; i < step.Walls; i++) walls.Add(await Wall.ConnectAsync(new Uri(server, HubMessages.Path), token, operation, ct));
+
+            var sent = new ConcurrentDictionary<long, long>();       // seq → POST start timestamp (measured reports only)
+            var postLatencies = new ConcurrentBag<double>();
+            var errors = 0;
+            var measuring = false;
+            var usage = serverPid is { } pid ? new ProcessUsage(pid) : null;
+            var (elapsed, _) = await OpenLoop(step.Rate, warmup, duration, m => measuring = m, async i =>
+            {
+                var measured = Volatile.Read(ref measuring);
+                var started = Stopwatch.GetTimestamp();
+                var seq = await PostReport(http, operation, $"T{i % teams:D4}", $"wall-{operation}-{i}", ct);
+                if (!measured) return;
+                if (seq is { } s)
+                {
+                    sent[s] = started;
+                    postLatencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+                else Interlocked.Increment(ref errors);
+            }, usage, ct);
+
+            // Everything acknowledged must reach every wall; give stragglers a few seconds.
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(10) && walls.Any(w => sent.Keys.Any(s => !w.Has(s))))
+                await Task.Delay(100, ct);
+
+            var toWall = new List<double>(sent.Count * walls.Count);
+            long lost = 0, duplicated = 0;
+            foreach (var w in walls)
+            {
+                duplicated += w.Duplicates;
+                foreach (var (seq, at) in sent)
+                {
+                    if (w.Received(seq) is { } got) toWall.Add(Stopwatch.GetElapsedTime(at, got).TotalMilliseconds);
+                    else lost++;
+                }
+            }
+
+            return new WallResult(sent.Count / elapsed.TotalSeconds, Stats.Of(postLatencies), Stats.Of(toWall), lost, duplicated, errors,
+                usage?.CpuPercent, usage?.PeakRssMb);
+        }
+        finally
+        {
+            foreach (var w in walls) await w.DisposeAsync();
+        }
+    }
+
+    /// <summary>One display on the live hub: records when each sequence number arrived, and repeats.</summary>
+    private sealed class Wall : IAsyncDisposable
+    {
+        private readonly HubConnection _hub;
+        private readonly Dictionary<long, long> _arrivals = new(100_000);
+        private long _duplicates;
+
+        private Wall(HubConnection hub)
+        {
+            _hub = hub;
+            // Only the sequence number is read: the rest of each delta is parsed and skipped, as cheaply as the client allows.
+            hub.On<SeqOnly[]>(HubMessages.Deltas, batch =>
+            {
+                var now = Stopwatch.GetTimestamp();
+                lock (_arrivals)
+                {
+                    foreach (var d in batch)
+                        if (!_arrivals.TryAdd(d.Seq, now)) _duplicates++;
+                }
+            });
+        }
+
+        public long Duplicates => Interlocked.Read(ref _duplicates);
+
+        public bool Has(long seq)
+        {
+            lock (_arrivals) return _arrivals.ContainsKey(seq);
+        }
+
+        public long? Received(long seq)
+        {
+            lock (_arrivals) return _arrivals.TryGetValue(seq, out var at) ? at : null;
+        }
+
+        public static async Task<Wall> ConnectAsync(Uri hubUrl, string token, string operation, CancellationToken ct)
+        {
+            var hub = new HubConnectionBuilder()
+                .WithUrl(hubUrl, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+                .Build();
+            var wall = new Wall(hub);
+            await hub.StartAsync(ct);
+            await hub.InvokeAsync<JsonElement>("JoinOperation", operation, ct);
+            return wall;
+        }
+
+        public ValueTask DisposeAsync() => _hub.DisposeAsync();
+    }
+
+    private sealed record SeqOnly(long Seq);
+
+    private static readonly ConcurrentDictionary<string, int> ErrorKinds = new();
+
+    private static async Task<long?> PostReport(HttpClient http, string operation, string team, string key, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/operations/{operation}/teams/{team}/reports")
+        {
+            Content = JsonContent.Create(new { children = 1, arrested = 1 }),
+        };
+        request.Headers.Add("Idempotency-Key", key);
+        try
+        {
+            using var response = await http.SendAsync(request, ct);
+            if (response.StatusCode == System.Net.HttpStatusCode.Created)
+                return (await response.Content.ReadFromJsonAsync<SeqOnly>(ct))!.Seq;
+            var problem = await response.Content.ReadAsStringAsync(ct);
+            ErrorKinds.AddOrUpdate($"{(int)response.StatusCode} {problem[..Math.Min(problem.Length, 160)]}", 1, (_, n) => n + 1);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            ErrorKinds.AddOrUpdate($"connection: {e.Message}", 1, (_, n) => n + 1);
+        }
+
+        return null;
+    }
+
+    private static async Task<string> DefineOperation(HttpClient http, int teams, CancellationToken ct)
+    {
+        var id = $"wallbench-{Guid.NewGuid():N}"[..24];
+        var start = DateTimeOffset.UtcNow.Date.AddDays(-1);
+        // Teams spread over 20 regions, as in a real operation (a delta carries its team and its region).
+        var body = new
+        {
+            name = "Wall benchmark", windowStart = start, windowEnd = start.AddDays(6), exercise = true,
+            regions = Enumerable.Range(0, 20).Select(r => new { id = $"R{r:D2}", name = $"Region {r}", centroid = new { latitude = r * 3.0, longitude = r * 7.0 } }),
+            teams = Enumerable.Range(0, teams).Select(i => new { id = $"T{i:D4}", kind = "RaidTeam", regionId = $"R{i % 20:D2}", callSign = $"T{i}", agency = "Bench" }),
+        };
+        var response = await http.PutAsJsonAsync($"/api/operations/{id}", body, ct);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"Defining {id}: {await Problems.Describe(response)}");
+        return id;
+    }
+
+    // ------------------------------------------------------------------ floors
+
+    private static async Task<Stats> RawInsertFloor(NpgsqlDataSource db, int rate, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var measuring = false;
+        await OpenLoop(rate, warmup, duration, m => measuring = m, async _ =>
+        {
+            var measured = Volatile.Read(ref measuring);
+            var started = Stopwatch.GetTimestamp();
+            await using var cmd = db.CreateCommand("INSERT INTO bench_raw_insert (payload) VALUES ($1::jsonb)");
+            cmd.Parameters.Add(new NpgsqlParameter { Value = RawPayload });
+            await cmd.ExecuteNonQueryAsync(ct);
+            if (measured) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }, null, ct);
+        return Stats.Of(latencies);
+    }
+
+    private static readonly string RawPayload = JsonSerializer.Serialize(new
+    {
+        kind = "FieldReported", report = new { status = (string?)null, counts = new { children = 1, women = 0, men = 0, arrested = 1 }, exploitationTypes = Array.Empty<string>(), position = (object?)null, note = (string?)null },
+    });
+
+    // About the size of a delta as walls receive it (the event, its team, its region and the totals).
+    private static readonly string BroadcastPayload = new('x', 1200);
+
+    private static async Task<Stats> BroadcastFloor(Uri echo, Step step, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
+    {
+        var listeners = new List<HubConnection>();
+        var arrivals = new ConcurrentDictionary<long, ConcurrentBag<long>>();
+        await using var publisher = new HubConnectionBuilder().WithUrl(new Uri(echo, EchoHubServer.Path)).Build();
+        try
+        {
+            for (var i = 0; i < step.Walls; i++)
+            {
+                var listener = new HubConnectionBuilder().WithUrl(new Uri(echo, EchoHubServer.Path)).Build();
+                listener.On<long, string>("m", (seq, _) => arrivals.GetOrAdd(seq, _ => []).Add(Stopwatch.GetTimestamp()));
+                await listener.StartAsync(ct);
+                await listener.InvokeAsync("Listen", ct);
+                listeners.Add(listener);
+            }
+
+            await publisher.StartAsync(ct);
+            var sent = new ConcurrentDictionary<long, long>();
+            var measuring = false;
+            await OpenLoop(step.Rate, warmup, duration, m => measuring = m, async i =>
+            {
+                var measured = Volatile.Read(ref measuring);
+                var started = Stopwatch.GetTimestamp();
+                if (measured) sent[i] = started;
+                await publisher.SendAsync("Publish", i, BroadcastPayload, ct);
+            }, null, ct);
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(5) && sent.Keys.Any(s => !arrivals.TryGetValue(s, out var a) || a.Count < step.Walls))
+                await Task.Delay(50, ct);
+            return Stats.Of(sent.SelectMany(s => arrivals.TryGetValue(s.Key, out var a)
+                ? a.Select(at => Stopwatch.GetElapsedTime(s.Value, at).TotalMilliseconds)
+                : []));
+        }
+        finally
+        {
+            foreach (var l in listeners) await l.DisposeAsync();
+        }
+    }
+
+    // ------------------------------------------------------------------ load shape and statistics
+
+    /// <summary>
+    /// Open loop: operation i starts at t0 + i / rate whether or not earlier ones have finished (a slow server gets
+    /// more concurrent requests, not fewer), warm-up first, then the measured window. Returns the measured time.
+    /// </summary>
+    private static async Task<(TimeSpan Elapsed, long Started)> OpenLoop(int rate, TimeSpan warmup, TimeSpan duration, Action<bool> setMeasuring,
+        Func<long, Task> operation, ProcessUsage? usage, CancellationToken ct)
+    {
+        var inFlight = new ConcurrentDictionary<long, Task>();
+        var clock = Stopwatch.StartNew();
+        var total = warmup + duration;
+        long i = 0;
+        var measuredFrom = TimeSpan.Zero;
+        var started = false;
+        while (clock.Elapsed < total)
+        {
+            if (!started && clock.Elapsed >= warmup)
+            {
+                started = true;
+                measuredFrom = clock.Elapsed;
+                setMeasuring(true);
+                usage?.Start();
+            }
+
+            // Launch everything that is due by now; then sleep until the next is due (Task.Delay is ~1 ms coarse).
+            var due = (long)(clock.Elapsed.TotalSeconds * rate);
+            for (; i <= due; i++)
+            {
+                var n = i;
+                var task = Task.Run(() => operation(n), ct);
+                inFlight[n] = task;
+                _ = task.ContinueWith(_ => inFlight.TryRemove(n, out Task? _), TaskScheduler.Default);
+            }
+
+            if (i % 64 == 0) usage?.Sample();
+            await Task.Delay(1, ct);
+        }
+
+        setMeasuring(false);
+        var elapsed = clock.Elapsed - measuredFrom;
+        usage?.Stop();
+        await Task.WhenAll(inFlight.Values);
+        return (elapsed, i);
+    }
+
+    private sealed record Stats(int Count, double P50, double P99, double Max)
+    {
+        public static Stats Of(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return new Stats(sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted.Length == 0 ? double.NaN : sorted[^1]);
+        }
+
+        private static double Percentile(double[] sorted, double p) =>
+            sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+
+    private sealed record WallResult(double AckedPerSecond, Stats Post, Stats ToWall, long Lost, long Duplicated, int Errors,
+        double? ServerCpuPercent, double? ServerPeakRssMb);
+
+    private sealed record Row(int Rate, int Walls, Stats RawInsert, Stats Broadcast, WallResult Wall)
+    {
+        public double FloorsP50 => RawInsert.P50 + Broadcast.P50;
+        public double P50OverFloors => Wall.ToWall.P50 / FloorsP50;
+    }
+
+    private static string Markdown(IEnumerable<Row> rows) =>
+        "| reports/s | walls | acked/s | POST p50 / p99 ms | report→wall p50 / p99 / max ms | lost | dup | errors | raw insert p50 / p99 ms | bare broadcast p50 / p99 ms | wall p50 ÷ (insert + broadcast p50) | wall p99 ÷ (insert + broadcast p99) | server CPU % / peak RSS MB |\n" +
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n" +
+        string.Concat(rows.Select(r =>
+            $"| {r.Rate:N0} | {r.Walls} | {r.Wall.AckedPerSecond:N0} | {r.Wall.Post.P50:N2} / {r.Wall.Post.P99:N2} | " +
+            $"{r.Wall.ToWall.P50:N2} / {r.Wall.ToWall.P99:N2} / {r.Wall.ToWall.Max:N1} | {r.Wall.Lost} | {r.Wall.Duplicated} | {r.Wall.Errors} | " +
+            $"{r.RawInsert.P50:N2} / {r.RawInsert.P99:N2} | {r.Broadcast.P50:N2} / {r.Broadcast.P99:N2} | {r.P50OverFloors:N2} | " +
+            $"{r.Wall.ToWall.P99 / (r.RawInsert.P99 + r.Broadcast.P99):N2} | " +
+            (r.Wall.ServerCpuPercent is { } cpu ? $"{cpu:N0} / {r.Wall.ServerPeakRssMb:N0}" : "-") + " |\n"));
+
+    /// <summary>The bare hub in a child process (this same program, <c>bench echo-hub</c>).</summary>
+    private sealed class EchoProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private EchoProcess(Process process, Uri address)
+        {
+            _process = process;
+            Address = address;
+        }
+
+        public Uri Address { get; }
+
+        public static async Task<EchoProcess> StartAsync(CancellationToken ct)
+        {
+            var port = FreePort();
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
+            // Run as "dotnet liberterra.dll" or as the apphost, whichever this is.
+            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(WallBenchmark).Assembly.Location);
+            foreach (var a in new[] { "bench", "echo-hub", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) start.ArgumentList.Add(a);
+            var process = Process.Start(start)!;
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var echo = new EchoProcess(process, new Uri($"http://127.0.0.1:{port}"));
+            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+            for (var i = 0; i < 100; i++)
+            {
+                try
+                {
+                    var negotiate = await probe.PostAsync(new Uri(echo.Address, EchoHubServer.Path + "/negotiate?negotiateVersion=1"), null, ct);
+                    if (negotiate.IsSuccessStatusCode) return echo;
+                }
+                catch (HttpRequestException) { }
+                catch (TaskCanceledException) { }
+                await Task.Delay(100, ct);
+            }
+
+            await echo.DisposeAsync();
+            throw new InvalidOperationException("The bare SignalR hub did not start.");
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>A process's CPU use over the measured window and its peak resident memory (Linux /proc).</summary>
+    private sealed class ProcessUsage(int pid)
+    {
+        private static readonly double TicksPerSecond = 100;   // USER_HZ on Linux
+        private double _cpuAtStart;
+        private long _started;
+        private double _cpuSeconds;
+        private TimeSpan _wall;
+        private long _peakRssKb;
+
+        public double? CpuPercent => _wall > TimeSpan.Zero ? _cpuSeconds / _wall.TotalSeconds * 100 : null;
+
+        public double PeakRssMb => _peakRssKb / 1024.0;
+
+        public void Start()
+        {
+            _cpuAtStart = CpuSeconds();
+            _started = Stopwatch.GetTimestamp();
+        }
+
+        public void Sample()
+        {
+            var rss = RssKb();
+            if (rss > _peakRssKb) _peakRssKb = rss;
+        }
+
+        public void Stop()
+        {
+            _cpuSeconds = CpuSeconds() - _cpuAtStart;
+            _wall = Stopwatch.GetElapsedTime(_started);
+            Sample();
+        }
+
+        private double CpuSeconds()
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;   // utime + stime
+            }
+            catch (IOException) { return 0; }
+        }
+
+        private long RssKb()
+        {
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            }
+            catch (IOException) { }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+
+namespace Liberterra.Command.Server.Live;
+
+/// <summary>
+/// This silo's live-hub connections, as SignalR's own lifetime manager sees them, so that the relay can write to each
+/// display itself (see <see cref="Displays"/>). Everything else is the default single-silo behaviour.
+/// </summary>
+public sealed class LiveConnections(ILogger<DefaultHubLifetimeManager<OperationsHub>> logger)
+    : DefaultHubLifetimeManager<OperationsHub>(logger)
+{
+    private readonly ConcurrentDictionary<string, HubConnectionContext> _connections = new(StringComparer.Ordinal);
+
+    public int Count => _connections.Count;
+
+    public HubConnectionContext? Find(string connectionId) => _connections.GetValueOrDefault(connectionId);
+
+    public override Task OnConnectedAsync(HubConnectionContext connection)
+    {
+        _connections[connection.ConnectionId] = connection;
+        return base.OnConnectedAsync(connection);
+    }
+
+    public override Task OnDisconnectedAsync(HubConnectionContext connection)
+    {
+        _connections.TryRemove(connection.ConnectionId, out _);
+        return base.OnDisconnectedAsync(connection);
+    }
+}
+
+/// <summary>
+/// Sends a batch of deltas to every display watching an operation on this silo without waiting for any of them: the
+/// message is serialized once, written to each connection, and a display whose writes pile up (it stopped reading,
+/// or reads slower than the operation changes) is disconnected once it is <see cref="MaxPendingWrites"/> behind. It
+/// reconnects and resyncs from a fresh snapshot; meanwhile nobody else, and never the write path, waits for it.
+/// SignalR keeps each connection's writes in order.
+/// </summary>
+public sealed partial class Displays(LiveConnections connections, Watchers watchers, ILogger<Displays> logger)
+{
+    /// <summary>Batches a display may have in flight before it counts as too slow.</summary>
+    public int MaxPendingWrites { get; init; } = 256;
+
+    private readonly ConcurrentDictionary<string, int> _pending = new(StringComparer.Ordinal);
+    private static readonly object DroppedMark = new();
+
+    /// <summary>How many displays were disconnected for being too slow (since start).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    private long _dropped;
+
+    public void Send(string operationId, string method, object payload)
+    {
+        SerializedHubMessage? message = null;
+        foreach (var connectionId in watchers.ConnectionsOf(operationId))
+        {
+            if (connections.Find(connectionId) is not { } connection) continue;
+            message ??= new SerializedHubMessage(new InvocationMessage(method, [payload]));
+            Write(connection, message);
+        }
+    }
+
+    private void Write(HubConnectionContext connection, SerializedHubMessage message)
+    {
+        var id = connection.ConnectionId;
+        if (connection.Items.ContainsKey(DroppedMark)) return;          // cut off already; its close is under way
+        if (_pending.AddOrUpdate(id, 1, (_, n) => n + 1) > MaxPendingWrites)
+        {
+            Done(id);
+            if (!connection.Items.TryAdd(DroppedMark, true)) return;
+            Interlocked.Increment(ref _dropped);
+            LogTooSlow(id, MaxPendingWrites);
+            connection.Abort();
+            return;
+        }
+
+        ValueTask write;
+        try
+        {
+            write = connection.WriteAsync(message, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Done(id);
+            LogWriteFailed(ex, id);
+            return;
+        }
+
+        if (write.IsCompletedSuccessfully) Done(id);
+        else _ = Finish(write, id);
+    }
+
+    private async Task Finish(ValueTask write, string id)
+    {
+        try
+        {
+            await write;
+        }
+        catch (Exception ex)
+        {
+            LogWriteFailed(ex, id);
+        }
+        finally
+        {
+            Done(id);
+        }
+    }
+
+    private void Done(string id)
+    {
+        if (_pending.AddOrUpdate(id, 0, (_, n) => n - 1) <= 0) _pending.TryRemove(new KeyValuePair<string, int>(id, 0));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Display {ConnectionId} disconnected: {Pending} batches behind (it will reconnect and resync)")]
+    private partial void LogTooSlow(string connectionId, int pending);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Writing to display {ConnectionId} failed")]
+    private partial void LogWriteFailed(Exception ex, string connectionId);
+}
