@@ -49,11 +49,20 @@ public static class WebPages
     public static void MapWebPages(this WebApplication app)
     {
         var wall = Path.Combine(Root, "wall.html");
+        var field = Path.Combine(Root, "field.html");
         // "/wall" and "/wall/" both match the optional segment: the page asks which operation when there is a choice.
         app.MapGet("/", () => Results.Redirect("/wall")).AllowAnonymous().ExcludeFromDescription();
         app.MapMethods("/wall/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(wall))
             .AllowAnonymous().ExcludeFromDescription();
+        // The field page (phone, installable, works offline: see web/field-sw.js).
+        app.MapMethods("/field/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(field))
+            .AllowAnonymous().ExcludeFromDescription();
+        // The status lifecycle as data, for pages that must know the allowed next statuses with no network.
+        app.MapGet("/lifecycle.json", () => Results.Json(Lifecycle)).AllowAnonymous().WithName("GetLifecycle").WithTags("Field reports");
     }
+
+    private static readonly Dictionary<string, string[]> Lifecycle = Enum.GetValues<Domain.TeamStatus>()
+        .ToDictionary(s => s.ToString(), s => Domain.TeamLifecycle.AllowedNext(s).Select(n => n.ToString()).ToArray());
 
     private static IResult Page(string path) => new NoCache(Results.File(path, "text/html; charset=utf-8"));
 

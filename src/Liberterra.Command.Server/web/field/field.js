@@ -1,0 +1,470 @@
+// The field page. A report is written to the device's outbox first (localStorage, with its idempotency key), then
+// sent; it stays there, shown as "queued", until the server acknowledges it with its sequence number. The same key
+// is used for every attempt, so a report is never counted twice, whatever the network does. A report the server
+// refuses is kept, with the reason next to the field concerned, to be fixed and sent again (same key: it was never
+// stored), or discarded.
+"use strict";
+
+(() => {
+  const { el, api, fmt } = Liberterra;
+  const $ = id => document.getElementById(id);
+  const KEYS = { op: "liberterra.field.op", team: "liberterra.field.team", outbox: "liberterra.field.outbox", lifecycle: "liberterra.field.lifecycle" };
+  const FIELDS = ["children", "women", "men", "arrested"];
+  const MAX_COUNT = 1000;
+
+  const state = {
+    op: null,
+    team: null,
+    teams: [],
+    view: null,            // the team as last read from the server (cached for offline use)
+    lifecycle: null,       // status -> statuses allowed next (from /lifecycle.json)
+    form: { status: null, counts: { children: 0, women: 0, men: 0, arrested: 0 }, position: null },
+    editing: null,         // key of a refused report being fixed
+    correcting: null,      // seq of a report being corrected
+    syncing: false,
+    retryAt: 0,
+    attempt: 0,
+    lastProblem: "",
+  };
+  window.liberterraField = state;   // for tests and the curious
+
+  // ------------------------------------------------------------------ storage
+
+  const outbox = {
+    all() { try { return JSON.parse(localStorage.getItem(KEYS.outbox) || "[]"); } catch { return []; } },
+    save(items) { localStorage.setItem(KEYS.outbox, JSON.stringify(items)); },
+    update(key, change) {
+      const items = outbox.all();
+      const item = items.find(i => i.key === key);
+      if (item) { Object.assign(item, change); outbox.save(items); }
+      return item;
+    },
+    add(item) { const items = outbox.all(); items.push(item); outbox.save(items); },
+    remove(key) { outbox.save(outbox.all().filter(i => i.key !== key)); },
+    mine() { return outbox.all().filter(i => i.op === state.op && i.team === state.team); },
+  };
+
+  function viewKey() { return `liberterra.field.view.${state.op}.${state.team}`; }
+
+  // ------------------------------------------------------------------ start
+
+  Liberterra.adoptTokenFromFragment();
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/field-sw.js", { scope: "/field" }).catch(() => {});
+  wireForm();
+  window.addEventListener("online", () => { state.retryAt = 0; renderNet(); sync(); });
+  window.addEventListener("offline", renderNet);
+  setInterval(() => { if (Date.now() >= state.retryAt) sync(); }, 3000);
+  start();
+
+  function start() {
+    const claims = Liberterra.claims();
+    const fromPath = decodeURIComponent(location.pathname.replace(/^\/field\/?/, "").replace(/\/$/, ""));
+    state.op = fromPath || localStorage.getItem(KEYS.op) || [].concat(claims?.op || [])[0] || null;
+    if (!Liberterra.token() || !claims || claims.role !== "team-lead" || !state.op) { showSignIn(); return; }
+    if (Liberterra.expired()) { showSignIn("Your sign-in has expired: paste a new credential. Reports waiting on this device are kept."); return; }
+    localStorage.setItem(KEYS.op, state.op);
+    state.teams = [].concat(claims.team || []);
+    if (!state.teams.length) { showSignIn("This credential is not bound to a team."); return; }
+    const saved = localStorage.getItem(KEYS.team);
+    state.team = state.teams.includes(saved) ? saved : state.teams[0];
+    $("signin").hidden = true;
+    $("app").hidden = false;
+    renderTeamSelect();
+    state.view = JSON.parse(localStorage.getItem(viewKey()) || "null");
+    state.lifecycle = JSON.parse(localStorage.getItem(KEYS.lifecycle) || "null");
+    renderAll();
+    refresh();
+    sync();
+  }
+
+  function showSignIn(message) {
+    $("app").hidden = true;
+    $("signin").hidden = false;
+    $("signin-op").value = state.op || localStorage.getItem(KEYS.op) || "";
+    setError("token", message || "");
+  }
+
+  async function refresh() {
+    try {
+      if (!state.lifecycle) {
+        state.lifecycle = await (await fetch("/lifecycle.json")).json();
+        localStorage.setItem(KEYS.lifecycle, JSON.stringify(state.lifecycle));
+      }
+      state.view = await api(`/api/operations/${enc(state.op)}/teams/${enc(state.team)}`);
+      localStorage.setItem(viewKey(), JSON.stringify(state.view));
+      state.lastProblem = "";
+    } catch (error) {
+      if (error instanceof Liberterra.ProblemError) {
+        if (error.status === 401) { showSignIn("Your sign-in has expired: paste a new credential. Reports waiting on this device are kept."); return; }
+        state.lastProblem = error.message;
+      }
+      // Otherwise no network: the cached view stays.
+    }
+    renderAll();
+  }
+
+  // ------------------------------------------------------------------ the form
+
+  function wireForm() {
+    $("signin-form").addEventListener("submit", event => {
+      event.preventDefault();
+      const token = $("signin-token").value.trim();
+      const op = $("signin-op").value.trim();
+      const claims = Liberterra.claims(token);
+      setError("token", "");
+      setError("operation", "");
+      if (!op) { setError("operation", "Which operation? Your coordinator gives its name (e.g. liberterra-ii)."); return; }
+      if (!claims) { setError("token", "That is not a credential: it should be three parts separated by dots."); return; }
+      if (Liberterra.expired(token)) { setError("token", "That credential has expired: ask your coordinator for a new one."); return; }
+      if (claims.role !== "team-lead") { setError("token", "That credential is not a team lead's: reports need one bound to your team."); return; }
+      Liberterra.setToken(token);
+      localStorage.setItem(KEYS.op, op);
+      if (!location.pathname.startsWith(`/field/${op}`)) history.replaceState(null, "", `/field/${enc(op)}`);
+      start();
+    });
+    $("team-select").addEventListener("change", () => {
+      state.team = $("team-select").value;
+      localStorage.setItem(KEYS.team, state.team);
+      state.view = JSON.parse(localStorage.getItem(viewKey()) || "null");
+      resetForm();
+      renderAll();
+      refresh();
+    });
+    for (const stepper of document.querySelectorAll(".stepper")) {
+      const field = stepper.dataset.field;
+      stepper.querySelector(".plus").addEventListener("click", () => step(field, +1));
+      stepper.querySelector(".minus").addEventListener("click", () => step(field, -1));
+    }
+    $("use-position").addEventListener("change", () => {
+      state.form.position = null;
+      $("position-text").textContent = "";
+      setError("position", "");
+      if (!$("use-position").checked) return;
+      if (!navigator.geolocation) { setError("position", "This device cannot give a position."); $("use-position").checked = false; return; }
+      $("position-text").textContent = "Finding your position…";
+      navigator.geolocation.getCurrentPosition(p => {
+        state.form.position = { latitude: round(p.coords.latitude), longitude: round(p.coords.longitude) };
+        $("position-text").textContent = `${state.form.position.latitude}, ${state.form.position.longitude} (±${Math.round(p.coords.accuracy)} m)`;
+      }, error => {
+        $("use-position").checked = false;
+        $("position-text").textContent = "";
+        setError("position", error.code === 1 ? "Position not allowed on this device: the report goes without it." : "No position available now.");
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+    $("report-form").addEventListener("submit", event => { event.preventDefault(); submitReport(); });
+    $("correction-form").addEventListener("submit", event => { event.preventDefault(); submitCorrection(); });
+    $("corr-cancel").addEventListener("click", () => { state.correcting = null; $("correction").hidden = true; });
+    $("signout").addEventListener("click", event => {
+      event.preventDefault();
+      Liberterra.clearToken();
+      showSignIn("Signed out. Reports still waiting stay on this device and go when you sign in again.");
+    });
+  }
+
+  function step(field, delta) {
+    const value = Math.max(0, Math.min(MAX_COUNT, state.form.counts[field] + delta));
+    state.form.counts[field] = value;
+    document.querySelector(`.stepper[data-field="${field}"] output`).textContent = String(value);
+    setError(field, "");
+  }
+
+  function round(x) { return Math.round(x * 1e5) / 1e5; }
+  function enc(s) { return encodeURIComponent(s); }
+
+  /** The status the team will be in once everything queued here is accepted. */
+  function projectedStatus() {
+    let status = state.view ? state.view.status : "Standby";
+    for (const item of outbox.mine()) if (item.kind === "report" && item.state === "queued" && item.body.status) status = item.body.status;
+    return status;
+  }
+
+  function collectReport() {
+    const body = {};
+    if (state.form.status) body.status = state.form.status;
+    for (const f of FIELDS) if (state.form.counts[f]) body[f] = state.form.counts[f];
+    const types = [...document.querySelectorAll("#types input:checked")].map(i => i.value);
+    if (types.length) body.exploitationTypes = types;
+    const note = $("note").value.trim();
+    if (note) body.note = note;
+    if (state.form.position) body.position = state.form.position;
+    return body;
+  }
+
+  function submitReport() {
+    clearErrors();
+    const body = collectReport();
+    if (Object.keys(body).length === 0) { $("form-error").textContent = "Choose a status, a count or a note first."; return; }
+    if ((body.note || "").length > 1000) { setError("note", "At most 1,000 characters."); return; }
+    if (state.editing) {
+      // A refused report, fixed: same key (it was never stored), sent again in its place.
+      outbox.update(state.editing, { body: Object.assign(body, { clientTime: nowIso() }), state: "queued", problem: null });
+      state.editing = null;
+    } else {
+      outbox.add({ key: crypto.randomUUID(), kind: "report", op: state.op, team: state.team, body: Object.assign(body, { clientTime: nowIso() }),
+        createdAt: nowIso(), state: "queued" });
+    }
+    resetForm();
+    renderAll();
+    state.retryAt = 0;
+    sync();
+  }
+
+  function submitCorrection() {
+    for (const e of document.querySelectorAll("[data-corr-for]")) e.textContent = "";
+    $("corr-error").textContent = "";
+    const body = { corrects: state.correcting };
+    for (const f of FIELDS) {
+      const v = Number($(`corr-${f}`).value || 0);
+      if (!Number.isInteger(v)) { document.querySelector(`[data-corr-for="children"]`).textContent = "Whole numbers only."; return; }
+      if (v) body[f] = v;
+    }
+    const reason = $("corr-reason").value.trim();
+    if (!reason) { document.querySelector(`[data-corr-for="reason"]`).textContent = "Say why (e.g. counted twice)."; return; }
+    if (FIELDS.every(f => !body[f])) { $("corr-error").textContent = "Nothing to correct: change at least one count."; return; }
+    body.reason = reason;
+    body.clientTime = nowIso();
+    outbox.add({ key: crypto.randomUUID(), kind: "correction", op: state.op, team: state.team, body, createdAt: nowIso(), state: "queued" });
+    state.correcting = null;
+    $("correction").hidden = true;
+    renderAll();
+    state.retryAt = 0;
+    sync();
+  }
+
+  function resetForm() {
+    state.form = { status: null, counts: { children: 0, women: 0, men: 0, arrested: 0 }, position: null };
+    for (const o of document.querySelectorAll(".stepper output")) o.textContent = "0";
+    for (const c of document.querySelectorAll("#types input")) c.checked = false;
+    $("note").value = "";
+    $("use-position").checked = false;
+    $("position-text").textContent = "";
+    $("send").textContent = "Send report";
+    clearErrors();
+  }
+
+  function loadIntoForm(item) {
+    resetForm();
+    state.editing = item.key;
+    const b = item.body;
+    state.form.status = b.status || null;
+    for (const f of FIELDS) { state.form.counts[f] = b[f] || 0; document.querySelector(`.stepper[data-field="${f}"] output`).textContent = String(b[f] || 0); }
+    for (const c of document.querySelectorAll("#types input")) c.checked = (b.exploitationTypes || []).includes(c.value);
+    $("note").value = b.note || "";
+    state.form.position = b.position || null;
+    $("send").textContent = "Send again";
+    showProblem(item.problem);
+    renderStatusButtons();
+    $("report-form").scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  function nowIso() { return new Date().toISOString(); }
+
+  // ------------------------------------------------------------------ errors next to their fields
+
+  function setError(field, text) {
+    for (const e of document.querySelectorAll(`[data-for="${field}"]`)) e.textContent = text || "";
+  }
+
+  function clearErrors() {
+    for (const e of document.querySelectorAll("#report-form [data-for]")) e.textContent = "";
+    $("form-error").textContent = "";
+  }
+
+  /** Puts a refusal's words next to the fields it names; whatever names no field goes under the form. */
+  function showProblem(problem) {
+    clearErrors();
+    if (!problem) return;
+    let placed = false;
+    for (const [name, messages] of Object.entries(problem.errors || {})) {
+      const field = name.split(".")[0];
+      const text = [].concat(messages).join(" ");
+      if (document.querySelector(`#report-form [data-for="${field}"]`)) { setError(field, explain(field, text, problem)); placed = true; }
+    }
+    if (!placed || problem.status === 409) $("form-error").textContent = problem.detail || problem.title || `Refused (${problem.status}).`;
+  }
+
+  function explain(field, text, problem) {
+    if (field === "status" && problem.status === 409) return `Not possible now: ${problem.detail || text}`;
+    return text;
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  async function sync() {
+    if (state.syncing || !state.op || !Liberterra.token()) return;
+    if (!outbox.all().some(i => i.state === "queued")) return;
+    state.syncing = true;
+    let answered = false;   // the server said something about a report: re-read the team afterwards
+    renderNet("sending");
+    try {
+      for (const item of outbox.all().filter(i => i.state === "queued")) {
+        const path = `/api/operations/${enc(item.op)}/teams/${enc(item.team)}/${item.kind === "correction" ? "corrections" : "reports"}`;
+        let response;
+        try {
+          response = await fetch(path, {
+            method: "POST",
+            headers: { "Content-Type": "application/json", "Idempotency-Key": item.key, "Authorization": `Bearer ${Liberterra.token()}` },
+            body: JSON.stringify(item.body),
+            cache: "no-store",
+          });
+        } catch {
+          backOff("No network: waiting to send.");
+          return;
+        }
+        const text = await response.text();
+        let body = null;
+        try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+        if (response.status === 201 || response.status === 200) {
+          outbox.update(item.key, { state: "acknowledged", seq: body.seq, acknowledgedAt: nowIso(), problem: null });
+          state.attempt = 0;
+          answered = true;
+          continue;
+        }
+        if (response.status === 401) {
+          showSignIn("Your sign-in has expired: paste a new credential. Reports waiting on this device are kept and will be sent.");
+          return;
+        }
+        if (response.status === 429 || response.status >= 500) {
+          backOff(Liberterra.describeProblem(response.status, body));
+          return;
+        }
+        // Refused for what it says (an illegal status change, a count out of range...): kept to be fixed.
+        outbox.update(item.key, { state: "rejected", problem: Object.assign({ status: response.status }, body || {}) });
+        answered = true;
+      }
+      state.retryAt = 0;
+      state.lastProblem = "";
+    } finally {
+      state.syncing = false;
+      renderAll();
+      if (answered) refresh();
+    }
+  }
+
+  function backOff(reason) {
+    state.attempt = Math.min(state.attempt + 1, 5);
+    state.retryAt = Date.now() + Math.min(30000, 1000 * 2 ** state.attempt);
+    state.lastProblem = reason;
+  }
+
+  // ------------------------------------------------------------------ rendering
+
+  function renderAll() {
+    renderTeam();
+    renderStatusButtons();
+    renderOutbox();
+    renderNet();
+    const refused = outbox.mine().find(i => i.state === "rejected");
+    if (refused && state.editing !== refused.key && !state.editing) loadIntoForm(refused);
+  }
+
+  function renderTeamSelect() {
+    const select = $("team-select");
+    select.hidden = state.teams.length < 2;
+    select.replaceChildren(...state.teams.map(t => { const o = el("option", null, t); o.value = t; o.selected = t === state.team; return o; }));
+  }
+
+  function renderTeam() {
+    const v = state.view;
+    $("team-title").textContent = v ? `${v.callSign} · ${v.id}` : state.team || "Field report";
+    const projected = projectedStatus();
+    const queued = projected !== (v ? v.status : projected);
+    $("team-status").textContent = Liberterra.statusText(projected) + (queued ? " (queued)" : "");
+    $("status-now").textContent = Liberterra.statusText(projected);
+    $("team-seen").textContent = v && v.lastReportAt ? `last report ${Liberterra.ago(Date.parse(v.lastReportAt))}` : v ? "no report yet" : "not loaded yet";
+    const t = v ? v.totals : null;
+    const totals = $("team-totals");
+    totals.replaceChildren();
+    if (t) {
+      totals.append("Rescued ", el("b", null, fmt(t.rescued)), ` (children ${fmt(t.children)}, women ${fmt(t.women)}, men ${fmt(t.men)}) · arrested `, el("b", null, fmt(t.arrested)));
+    }
+    if (v && v.overdueSince) totals.append(el("div", "field-error", "Overdue: command is waiting for your check-in."));
+  }
+
+  function renderStatusButtons() {
+    const current = projectedStatus();
+    const next = state.lifecycle ? state.lifecycle[current] || [] : (state.view && state.view.status === current ? state.view.allowedNext : []);
+    const options = [current, ...next];
+    if (state.form.status && !options.includes(state.form.status)) options.push(state.form.status);   // a refused one being fixed
+    $("status-buttons").replaceChildren(...options.map(s => {
+      const b = el("button", null, s === current ? `Check in (${Liberterra.statusText(s)})` : Liberterra.statusText(s));
+      b.type = "button";
+      b.dataset.status = s;
+      b.setAttribute("role", "radio");
+      b.setAttribute("aria-checked", String(state.form.status === s));
+      b.addEventListener("click", () => {
+        state.form.status = state.form.status === s ? null : s;
+        setError("status", "");
+        renderStatusButtons();
+      });
+      return b;
+    }));
+  }
+
+  function describe(item) {
+    const b = item.body;
+    const parts = [];
+    if (item.kind === "correction") parts.push(`correction of #${b.corrects}: ${b.reason}`);
+    else if (b.status) parts.push(Liberterra.statusText(b.status));
+    for (const f of FIELDS) if (b[f]) parts.push(`${b[f] > 0 && item.kind === "correction" ? "+" : ""}${b[f]} ${f}`);
+    if (b.exploitationTypes) parts.push(b.exploitationTypes.join(", "));
+    if (b.position) parts.push("position");
+    if (b.note) parts.push(`“${b.note}”`);
+    return parts.join(" · ") || "check-in";
+  }
+
+  function renderOutbox() {
+    const items = outbox.mine().slice().reverse();
+    const list = $("outbox");
+    if (!items.length) { list.replaceChildren(el("li", "muted", "Nothing yet.")); return; }
+    list.replaceChildren(...items.slice(0, 50).map(item => {
+      const li = el("li", item.state);
+      li.dataset.key = item.key;
+      const head = el("div", "head");
+      const label = item.state === "acknowledged" ? `acknowledged #${item.seq}` : item.state === "rejected" ? "not accepted" : "queued";
+      head.append(el("span", "state", label), el("span", "muted", new Date(item.createdAt).toLocaleTimeString("en-GB")));
+      li.append(head, el("div", "what", describe(item)));
+      if (item.state === "rejected" && item.problem) li.append(el("div", "problem", Liberterra.describeProblem(item.problem.status, item.problem)));
+      const actions = el("div", "actions");
+      if (item.state === "rejected") {
+        const fix = el("button", null, "Fix");
+        fix.type = "button";
+        fix.addEventListener("click", () => loadIntoForm(item));
+        const drop = el("button", null, "Discard");
+        drop.type = "button";
+        drop.addEventListener("click", () => {
+          outbox.remove(item.key);
+          if (state.editing === item.key) { state.editing = null; resetForm(); }
+          renderAll();
+        });
+        actions.append(fix, drop);
+      }
+      if (item.state === "acknowledged" && item.kind === "report") {
+        const correct = el("button", null, "Correct");
+        correct.type = "button";
+        correct.addEventListener("click", () => {
+          state.correcting = item.seq;
+          $("corr-seq").textContent = String(item.seq);
+          for (const f of FIELDS) $(`corr-${f}`).value = "0";
+          $("corr-reason").value = "";
+          $("correction").hidden = false;
+          $("correction").scrollIntoView({ behavior: "smooth" });
+        });
+        actions.append(correct);
+      }
+      if (actions.childElementCount) li.append(actions);
+      return li;
+    }));
+  }
+
+  function renderNet(mode) {
+    const net = $("net");
+    const queued = outbox.mine().filter(i => i.state === "queued").length;
+    const online = navigator.onLine;
+    net.className = "net" + (!online ? " offline" : state.lastProblem && queued ? " trouble" : "");
+    if (mode === "sending" && queued) net.textContent = `Sending ${queued}…`;
+    else if (!online) net.textContent = queued ? `Offline · ${queued} queued` : "Offline";
+    else if (queued) net.textContent = `${queued} queued${state.lastProblem ? " · " + state.lastProblem : ""}`;
+    else net.textContent = "Online · all sent";
+  }
+})();
