@@ -11,7 +11,7 @@ internal static class FieldCommands
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    private static readonly Option<string> Operation = new("--operation") { Description = "The operation id, e.g. liberterra-ii.", Required = true };
+    public static readonly Option<string> Operation = new("--operation") { Description = "The operation id, e.g. liberterra-ii.", Required = true };
     private static readonly Option<string> Team = new("--team") { Description = "The team id, e.g. AR-RAID-01.", Required = true };
     private static readonly Option<string?> Key = new("--key") { Description = "Retry a report with the key printed the first time (new reports get a new key)." };
 

@@ -101,6 +101,30 @@ public sealed record OperationDelta(
     int TeamsOverdue = 0);
 
 /// <summary>
+/// One event of the timeline as the debrief reads it: a report or correction (<see cref="Report"/>), a check-in found
+/// overdue (<see cref="LastCheckIn"/>), or the operation's (re)definition (<see cref="Definition"/>).
+/// </summary>
+public sealed record TimelineEntry(
+    long Seq,
+    string Kind,
+    DateTimeOffset ServerTime,
+    DateTimeOffset? ClientTime,
+    string Actor,
+    string? TeamId,
+    string? RegionId,
+    string IdempotencyKey,
+    ReportAck? Report,
+    DateTimeOffset? LastCheckIn,
+    int? IntervalMinutes,
+    DefinitionSummary? Definition);
+
+/// <summary>What an OperationDefined event set: the name, the window, the drill flag and how many regions and teams.</summary>
+public sealed record DefinitionSummary(string Name, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, bool Exercise, int Regions, int Teams);
+
+/// <summary>A page of the timeline; <paramref name="Next"/> is the <c>after</c> for the next page, if any.</summary>
+public sealed record TimelinePage(IReadOnlyList<TimelineEntry> Events, long? Next);
+
+/// <summary>
 /// One line of the wall's ticker: a report or correction (<see cref="Report"/>), or a check-in found overdue
 /// (<see cref="LastCheckIn"/>). Newest first.
 /// </summary>

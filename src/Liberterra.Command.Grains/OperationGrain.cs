@@ -372,6 +372,8 @@ public sealed partial class OperationGrain(
     {
         snapshot.State.State = state;
         await snapshot.WriteStateAsync();
+        // The same state kept as a past state too: time travel starts its folds from the nearest one.
+        await timeline.SavePastStateAsync(OperationId, state.LastSeq, TimeTravel.Serialize(state));
         _snapshotSeq = state.LastSeq;
         LogSnapshotWritten(OperationId, state.LastSeq);
     }

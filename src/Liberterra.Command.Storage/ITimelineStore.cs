@@ -31,6 +31,21 @@ public interface ITimelineStore
     Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
         string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>The operation's events with <paramref name="afterSeq"/> &lt; seq ≤ <paramref name="upToSeq"/>, in order.</summary>
+    IAsyncEnumerable<TimelineEvent> ReadRangeAsync(string operationId, long afterSeq, long upToSeq, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of events matching <paramref name="query"/>, in sequence order.</summary>
+    Task<IReadOnlyList<TimelineEvent>> QueryAsync(string operationId, TimelineQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>The last sequence number committed at or before <paramref name="at"/> (server time); 0 if none.</summary>
+    Task<long> SeqAtAsync(string operationId, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored past state with the highest seq at or below <paramref name="seq"/>, as JSON, if any.</summary>
+    Task<(long Seq, string State)?> ReadPastStateAsync(string operationId, long seq, CancellationToken cancellationToken = default);
+
+    /// <summary>Keeps a past state (the fold up to <paramref name="seq"/>); a second write of the same seq is ignored.</summary>
+    Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default);
+
     /// <summary>The ids of every operation that has a timeline.</summary>
     Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default);
 
@@ -40,6 +55,23 @@ public interface ITimelineStore
     /// </summary>
     Task<IReadOnlyList<ActivityCell>> ReadActivityAsync(
         string operationId, DateTimeOffset from, TimeSpan bucket, int buckets, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Which events to list: those after <paramref name="After"/> (a sequence number), at most <paramref name="Limit"/>,
+/// optionally within [<paramref name="From"/>, <paramref name="To"/>) by server time, of some teams and some kinds.
+/// </summary>
+public sealed record TimelineQuery(
+    long After,
+    int Limit,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    IReadOnlyCollection<string>? Teams = null,
+    IReadOnlyCollection<string>? Kinds = null)
+{
+    public bool Matches(TimelineEvent e) =>
+        e.Seq > After && (From is null || e.ServerTime >= From) && (To is null || e.ServerTime < To)
+        && (Teams is null || (e.TeamId is not null && Teams.Contains(e.TeamId))) && (Kinds is null || Kinds.Contains(e.Kind));
 }
 
 /// <summary>What one team's reports and corrections added in one time bucket.</summary>

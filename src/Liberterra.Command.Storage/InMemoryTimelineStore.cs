@@ -95,6 +95,41 @@ public sealed class InMemoryTimelineStore : ITimelineStore
         }
     }
 
+    private readonly Dictionary<(string, long), string> _pastStates = [];
+
+    public async IAsyncEnumerable<TimelineEvent> ReadRangeAsync(
+        string operationId, long afterSeq, long upToSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var e in Copy(operationId, events => events.Where(e => e.Seq > afterSeq && e.Seq <= upToSeq)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return e;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<TimelineEvent>> QueryAsync(string operationId, TimelineQuery query, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<TimelineEvent>>(Copy(operationId, events => events.Where(query.Matches).Take(query.Limit)));
+
+    public Task<long> SeqAtAsync(string operationId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Copy(operationId, events => events.Where(e => e.ServerTime <= at)).Select(e => e.Seq).DefaultIfEmpty(0).Max());
+
+    public Task<(long Seq, string State)?> ReadPastStateAsync(string operationId, long seq, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var best = _pastStates.Where(p => p.Key.Item1 == operationId && p.Key.Item2 <= seq).OrderByDescending(p => p.Key.Item2).FirstOrDefault();
+            return Task.FromResult<(long, string)?>(best.Value is null ? null : (best.Key.Item2, best.Value));
+        }
+    }
+
+    public Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default)
+    {
+        lock (_gate) _pastStates.TryAdd((operationId, seq), state);
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
         string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<TimelineEvent>>(

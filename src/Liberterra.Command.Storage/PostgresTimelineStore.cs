@@ -204,6 +204,74 @@ public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
         return ids;
     }
 
+    public async IAsyncEnumerable<TimelineEvent> ReadRangeAsync(
+        string operationId, long afterSeq, long upToSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var cmd = db.CreateCommand(
+            $"SELECT {Columns} FROM timeline_events WHERE operation_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upToSeq });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) yield return ReadEvent(operationId, reader);
+    }
+
+    public async Task<IReadOnlyList<TimelineEvent>> QueryAsync(string operationId, TimelineQuery query, CancellationToken cancellationToken = default)
+    {
+        var sql = new System.Text.StringBuilder($"SELECT {Columns} FROM timeline_events WHERE operation_id = $1 AND seq > $2");
+        await using var cmd = db.CreateCommand();
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = query.After });
+        void Add<T>(string condition, T value)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
+            sql.Append(" AND ").Append(condition.Replace("@", $"${cmd.Parameters.Count}", StringComparison.Ordinal));
+        }
+
+        if (query.From is { } from) Add("server_time >= @", from.UtcDateTime);
+        if (query.To is { } to) Add("server_time < @", to.UtcDateTime);
+        if (query.Teams is { } teams) Add("team_id = ANY(@)", teams.ToArray());
+        if (query.Kinds is { } kinds) Add("kind = ANY(@)", kinds.ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit });
+        sql.Append($" ORDER BY seq LIMIT ${cmd.Parameters.Count}");
+        cmd.CommandText = sql.ToString();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var events = new List<TimelineEvent>();
+        while (await reader.ReadAsync(cancellationToken)) events.Add(ReadEvent(operationId, reader));
+        return events;
+    }
+
+    public async Task<long> SeqAtAsync(string operationId, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        // The timeline's seq and server_time grow together (one writer per operation stamps both), so the last event
+        // at or before the instant is found through the (operation_id, server_time) index.
+        await using var cmd = db.CreateCommand(
+            "SELECT coalesce(max(seq), 0) FROM timeline_events WHERE operation_id = $1 AND server_time <= $2");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = at.UtcDateTime });
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<(long Seq, string State)?> ReadPastStateAsync(string operationId, long seq, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = db.CreateCommand(
+            "SELECT seq, state FROM timeline_snapshots WHERE operation_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    public async Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = db.CreateCommand(
+            "INSERT INTO timeline_snapshots (operation_id, seq, state) VALUES ($1, $2, $3::jsonb) ON CONFLICT DO NOTHING");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = state });
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
         string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default)
     {

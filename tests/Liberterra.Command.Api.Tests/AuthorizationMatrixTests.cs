@@ -38,6 +38,12 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["POST /api/operations/{operationId}/teams/{teamId}/reports"] = [Roles.Admin, Roles.TeamLead],
         ["POST /api/operations/{operationId}/teams/{teamId}/corrections"] = [Roles.Admin, Roles.TeamLead],
         ["POST /api/tokens"] = [Roles.Admin],
+        ["GET /api/operations/{operationId}/timeline"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/state"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/export/timeline.csv"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/export/timeline.json"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/export/hotspots.geojson"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/export/positions.geojson"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         // The pages carry no data (they fetch it with the user's credential), so anyone may load them.
         ["GET /"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["GET /wall/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
@@ -157,7 +163,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
     {
         if (method == "*") method = "GET";
         var path = pattern.Replace("{operationId}", op).Replace("{operationId?}", op).Replace("{teamId}", "AR-RAID-01").Replace("{regionId}", "AR")
-            .Replace("{documentName}", "v1");
+            .Replace("{documentName}", "v1") + (pattern.EndsWith("/state", StringComparison.Ordinal) ? "?seq=1" : "");
         var request = new HttpRequestMessage(new HttpMethod(method), path);
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
         var body = (method, pattern) switch

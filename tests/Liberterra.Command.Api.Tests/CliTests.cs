@@ -83,6 +83,39 @@ public class CliTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task timeline_export_writes_csv_json_and_geojson_and_refuses_a_team_lead()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        await Api.PostReport(server.Http, op, "AR-RAID-01", new { children = 2, position = new { latitude = -34.1, longitude = -64.0 } }, Api.NewKey());
+        await Api.PostReport(server.Http, op, "MK-RAID-01", new { women = 1 }, Api.NewKey());
+        var debriefer = TestAuth.Token(Roles.Debriefer);
+
+        var csv = await Cli(debriefer, null, "timeline", "export", "--operation", op, "--format", "csv");
+        Assert.Equal(0, csv.Exit);
+        var lines = csv.Out.TrimEnd('\n').Split('\n');
+        Assert.Equal(4, lines.Length);                                  // header, definition, two reports
+        Assert.StartsWith("seq,kind,server_time", lines[0]);
+        Assert.StartsWith("3,FieldReported,", lines[3]);
+
+        var file = Path.Combine(Path.GetTempPath(), $"{op}.json");
+        var json = await Cli(debriefer, null, "timeline", "export", "--operation", op, "--format", "json", "--out", file);
+        Assert.Equal(0, json.Exit);
+        Assert.Contains("wrote", json.Err);
+        var entries = JsonSerializer.Deserialize<TimelineEntry[]>(await File.ReadAllTextAsync(file), Api.Json)!;
+        Assert.Equal([1L, 2L, 3L], entries.Select(e => e.Seq));
+        File.Delete(file);
+
+        var positions = await Cli(debriefer, null, "timeline", "export", "--operation", op, "--format", "positions");
+        Assert.Equal(0, positions.Exit);
+        Assert.Equal(1, JsonDocument.Parse(positions.Out).RootElement.GetProperty("features").GetArrayLength());
+
+        var refused = await Cli(TestAuth.Token(Roles.TeamLead, "AR-RAID-01"), null, "timeline", "export", "--operation", op);
+        Assert.Equal(1, refused.Exit);
+        Assert.StartsWith("liberterra: 403", refused.Err);
+        Assert.NotEqual(0, (await Cli(debriefer, null, "timeline", "export", "--operation", op, "--format", "xml")).Exit);
+    }
+
+    [Fact]
     public async Task status_prints_a_table_or_json_and_correct_fixes_a_count()
     {
         var op = await Api.DefineOperation(server.Http);

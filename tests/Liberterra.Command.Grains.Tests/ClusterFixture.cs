@@ -125,6 +125,21 @@ public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
     public Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default) =>
         inner.ListOperationsAsync(cancellationToken);
 
+    public IAsyncEnumerable<TimelineEvent> ReadRangeAsync(string operationId, long afterSeq, long upToSeq, CancellationToken cancellationToken = default) =>
+        inner.ReadRangeAsync(operationId, afterSeq, upToSeq, cancellationToken);
+
+    public Task<IReadOnlyList<TimelineEvent>> QueryAsync(string operationId, TimelineQuery query, CancellationToken cancellationToken = default) =>
+        inner.QueryAsync(operationId, query, cancellationToken);
+
+    public Task<long> SeqAtAsync(string operationId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        inner.SeqAtAsync(operationId, at, cancellationToken);
+
+    public Task<(long Seq, string State)?> ReadPastStateAsync(string operationId, long seq, CancellationToken cancellationToken = default) =>
+        inner.ReadPastStateAsync(operationId, seq, cancellationToken);
+
+    public Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default) =>
+        inner.SavePastStateAsync(operationId, seq, state, cancellationToken);
+
     public Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
         string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default) =>
         inner.ReadLatestAsync(operationId, kinds, limit, cancellationToken);

@@ -113,6 +113,7 @@ public static class LiberterraServer
         });
         builder.Services.AddLiberterraHealth();
         builder.Services.AddSingleton<Watchers>();
+        builder.Services.AddSingleton<TimeTravel>();
         // The lifetime manager that also keeps this silo's connections, so the relay writes to each display itself.
         builder.Services.AddSingleton<LiveConnections>();
         builder.Services.AddSingleton<HubLifetimeManager<OperationsHub>>(sp => sp.GetRequiredService<LiveConnections>());
@@ -152,6 +153,7 @@ public static class LiberterraServer
         app.MapOperationsApi();
         app.MapReportsApi();
         app.MapTokensApi();
+        app.MapTimelineApi();
         app.MapHub<OperationsHub>(HubMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapWebPages();
     }

@@ -24,6 +24,9 @@ public static class Policies
     /// <summary>Issue credentials.</summary>
     public const string IssueTokens = "issue-tokens";
 
+    /// <summary>The timeline, past states and exports: the debrief.</summary>
+    public const string ReadTimeline = "read-timeline";
+
     /// <summary>Roles allowed by each policy, as documented in the README.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
     {
@@ -32,6 +35,7 @@ public static class Policies
         [ManageOperations] = [Roles.Admin, Roles.Commander],
         [PostReports] = [Roles.Admin, Roles.TeamLead],
         [IssueTokens] = [Roles.Admin],
+        [ReadTimeline] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
     };
 
     public static void Add(AuthorizationOptions options)
