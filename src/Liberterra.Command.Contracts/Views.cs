@@ -151,6 +151,41 @@ public sealed record ActivityView(
 /// <summary>One region's rescued (children + women + men) and arrested per bucket.</summary>
 public sealed record RegionActivity(string RegionId, IReadOnlyList<int> Rescued, IReadOnlyList<int> Arrested);
 
+/// <summary>A replay to start: the operation, the part of its timeline (server time; default all), and the speed.</summary>
+public sealed record ReplayRequest(string OperationId, DateTimeOffset? From = null, DateTimeOffset? To = null, double Speed = 60);
+
+/// <summary>
+/// A started replay: it plays events <see cref="FirstSeq"/> to <see cref="LastSeq"/>, starting from
+/// <see cref="Snapshot"/> (the operation just before the first of them).
+/// </summary>
+public sealed record ReplayStarted(string ReplayId, string OperationId, long FirstSeq, long LastSeq, DateTimeOffset StartTime, DateTimeOffset EndTime,
+    double Speed, OperationView Snapshot);
+
+/// <summary>
+/// A control of a running replay. <see cref="Action"/>: <c>pause</c>, <c>resume</c>, <c>speed</c> (with
+/// <see cref="Speed"/>), <c>seek</c> (to after event <see cref="Seq"/>, or to the instant <see cref="At"/>), <c>step</c>
+/// (one event forward, or back with <see cref="Seq"/> = -1), <c>stop</c>.
+/// </summary>
+public sealed record ReplayControl(string ReplayId, string Action, double? Speed = null, long? Seq = null, DateTimeOffset? At = null);
+
+/// <summary>Where a replay stands: <c>playing</c>, <c>paused</c> or <c>ended</c>, its speed, the last event applied and the replay clock.</summary>
+public sealed record ReplayStatus(string ReplayId, string State, double Speed, long Seq, DateTimeOffset ReplayTime);
+
+/// <summary>The replay hub's names.</summary>
+public static class ReplayMessages
+{
+    public const string Path = "/hubs/replay";
+
+    /// <summary>(replayId, OperationView, replay time): the state after a seek or a step back; apply deltas above its seq.</summary>
+    public const string Snapshot = "replaySnapshot";
+
+    /// <summary>(replayId, OperationDelta[]): events as they are replayed, in sequence order.</summary>
+    public const string Deltas = "replayDeltas";
+
+    /// <summary>(ReplayStatus): after every control and when the replay reaches its end.</summary>
+    public const string Status = "replayStatus";
+}
+
 /// <summary>The names of the live hub's server-to-client messages.</summary>
 public static class HubMessages
 {

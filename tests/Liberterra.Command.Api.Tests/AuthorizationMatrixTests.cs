@@ -54,6 +54,8 @@ public class AuthorizationMatrixTests(ServerFixture server)
         // The hub's connection endpoints need a signed-in caller of any role; each hub method has its own policy.
         ["* /hubs/operations/negotiate"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["* /hubs/operations"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["* /hubs/replay/negotiate"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["* /hubs/replay"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
     };
 
     /// <summary>The documented access table for hub methods.</summary>
@@ -95,6 +97,48 @@ public class AuthorizationMatrixTests(ServerFixture server)
             .Where(m => m.GetBaseDefinition().DeclaringType == m.DeclaringType).ToList();
         Assert.Equal(DocumentedHubMethods.Keys.Order(), methods.Select(m => m.Name).Order());
         Assert.All(methods, m => Assert.NotNull(Liberterra.Command.Server.Live.HubAccessFilter.PolicyOf(m)));
+    }
+
+    /// <summary>The documented access table for the replay hub's methods.</summary>
+    private static readonly Dictionary<string, string[]> DocumentedReplayMethods = new()
+    {
+        ["StartReplay"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["ControlReplay"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+    };
+
+    [Fact]
+    public async Task every_replay_hub_method_against_every_role_is_allowed_or_refused_as_documented()
+    {
+        var methods = typeof(Liberterra.Command.Server.Live.ReplayHub)
+            .GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
+            .Where(m => m.GetBaseDefinition().DeclaringType == m.DeclaringType).ToList();
+        Assert.Equal(DocumentedReplayMethods.Keys.Order(), methods.Select(m => m.Name).Order());
+        Assert.All(methods, m => Assert.NotNull(Liberterra.Command.Server.Live.HubAccessFilter.PolicyOf(m)));
+
+        var op = await Api.DefineOperation(server.Http);
+        await Api.PostReport(server.Http, op, "AR-RAID-01", new { children = 1 }, Api.NewKey());
+        var failures = new List<string>();
+        foreach (var (who, token) in new Dictionary<string, string>
+                 {
+                     [Roles.Admin] = TestAuth.Token(Roles.Admin), [Roles.Commander] = TestAuth.Token(Roles.Commander),
+                     [Roles.Wall] = TestAuth.Token(Roles.Wall), [Roles.Debriefer] = TestAuth.Token(Roles.Debriefer),
+                     [Roles.TeamLead] = TestAuth.Token(Roles.TeamLead, "AR-RAID-01"),
+                 })
+        {
+            await using var hub = await Hubs.Connect(server.Server.Address, token, Liberterra.Command.Contracts.ReplayMessages.Path);
+            var start = await Record.ExceptionAsync(() => hub.InvokeAsync<Liberterra.Command.Contracts.ReplayStarted>(
+                "StartReplay", new Liberterra.Command.Contracts.ReplayRequest(op, Speed: 3600)));
+            var control = await Record.ExceptionAsync(() => hub.InvokeAsync<Liberterra.Command.Contracts.ReplayStatus>(
+                "ControlReplay", new Liberterra.Command.Contracts.ReplayControl("no-such-replay", "pause")));
+            var allowed = DocumentedReplayMethods["StartReplay"].Contains(who);
+            if (allowed && start is not null) failures.Add($"{who} was refused StartReplay: {start.Message}");
+            if (!allowed && start?.Message.Contains("may not do this", StringComparison.Ordinal) != true) failures.Add($"{who} was allowed StartReplay");
+            // Allowed callers get past the policy to the method's own answer about the unknown replay.
+            if (allowed && control?.Message.Contains("No such replay", StringComparison.Ordinal) != true) failures.Add($"{who}: ControlReplay said {control?.Message}");
+            if (!allowed && control?.Message.Contains("may not do this", StringComparison.Ordinal) != true) failures.Add($"{who} was allowed ControlReplay");
+        }
+
+        Assert.Empty(failures);
     }
 
     [Fact]

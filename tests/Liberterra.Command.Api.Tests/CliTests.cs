@@ -116,6 +116,25 @@ public class CliTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task replay_prints_every_event_and_ends_on_the_live_totals()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        await Api.PostReport(server.Http, op, "AR-RAID-01", new { status = "Briefed", children = 2 }, Api.NewKey());
+        await Api.PostReport(server.Http, op, "MK-RAID-01", new { women = 3, arrested = 1 }, Api.NewKey());
+
+        var run = await Cli(TestAuth.Token(Roles.Debriefer), null, "replay", "--operation", op, "--speed", "3600");
+        Assert.Equal(0, run.Exit);
+        Assert.Contains("events 2-3", run.Out);
+        Assert.Contains("#2      Condor 1               Briefed · +2 children", run.Out);
+        Assert.Contains("#3      Vardar 1               +3 women, +1 arrested", run.Out);
+        Assert.Contains("ended at #3: rescued 5 (children 2, women 3, men 0), arrested 1", run.Out);
+
+        var refused = await Cli(TestAuth.Token(Roles.Wall), null, "replay", "--operation", op);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("may not", refused.Err);
+    }
+
+    [Fact]
     public async Task status_prints_a_table_or_json_and_correct_fixes_a_count()
     {
         var op = await Api.DefineOperation(server.Http);

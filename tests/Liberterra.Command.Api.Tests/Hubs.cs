@@ -7,10 +7,10 @@ namespace Liberterra.Command.Api.Tests;
 /// <summary>A SignalR client as a wall is one: real WebSockets to the real hub.</summary>
 internal static class Hubs
 {
-    public static async Task<HubConnection> Connect(Uri server, string? token)
+    public static async Task<HubConnection> Connect(Uri server, string? token, string path = HubMessages.Path)
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(server, HubMessages.Path), o =>
+            .WithUrl(new Uri(server, path), o =>
             {
                 if (token is not null) o.AccessTokenProvider = () => Task.FromResult<string?>(token);
             })

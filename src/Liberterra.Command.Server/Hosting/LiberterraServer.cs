@@ -114,6 +114,7 @@ public static class LiberterraServer
         builder.Services.AddLiberterraHealth();
         builder.Services.AddSingleton<Watchers>();
         builder.Services.AddSingleton<TimeTravel>();
+        builder.Services.AddSingleton<Replays>();
         // The lifetime manager that also keeps this silo's connections, so the relay writes to each display itself.
         builder.Services.AddSingleton<LiveConnections>();
         builder.Services.AddSingleton<HubLifetimeManager<OperationsHub>>(sp => sp.GetRequiredService<LiveConnections>());
@@ -155,6 +156,7 @@ public static class LiberterraServer
         app.MapTokensApi();
         app.MapTimelineApi();
         app.MapHub<OperationsHub>(HubMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
+        app.MapHub<ReplayHub>(ReplayMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapWebPages();
     }
 }

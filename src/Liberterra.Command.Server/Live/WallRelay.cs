@@ -183,7 +183,7 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
         }
     }
 
-    private static OperationDelta ToDelta(CommittedEvent c)
+    internal static OperationDelta ToDelta(CommittedEvent c)
     {
         var e = c.Event;
         var report = e.IsTeamReport() ? e.ToAck() : null;

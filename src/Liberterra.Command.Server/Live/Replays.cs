@@ -1,0 +1,345 @@
+using System.Collections.Concurrent;
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Domain;
+using Liberterra.Command.Server.Api;
+using Liberterra.Command.Server.Security;
+using Liberterra.Command.Storage;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Liberterra.Command.Server.Live;
+
+/// <summary>
+/// Replays for debriefers over SignalR: each plays a part of an operation's timeline, at 1× to 3,600×, to the
+/// connection that started it only. A replay folds the timeline itself with the same reducer as the live path; it
+/// never touches the live operation. Several can run at once (a few per connection).
+/// </summary>
+[Authorize]
+public sealed class ReplayHub(Replays replays) : Hub
+{
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        replays.EndAll(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    /// <summary>Starts a replay; its deltas and status go to this connection only.</summary>
+    [HubPolicy(Policies.ReadTimeline)]
+    public Task<ReplayStarted> StartReplay(ReplayRequest request)
+    {
+        if (request is null || !OperationRules.IsValidId(request.OperationId) || !Scope.AllowsOperation(Context.User!, request.OperationId))
+            throw new HubException("This credential may not replay that operation.");
+        return replays.StartAsync(Context.ConnectionId, request);
+    }
+
+    /// <summary>Pause, resume, change speed, seek, step or stop one of this connection's replays.</summary>
+    [HubPolicy(Policies.ReadTimeline)]
+    public Task<ReplayStatus> ControlReplay(ReplayControl control)
+    {
+        if (control is null) throw new HubException("A control is required.");
+        return replays.ControlAsync(Context.ConnectionId, control);
+    }
+}
+
+/// <summary>The replays running on this silo, by connection.</summary>
+public sealed partial class Replays(ITimelineStore timeline, TimeTravel travel, IHubContext<ReplayHub> hub, ILogger<Replays> logger)
+{
+    public const double MinSpeed = 1;
+    public const double MaxSpeed = 3600;
+    public const int MaxPerConnection = 4;
+
+    private readonly ConcurrentDictionary<string, ReplaySession> _sessions = new(StringComparer.Ordinal);
+
+    private ITimelineStore Timeline => timeline;
+    private TimeTravel Travel => travel;
+    private IHubContext<ReplayHub> Hub => hub;
+
+    public int Count => _sessions.Count;
+
+    public async Task<ReplayStarted> StartAsync(string connectionId, ReplayRequest request)
+    {
+        if (request.Speed is < MinSpeed or > MaxSpeed || double.IsNaN(request.Speed))
+            throw new HubException($"speed: must be from {MinSpeed} to {MaxSpeed}.");
+        if (request.From is { } f && request.To is { } t && t <= f) throw new HubException("to: must be after from.");
+        if (_sessions.Values.Count(s => s.ConnectionId == connectionId) >= MaxPerConnection)
+            throw new HubException($"At most {MaxPerConnection} replays per connection: stop one first.");
+
+        var head = await timeline.SeqAtAsync(request.OperationId, DateTimeOffset.MaxValue);
+        if (head == 0) throw new HubException($"No operation '{request.OperationId}'.");
+        // The replay starts just before its first event, or after the definition when it starts at the beginning.
+        var before = request.From is { } from ? await timeline.SeqAtAsync(request.OperationId, from.AddTicks(-1)) : 0;
+        var last = request.To is { } to ? await timeline.SeqAtAsync(request.OperationId, to) : head;
+        var startSeq = Math.Max(1, before);
+        if (last <= startSeq) throw new HubException("No events in that part of the timeline.");
+        var state = (await travel.AtSeqAsync(request.OperationId, startSeq))!;
+        var first = await timeline.ReadEventAsync(request.OperationId, startSeq + 1);
+        var end = await timeline.ReadEventAsync(request.OperationId, last);
+
+        var session = new ReplaySession(this, connectionId, request.OperationId, startSeq, last, request.Speed, state, first!.ServerTime);
+        _sessions[session.Id] = session;
+        session.Start();
+        LogStarted(session.Id, request.OperationId, startSeq + 1, last, request.Speed);
+        return new ReplayStarted(session.Id, request.OperationId, startSeq + 1, last, first.ServerTime, end!.ServerTime, request.Speed, state.ToView());
+    }
+
+    public async Task<ReplayStatus> ControlAsync(string connectionId, ReplayControl control)
+    {
+        if (!_sessions.TryGetValue(control.ReplayId, out var session) || session.ConnectionId != connectionId)
+            throw new HubException("No such replay on this connection.");
+        switch (control.Action)
+        {
+            case "pause": return session.Pause();
+            case "resume": return session.Resume();
+            case "speed":
+                if (control.Speed is not { } speed || speed is < MinSpeed or > MaxSpeed || double.IsNaN(speed))
+                    throw new HubException($"speed: must be from {MinSpeed} to {MaxSpeed}.");
+                return session.SetSpeed(speed);
+            case "seek":
+                var target = control.Seq ?? (control.At is { } at ? await timeline.SeqAtAsync(session.OperationId, at) : (long?)null);
+                if (target is null) throw new HubException("seek: give seq or at.");
+                return await session.SeekAsync(Math.Clamp(target.Value, session.FirstSeq - 1, session.LastSeq));
+            case "step":
+                return control.Seq is -1 ? await session.SeekAsync(Math.Max(session.FirstSeq - 1, session.Cursor - 1), pause: true) : await session.StepAsync();
+            case "stop":
+                var status = session.Pause();
+                End(session);
+                return status with { State = "stopped" };
+            default:
+                throw new HubException("action: one of pause, resume, speed, seek, step, stop.");
+        }
+    }
+
+    public void EndAll(string connectionId)
+    {
+        foreach (var s in _sessions.Values.Where(s => s.ConnectionId == connectionId)) End(s);
+    }
+
+    private void End(ReplaySession session)
+    {
+        if (_sessions.TryRemove(session.Id, out _)) session.Dispose();
+    }
+
+    /// <summary>One replay: its own state, cursor, clock and speed; a loop that sends events when they are due.</summary>
+    private sealed class ReplaySession(Replays owner, string connectionId, string operationId, long startSeq, long lastSeq, double speed,
+        OperationState state, DateTimeOffset clock) : IDisposable
+    {
+        private const int BatchMax = 200;
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly CancellationTokenSource _stop = new();
+        private CancellationTokenSource _wake = new();
+        private readonly Queue<TimelineEvent> _buffer = new();
+        private OperationState _state = state;
+        private DateTimeOffset _clock = clock;                 // replay time: the server time being shown
+        private DateTimeOffset _clockSetAt = DateTimeOffset.UtcNow;
+        private double _speed = speed;
+        private bool _paused;
+
+        public string Id { get; } = Guid.NewGuid().ToString("N")[..12];
+        public string ConnectionId => connectionId;
+        public string OperationId => operationId;
+        public long FirstSeq => startSeq + 1;
+        public long LastSeq => lastSeq;
+        public long Cursor => _state.LastSeq;
+
+        private IClientProxy Client => owner.Hub.Clients.Client(connectionId);
+
+        public void Start() => _ = Task.Run(Loop);
+
+        private ReplayStatus Status() => new(Id, _paused ? "paused" : Cursor >= lastSeq ? "ended" : "playing", _speed, Cursor, Now());
+
+        // Replay time advances with wall time × speed while playing.
+        private DateTimeOffset Now() => _paused ? _clock : _clock + (DateTimeOffset.UtcNow - _clockSetAt) * _speed;
+
+        private void SetClock(DateTimeOffset t)
+        {
+            _clock = t;
+            _clockSetAt = DateTimeOffset.UtcNow;
+        }
+
+        private void Wake()
+        {
+            var old = Interlocked.Exchange(ref _wake, new CancellationTokenSource());
+            old.Cancel();
+        }
+
+        public ReplayStatus Pause() => Locked(() =>
+        {
+            SetClock(Now());
+            _paused = true;
+            return Status();
+        });
+
+        public ReplayStatus Resume() => Locked(() =>
+        {
+            SetClock(Now());
+            _paused = false;
+            return Status();
+        });
+
+        public ReplayStatus SetSpeed(double speed) => Locked(() =>
+        {
+            SetClock(Now());
+            _speed = speed;
+            return Status();
+        });
+
+        private ReplayStatus Locked(Func<ReplayStatus> change)
+        {
+            _gate.Wait();
+            try
+            {
+                var status = change();
+                Wake();
+                _ = Client.SendAsync(ReplayMessages.Status, status);
+                return status;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>Jumps to the state after event <paramref name="seq"/> (forwards or backwards) and sends it as a snapshot.</summary>
+        public async Task<ReplayStatus> SeekAsync(long seq, bool pause = false)
+        {
+            var target = await owner.Travel.AtSeqAsync(operationId, Math.Max(1, seq));
+            var at = seq >= FirstSeq ? (await owner.Timeline.ReadEventAsync(operationId, seq))!.ServerTime : (await owner.Timeline.ReadEventAsync(operationId, FirstSeq))!.ServerTime;
+            await _gate.WaitAsync();
+            try
+            {
+                _state = target!;
+                _buffer.Clear();
+                SetClock(at);
+                if (pause) _paused = true;
+                var status = Status();
+                await Client.SendAsync(ReplayMessages.Snapshot, Id, _state.ToView(), at);
+                await Client.SendAsync(ReplayMessages.Status, status);
+                Wake();
+                return status;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>Applies the next event now, whatever its time, and pauses.</summary>
+        public async Task<ReplayStatus> StepAsync()
+        {
+            await _gate.WaitAsync();
+            try
+            {
+                _paused = true;
+                if (await NextAsync() is { } e)
+                {
+                    _buffer.Dequeue();
+                    SetClock(e.ServerTime);
+                    await SendAsync([Apply(e)]);
+                }
+
+                var status = Status();
+                await Client.SendAsync(ReplayMessages.Status, status);
+                Wake();
+                return status;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        private async Task<TimelineEvent?> NextAsync()
+        {
+            if (_buffer.Count == 0 && Cursor < lastSeq)
+            {
+                await foreach (var e in owner.Timeline.ReadRangeAsync(operationId, Cursor, Math.Min(lastSeq, Cursor + 1000), _stop.Token))
+                    _buffer.Enqueue(e);
+            }
+
+            return _buffer.Count > 0 ? _buffer.Peek() : null;
+        }
+
+        private OperationDelta Apply(TimelineEvent e)
+        {
+            _state = OperationReducer.Apply(_state, e);
+            var team = e.TeamId is { } id ? _state.Teams.GetValueOrDefault(id) : null;
+            var region = team is null ? null : _state.Regions.GetValueOrDefault(team.Definition.RegionId);
+            return WallRelay.ToDelta(new CommittedEvent(e, team, region, _state.Totals, _state.TeamsActive, _state.TeamsCompleted, _state.TeamsOverdue));
+        }
+
+        private Task SendAsync(OperationDelta[] deltas) => Client.SendAsync(ReplayMessages.Deltas, Id, deltas, _stop.Token);
+
+        private async Task Loop()
+        {
+            var endSent = false;
+            while (!_stop.IsCancellationRequested)
+            {
+                var wake = Volatile.Read(ref _wake).Token;
+                TimeSpan wait;
+                await _gate.WaitAsync(_stop.Token);
+                try
+                {
+                    var next = _paused ? null : await NextAsync();
+                    if (next is null)
+                    {
+                        if (!_paused && !endSent)
+                        {
+                            endSent = true;
+                            await Client.SendAsync(ReplayMessages.Status, Status(), _stop.Token);
+                        }
+
+                        wait = Timeout.InfiniteTimeSpan;
+                    }
+                    else
+                    {
+                        endSent = false;
+                        // Everything due by now on the replay clock goes in one message.
+                        var now = Now();
+                        var due = new List<OperationDelta>();
+                        while (due.Count < BatchMax && _buffer.Count > 0 && _buffer.Peek().ServerTime <= now)
+                            due.Add(Apply(_buffer.Dequeue()));
+                        if (due.Count > 0) await SendAsync([.. due]);
+                        wait = _buffer.Count > 0
+                            ? TimeSpan.FromTicks(Math.Max(0, (long)((_buffer.Peek().ServerTime - Now()).Ticks / _speed)))
+                            : TimeSpan.Zero;
+                        if (due.Count == BatchMax) wait = TimeSpan.Zero;
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    owner.LogFailed(ex, Id);
+                    wait = TimeSpan.FromSeconds(1);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+
+                try
+                {
+                    if (wait > TimeSpan.Zero || wait == Timeout.InfiniteTimeSpan)
+                    {
+                        using var both = CancellationTokenSource.CreateLinkedTokenSource(wake, _stop.Token);
+                        await Task.Delay(wait == Timeout.InfiniteTimeSpan ? wait : wait < TimeSpan.FromMinutes(5) ? wait : TimeSpan.FromMinutes(5), both.Token);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // Woken by a control (or stopped): look again.
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            Wake();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replay {ReplayId} of {OperationId}: events {First}-{Last} at {Speed}x")]
+    private partial void LogStarted(string replayId, string operationId, long first, long last, double speed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay {ReplayId} failed a step; retrying")]
+    private partial void LogFailed(Exception ex, string replayId);
+}
