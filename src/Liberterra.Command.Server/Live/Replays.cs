@@ -145,7 +145,7 @@ public sealed partial class Replays(ITimelineStore timeline, TimeTravel travel, 
 
         public void Start() => _ = Task.Run(Loop);
 
-        private ReplayStatus Status() => new(Id, _paused ? "paused" : Cursor >= lastSeq ? "ended" : "playing", _speed, Cursor, Now());
+        private ReplayStatus Status() => new(Id, Cursor >= lastSeq ? "ended" : _paused ? "paused" : "playing", _speed, Cursor, Now());
 
         // Replay time advances with wall time × speed while playing.
         private DateTimeOffset Now() => _paused ? _clock : _clock + (DateTimeOffset.UtcNow - _clockSetAt) * _speed;
@@ -284,6 +284,9 @@ public sealed partial class Replays(ITimelineStore timeline, TimeTravel travel, 
                     {
                         if (!_paused && !endSent)
                         {
+                            // At the end it stops, as a player does: a seek then shows that moment, play starts again.
+                            SetClock(Now());
+                            _paused = true;
                             endSent = true;
                             await Client.SendAsync(ReplayMessages.Status, Status(), _stop.Token);
                         }

@@ -47,7 +47,8 @@ public static class SecuritySetup
             {
                 OnMessageReceived = context =>
                 {
-                    if (context.HttpContext.Request.Path.StartsWithSegments(Contracts.HubMessages.Path)
+                    var path = context.HttpContext.Request.Path;
+                    if ((path.StartsWithSegments(Contracts.HubMessages.Path) || path.StartsWithSegments(Contracts.ReplayMessages.Path))
                         && context.Request.Query["access_token"] is { Count: > 0 } token)
                         context.Token = token;
                     return Task.CompletedTask;

@@ -28,15 +28,22 @@
 
   // ---------------------------------------------------------------- start
 
-  const operationId = decodeURIComponent(location.pathname.replace(/^\/wall\/?/, "").replace(/\/$/, ""));
+  // The same page serves the live wall and the debrief (a replay instead of the live feed: see debrief.js).
+  const debrief = document.body.dataset.mode === "debrief";
+  const operationId = decodeURIComponent(location.pathname.replace(/^\/(wall|debrief)\/?/, "").replace(/\/$/, ""));
   window.liberterraWall = { model, get live() { return live; } };   // for tests and the curious
+
+  /** The wall's "now": the clock on the wall, or the replay clock in a debrief. */
+  function clockNow() { return debrief && live ? live.now() : Date.now(); }
 
   function begin() {
     if (!Liberterra.token() || Liberterra.expired()) { signIn(Liberterra.token() ? "Your credential has expired." : ""); return; }
     if (!operationId) { choose(); return; }
     // A new credential gets a new connection (the old one, if any, carried the old credential).
     if (live) live.stop().catch(() => {});
-    live = new LiveOperation(operationId, { snapshot, delta, state: connectionState });
+    live = debrief
+      ? new ReplayOperation(operationId, { snapshot, delta, state: connectionState, status: s => { window.dispatchEvent(new CustomEvent("replay-status", { detail: s })); tickClock(); } })
+      : new LiveOperation(operationId, { snapshot, delta, state: connectionState });
     live.start();
     loadMap();
   }
@@ -52,7 +59,8 @@
   async function choose() {
     try {
       const operations = await api("/api/operations");
-      if (operations.length === 1) { location.replace(`/wall/${encodeURIComponent(operations[0].id)}`); return; }
+      const page = debrief ? "debrief" : "wall";
+      if (operations.length === 1) { location.replace(`/${page}/${encodeURIComponent(operations[0].id)}`); return; }
       $("overlay").hidden = false;
       $("signin-form").hidden = true;
       $("overlay-title").textContent = operations.length ? "Choose an operation" : "No operation yet";
@@ -63,7 +71,7 @@
       list.replaceChildren(...operations.map(o => {
         const li = el("li");
         const a = el("a", null, `${o.name} (${o.id})`);
-        a.href = `/wall/${encodeURIComponent(o.id)}`;
+        a.href = `/${page}/${encodeURIComponent(o.id)}`;
         li.append(a, el("span", "muted", ` · ${o.regions} hotspots, ${o.teams} teams${o.exercise ? " · EXERCISE" : ""}`));
         return li;
       }));
@@ -79,7 +87,7 @@
     document.body.classList.add(state);
     const text = {
       connecting: "Connecting…",
-      live: "LIVE",
+      live: debrief ? "REPLAY" : "LIVE",
       resyncing: "Resynchronising…",
       stale: "STALE: not receiving",
       "signed-out": "SIGNED OUT: not receiving",
@@ -111,6 +119,13 @@
     model.lastSeq = view.lastSeq;
     dirty.all = true;
     schedule();
+    if (debrief) {
+      // A replay's ticker and sparklines are built from what it plays (after a seek, from there on).
+      model.ticker = [];
+      model.activity = { from: clockNow() - 23 * 3600000 - clockNow() % 3600000, bucketMs: 3600000, buckets: 24, rescued: new Map() };
+      dirty.ticker = dirty.sparks = true;
+      return;
+    }
     // The ticker and the sparklines start from the timeline, then live deltas extend them.
     const seq = view.lastSeq;
     api(`/api/operations/${encodeURIComponent(operationId)}/ticker?limit=${TICKER_MAX}`)
@@ -208,7 +223,7 @@
   }
 
   function tickClock() {
-    const now = new Date();
+    const now = new Date(clockNow());
     $("clock-time").textContent = Liberterra.utcTime(now) + " UTC";
     $("clock-date").textContent = Liberterra.utcDate(now);
     if (model.op) $("clock-day").textContent = dayOf(model.op, now.getTime());
@@ -267,7 +282,7 @@
   function teamRank(t) { return t.overdueSince ? 0 : ACTIVE.has(t.status) ? 1 : t.status === "Completed" ? 2 : 3; }
 
   function renderBoard(full) {
-    const now = Date.now();
+    const now = clockNow();
     for (const id of (full ? model.teams.keys() : dirty.teams)) {
       const team = model.teams.get(id);
       if (!team) continue;
@@ -385,7 +400,7 @@
 
   function renderMap(full) {
     if (!map.fitted || full) fitMap();
-    const now = Date.now();
+    const now = clockNow();
     const maxRescued = Math.max(1, ...[...model.regions.values()].map(r => r.totals.rescued));
     const scale = Math.min($("map").clientWidth, $("map").clientHeight * 2) / 40;
     const labelled = new Set([...model.regions.values()].sort((a, b) => b.totals.rescued - a.totals.rescued).slice(0, 14).map(r => r.id));

@@ -1,0 +1,57 @@
+// The debrief's controls: play and pause, speed, one event back or forward, and the scrubber (by event number).
+// The wall (wall.js) draws the replay exactly as it draws the live operation.
+"use strict";
+
+(() => {
+  const $ = id => document.getElementById(id);
+  const operationId = decodeURIComponent(location.pathname.replace(/^\/debrief\/?/, "").replace(/\/$/, ""));
+  const replay = () => window.liberterraWall.live;
+  let last = null;
+
+  window.addEventListener("replay-status", event => {
+    const s = event.detail;
+    const r = replay().replay;
+    last = s;
+    const scrub = $("r-scrub");
+    scrub.min = String(r.firstSeq - 1);
+    scrub.max = String(r.lastSeq);
+    if (document.activeElement !== scrub) scrub.value = String(s.seq);
+    $("r-play").textContent = s.state === "playing" ? "\u23F8 Pause" : "\u25B6 Play";
+    $("r-speed").value = String(s.speed);
+    const state = s.state === "ended" ? "ended" : s.state;
+    $("r-pos").textContent = `event ${s.seq.toLocaleString("en-GB")} of ${r.lastSeq.toLocaleString("en-GB")} · ${state} · ${Liberterra.utcDate(new Date(s.replayTime))} ${Liberterra.utcTime(new Date(s.replayTime))} UTC`;
+    document.body.dataset.replay = state;
+    if (s.state !== "playing") around(s.seq);
+  });
+
+  $("r-play").addEventListener("click", () => {
+    if (!last) return;
+    if (last.state === "playing") replay().control("pause");
+    else if (last.state === "ended") replay().control("seek", { seq: replay().replay.firstSeq - 1 }).then(() => replay().control("resume"));
+    else replay().control("resume");
+  });
+  $("r-step").addEventListener("click", () => replay().control("step"));
+  $("r-back").addEventListener("click", () => replay().control("step", { seq: -1 }));
+  $("r-speed").addEventListener("change", () => replay().control("speed", { speed: Number($("r-speed").value) }));
+  $("r-scrub").addEventListener("change", () => replay().control("seek", { seq: Number($("r-scrub").value) }));
+
+  /** The events just before and after the cursor, from the timeline; the cursor's own highlighted. */
+  async function around(seq) {
+    try {
+      const page = await Liberterra.api(`/api/operations/${encodeURIComponent(operationId)}/timeline?after=${Math.max(0, seq - 7)}&limit=14`);
+      const teams = window.liberterraWall.model.teams;
+      $("around").replaceChildren(...page.events.map(e => {
+        const li = Liberterra.el("li", e.seq === seq ? "current" : e.seq > seq ? "after" : "");
+        li.dataset.seq = String(e.seq);
+        const team = e.teamId && teams.get(e.teamId);
+        const r = e.report;
+        const what = e.kind === "CheckInOverdue" ? "CHECK-IN OVERDUE"
+          : e.kind === "OperationDefined" ? "operation defined"
+          : [r && r.status, r && ["children", "women", "men", "arrested"].filter(k => r.counts[k]).map(k => `${r.counts[k] > 0 ? "+" : ""}${r.counts[k]} ${k}`).join(", ")]
+              .filter(Boolean).join(" · ") || e.kind;
+        li.append(Liberterra.el("span", "time", `#${e.seq}`), Liberterra.el("span", "who", team ? team.callSign : (e.teamId || "")), Liberterra.el("span", "what", what));
+        return li;
+      }));
+    } catch { /* the list is a help; the replay goes on without it */ }
+  }
+})();

@@ -1,0 +1,62 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Liberterra.Command.Access;
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Liberterra.Command.Browser.Tests;
+
+/// <summary>The debrief page in Chromium: it plays a replay through the wall's picture, seeks and steps.</summary>
+[Collection(BrowserCollection.Name)]
+public class DebriefTests(BrowserFixture browser)
+{
+    private static readonly float Patience = WallPage.Ms(WallPage.Patience);
+
+    [Fact]
+    public async Task the_debrief_plays_to_the_live_totals_then_seeks_and_steps_back()
+    {
+        await using var server = await InProcessServer.StartAsync(await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("debrief-page"));
+        var op = await Field.LoadScenario(server.Http, Path.Combine(AppContext.BaseDirectory, "scenarios", "liberterra-ii.json"));
+        await ScenarioReports.PlayAsync(server.Http, op, seed: 7);
+        var live = await Field.Operation(server.Http, op);
+
+        await using var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1600, Height = 900 } });
+        var watched = await WatchedPage.OpenAsync(context, new Uri(server.Address, $"/debrief/{op}#token={TestAuth.Token(Roles.Debriefer)}").ToString());
+        var wall = new WallPage(watched);
+        await wall.WaitLive();
+        var page = watched.Page;
+        // It starts paused just after the definition: nothing rescued yet.
+        await Expect(page.Locator("#r-pos")).ToContainTextAsync($"event 1 of {live.LastSeq:#,0} · paused", new() { Timeout = Patience });
+        await wall.ExpectTotals(0, 0, 0, 0);
+
+        await page.SelectOptionAsync("#r-speed", "3600");
+        await Expect(page.Locator("#r-pos")).ToContainTextAsync("paused");
+        await page.ClickAsync("#r-play");
+        await Expect(page.Locator("#r-pos")).ToContainTextAsync("· ended", new() { Timeout = Patience });
+        await wall.ExpectTotals(live.Totals.Children, live.Totals.Women, live.Totals.Men, live.Totals.Arrested);
+        Assert.Equal(live.LastSeq, await wall.LastSeq());
+
+        // Back to the middle with the scrubber, then one event back: each time exactly the state at that event.
+        var middle = live.LastSeq / 2;
+        await page.EvalOnSelectorAsync("#r-scrub", $"el => {{ el.value = '{middle}'; el.dispatchEvent(new Event('change')); }}");
+        await Expect(page.Locator("#r-pos")).ToContainTextAsync($"event {middle:#,0} of", new() { Timeout = Patience });
+        var debriefer = server.Client(TestAuth.Token(Roles.Debriefer));
+        var atMiddle = (await debriefer.GetFromJsonAsync<OperationView>($"/api/operations/{op}/state?seq={middle}", Field.Json))!;
+        await wall.ExpectTotals(atMiddle.Totals.Children, atMiddle.Totals.Women, atMiddle.Totals.Men, atMiddle.Totals.Arrested);
+        await Expect(page.Locator($"#around li.current[data-seq='{middle}']")).ToHaveCountAsync(1, new() { Timeout = Patience });
+
+        await page.ClickAsync("#r-back");
+        await Expect(page.Locator("#r-pos")).ToContainTextAsync($"event {middle - 1:#,0} of", new() { Timeout = Patience });
+        var before = (await debriefer.GetFromJsonAsync<OperationView>($"/api/operations/{op}/state?seq={middle - 1}", Field.Json))!;
+        await wall.ExpectTotals(before.Totals.Children, before.Totals.Women, before.Totals.Men, before.Totals.Arrested);
+        await page.ClickAsync("#r-step");
+        await Expect(page.Locator("#r-pos")).ToContainTextAsync($"event {middle:#,0} of", new() { Timeout = Patience });
+        await wall.ExpectTotals(atMiddle.Totals.Children, atMiddle.Totals.Women, atMiddle.Totals.Men, atMiddle.Totals.Arrested);
+
+        // The live operation was never touched.
+        Assert.Equal(live.LastSeq, (await Field.Operation(server.Http, op)).LastSeq);
+        Assert.Empty(watched.Errors);
+    }
+}
