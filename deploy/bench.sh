@@ -5,6 +5,7 @@
 #   bash deploy/bench.sh                      both, default settings
 #   bash deploy/bench.sh storage [options]    e.g. --clients 1,8,32 --seconds 10
 #   bash deploy/bench.sh wall [options]       e.g. --steps 100x1,1000x50 --seconds 10
+#   bash deploy/bench.sh timeline [options]   e.g. --events 1000000 --queries 200
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/deploy/pg.sh"
@@ -44,5 +45,9 @@ fi
 if [ "$which" = all ] || [ "$which" = wall ]; then
   dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench wall --server-pid "$server" \
     --json "$out/wall.json" --markdown "$out/wall.md" "$@" || status=$?
+fi
+if [ "$which" = all ] || [ "$which" = timeline ]; then
+  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench timeline \
+    --json "$out/timeline.json" --markdown "$out/timeline.md" "$@" || status=$?
 fi
 exit $status

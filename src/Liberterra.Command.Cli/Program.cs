@@ -14,5 +14,5 @@ root.Subcommands.Add(ScenarioCommands.Create());
 root.Subcommands.Add(DatabaseCommands.Create());
 root.Subcommands.Add(AccessCommands.CreateToken());
 root.Subcommands.Add(AccessCommands.CreateAudit());
-root.Subcommands.Add(new System.CommandLine.Command("bench", "Benchmarks against a running server.") { StorageBenchmark.Create(), WallBenchmark.Create(), EchoHubServer.Create() });
+root.Subcommands.Add(new System.CommandLine.Command("bench", "Benchmarks against a running server.") { StorageBenchmark.Create(), WallBenchmark.Create(), TimelineBenchmark.Create(), EchoHubServer.Create() });
 return await root.Parse(args).InvokeAsync();

@@ -58,3 +58,7 @@ public sealed record TeamRequest(
     string? RegionId = null,
     string? CallSign = null,
     string? Agency = null);
+
+/// <summary>Marks an event of the timeline as significant, with a short title.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record MarkRequest(long? Seq = null, string? Title = null);

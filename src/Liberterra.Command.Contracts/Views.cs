@@ -121,6 +121,9 @@ public sealed record TimelineEntry(
 /// <summary>What an OperationDefined event set: the name, the window, the drill flag and how many regions and teams.</summary>
 public sealed record DefinitionSummary(string Name, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, bool Exercise, int Regions, int Teams);
 
+/// <summary>An event on the significant-events lane: the mark (who, when, why) and the event it marks.</summary>
+public sealed record SignificantEntry(long Seq, string Title, string MarkedBy, DateTimeOffset MarkedAt, TimelineEntry Event);
+
 /// <summary>A page of the timeline; <paramref name="Next"/> is the <c>after</c> for the next page, if any.</summary>
 public sealed record TimelinePage(IReadOnlyList<TimelineEntry> Events, long? Next);
 

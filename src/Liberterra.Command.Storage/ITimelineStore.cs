@@ -46,6 +46,12 @@ public interface ITimelineStore
     /// <summary>Keeps a past state (the fold up to <paramref name="seq"/>); a second write of the same seq is ignored.</summary>
     Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default);
 
+    /// <summary>Marks event <paramref name="seq"/> as significant (or, with <paramref name="withdrawn"/>, withdraws the mark).</summary>
+    Task<SignificantMark> MarkAsync(string operationId, long seq, string title, string markedBy, bool withdrawn, CancellationToken cancellationToken = default);
+
+    /// <summary>The events marked significant and not withdrawn, in sequence order (the latest mark of each).</summary>
+    Task<IReadOnlyList<SignificantMark>> ListMarksAsync(string operationId, CancellationToken cancellationToken = default);
+
     /// <summary>The ids of every operation that has a timeline.</summary>
     Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default);
 
@@ -73,6 +79,9 @@ public sealed record TimelineQuery(
         e.Seq > After && (From is null || e.ServerTime >= From) && (To is null || e.ServerTime < To)
         && (Teams is null || (e.TeamId is not null && Teams.Contains(e.TeamId))) && (Kinds is null || Kinds.Contains(e.Kind));
 }
+
+/// <summary>A mark on the significant-events lane.</summary>
+public sealed record SignificantMark(long Seq, string Title, string MarkedBy, DateTimeOffset MarkedAt, bool Withdrawn);
 
 /// <summary>What one team's reports and corrections added in one time bucket.</summary>
 public readonly record struct ActivityCell(string TeamId, int Bucket, Tally Counts);

@@ -96,6 +96,28 @@ public sealed class InMemoryTimelineStore : ITimelineStore
     }
 
     private readonly Dictionary<(string, long), string> _pastStates = [];
+    private readonly List<(string Operation, SignificantMark Mark)> _marks = [];
+
+    public Task<SignificantMark> MarkAsync(string operationId, long seq, string title, string markedBy, bool withdrawn, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_timelines.TryGetValue(operationId, out var timeline) || seq < 1 || seq > timeline.Events.Count)
+                throw new ArgumentOutOfRangeException(nameof(seq), $"No event {seq} in '{operationId}'.");
+            var mark = new SignificantMark(seq, title, markedBy, DateTimeOffset.UtcNow, withdrawn);
+            _marks.Add((operationId, mark));
+            return Task.FromResult(mark);
+        }
+    }
+
+    public Task<IReadOnlyList<SignificantMark>> ListMarksAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<SignificantMark>>(_marks.Where(m => m.Operation == operationId).Select(m => m.Mark)
+                .GroupBy(m => m.Seq).Select(g => g.Last()).Where(m => !m.Withdrawn).OrderBy(m => m.Seq).ToList());
+        }
+    }
 
     public async IAsyncEnumerable<TimelineEvent> ReadRangeAsync(
         string operationId, long afterSeq, long upToSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)

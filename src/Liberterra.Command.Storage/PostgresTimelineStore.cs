@@ -272,6 +272,45 @@ public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<SignificantMark> MarkAsync(string operationId, long seq, string title, string markedBy, bool withdrawn, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = db.CreateCommand(
+            "INSERT INTO significant_events (operation_id, seq, title, marked_by, withdrawn) VALUES ($1, $2, $3, $4, $5) RETURNING marked_at");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = title });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = markedBy });
+        cmd.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = withdrawn });
+        try
+        {
+            var at = (DateTime)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+            return new SignificantMark(seq, title, markedBy, new DateTimeOffset(at, TimeSpan.Zero), withdrawn);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            throw new ArgumentOutOfRangeException(nameof(seq), $"No event {seq} in '{operationId}'.");
+        }
+    }
+
+    private const string ListMarksSql = """
+        SELECT seq, title, marked_by, marked_at, withdrawn FROM (
+            SELECT DISTINCT ON (seq) seq, title, marked_by, marked_at, withdrawn
+            FROM significant_events WHERE operation_id = $1 ORDER BY seq, id DESC) latest
+        WHERE NOT withdrawn ORDER BY seq
+        """;
+
+    public async Task<IReadOnlyList<SignificantMark>> ListMarksAsync(string operationId, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = db.CreateCommand(ListMarksSql);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var marks = new List<SignificantMark>();
+        while (await reader.ReadAsync(cancellationToken))
+            marks.Add(new SignificantMark(reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
+                new DateTimeOffset(reader.GetFieldValue<DateTime>(3), TimeSpan.Zero), reader.GetBoolean(4)));
+        return marks;
+    }
+
     public async Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
         string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default)
     {

@@ -44,6 +44,9 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["GET /api/operations/{operationId}/export/timeline.json"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         ["GET /api/operations/{operationId}/export/hotspots.geojson"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         ["GET /api/operations/{operationId}/export/positions.geojson"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/significant"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["POST /api/operations/{operationId}/significant/"] = [Roles.Admin, Roles.Commander],
+        ["DELETE /api/operations/{operationId}/significant/{seq:long}"] = [Roles.Admin, Roles.Commander],
         // The pages carry no data (they fetch it with the user's credential), so anyone may load them.
         ["GET /"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["GET /wall/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
@@ -208,7 +211,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
     private static HttpRequestMessage Request(string method, string pattern, string op)
     {
         if (method == "*") method = "GET";
-        var path = pattern.Replace("{operationId}", op).Replace("{operationId?}", op).Replace("{teamId}", "AR-RAID-01").Replace("{regionId}", "AR")
+        var path = pattern.Replace("{operationId}", op).Replace("{operationId?}", op).Replace("{teamId}", "AR-RAID-01").Replace("{regionId}", "AR").Replace("{seq:long}", "1")
             .Replace("{documentName}", "v1") + (pattern.EndsWith("/state", StringComparison.Ordinal) ? "?seq=1" : "");
         var request = new HttpRequestMessage(new HttpMethod(method), path);
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
@@ -218,6 +221,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
             ("POST", var p) when p.EndsWith("/reports", StringComparison.Ordinal) => """{"children":1}""",
             ("POST", var p) when p.EndsWith("/corrections", StringComparison.Ordinal) => """{"corrects":1,"children":1,"reason":"matrix"}""",
             ("POST", "/api/tokens") => """{"subject":"someone","role":"wall","ttl":"1h"}""",
+            ("POST", var p) when p.EndsWith("/significant/", StringComparison.Ordinal) => """{"seq":1,"title":"matrix"}""",
             _ => null,
         };
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");

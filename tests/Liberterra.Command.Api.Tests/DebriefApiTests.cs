@@ -181,6 +181,35 @@ public class DebriefApiTests(ServerFixture server)
         Assert.Equal(-60.0, (double)positions[0]!["geometry"]!["coordinates"]![0]!);
     }
 
+    [Fact]
+    public async Task commanders_mark_significant_events_on_their_own_lane_and_can_withdraw_a_mark()
+    {
+        var op = await OperationWithReports(6);
+        var commander = server.Server.Client(TestAuth.Token(Roles.Commander, "cmdr-7", []));
+        var marked = await commander.PostAsJsonAsync($"/api/operations/{op}/significant", new { seq = 4, title = "First rescue at the Tucumán farm" });
+        Assert.Equal(HttpStatusCode.Created, marked.StatusCode);
+        var entry = await marked.Content.ReadFromJsonAsync<SignificantEntry>(Api.Json);
+        Assert.Equal("cmdr-7", entry!.MarkedBy);
+        Assert.Equal("AR-BCP-01", entry.Event.TeamId);
+        Assert.Equal(HttpStatusCode.Created, (await commander.PostAsJsonAsync($"/api/operations/{op}/significant", new { seq = 2, title = "Operation starts" })).StatusCode);
+
+        var debriefer = server.Server.Client(TestAuth.Token(Roles.Debriefer));
+        var lane = await debriefer.GetFromJsonAsync<SignificantEntry[]>($"/api/operations/{op}/significant", Api.Json);
+        Assert.Equal([2L, 4L], lane!.Select(e => e.Seq));
+        Assert.Equal(HttpStatusCode.Forbidden, (await debriefer.PostAsJsonAsync($"/api/operations/{op}/significant", new { seq = 3, title = "x" })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await commander.DeleteAsync($"/api/operations/{op}/significant/2")).StatusCode);
+        Assert.Equal([4L], (await debriefer.GetFromJsonAsync<SignificantEntry[]>($"/api/operations/{op}/significant", Api.Json))!.Select(e => e.Seq));
+        Assert.Equal(HttpStatusCode.NotFound, (await commander.DeleteAsync($"/api/operations/{op}/significant/2")).StatusCode);
+
+        foreach (var (body, field) in new (object Body, string Field)[] { (new { seq = 99, title = "x" }, "seq"), (new { seq = 3, title = "" }, "title"), (new { title = "x" }, "seq") })
+        {
+            var refused = await commander.PostAsJsonAsync($"/api/operations/{op}/significant", body);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+            Assert.Contains(field, Api.ErrorFields(await Api.Problem(refused)));
+        }
+    }
+
     private static List<TimelineEntry> FromCsv(List<string[]> rows) =>
     [
         .. rows.Skip(1).Select(c => new TimelineEntry(

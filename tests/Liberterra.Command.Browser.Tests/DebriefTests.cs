@@ -59,4 +59,33 @@ public class DebriefTests(BrowserFixture browser)
         Assert.Equal(live.LastSeq, (await Field.Operation(server.Http, op)).LastSeq);
         Assert.Empty(watched.Errors);
     }
+
+    [Fact]
+    public async Task a_commander_marks_an_event_significant_and_the_lane_takes_the_replay_there()
+    {
+        await using var server = await InProcessServer.StartAsync(await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("debrief-lane"));
+        var op = await Field.DefineOperation(server.Http);
+        for (var i = 0; i < 8; i++) await Field.Report(server.Http, op, i % 2 == 0 ? "AR-RAID-01" : "MK-RAID-01", new { children = 1 });
+
+        await using var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1600, Height = 900 } });
+        var watched = await WatchedPage.OpenAsync(context, new Uri(server.Address, $"/debrief/{op}#token={TestAuth.Token(Roles.Commander)}").ToString());
+        var page = watched.Page;
+        await new WallPage(watched).WaitLive();
+        await page.EvalOnSelectorAsync("#r-scrub", "el => { el.value = '6'; el.dispatchEvent(new Event('change')); }");
+        await Expect(page.Locator("#r-pos")).ToContainTextAsync("event 6 of 9", new() { Timeout = Patience });
+        await page.FillAsync("#mark-title", "Second raid in Argentina");
+        await page.ClickAsync("#mark");
+        var marker = page.Locator("#lane button.mark[data-seq='6']");
+        await Expect(marker).ToHaveCountAsync(1, new() { Timeout = Patience });
+        await Expect(marker).ToHaveAttributeAsync("title", new Regex("Second raid in Argentina"));
+
+        // Elsewhere in the replay, the mark takes it back to its event.
+        await page.ClickAsync("#r-back");
+        await Expect(page.Locator("#r-pos")).ToContainTextAsync("event 5 of 9", new() { Timeout = Patience });
+        await marker.ClickAsync();
+        await Expect(page.Locator("#r-pos")).ToContainTextAsync("event 6 of 9", new() { Timeout = Patience });
+        var lane = await server.Http.GetFromJsonAsync<SignificantEntry[]>($"/api/operations/{op}/significant", Field.Json);
+        Assert.Equal("Second raid in Argentina", Assert.Single(lane!).Title);
+        Assert.Empty(watched.Errors);
+    }
 }

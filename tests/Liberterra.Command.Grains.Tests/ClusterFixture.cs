@@ -140,6 +140,12 @@ public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
     public Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default) =>
         inner.SavePastStateAsync(operationId, seq, state, cancellationToken);
 
+    public Task<SignificantMark> MarkAsync(string operationId, long seq, string title, string markedBy, bool withdrawn, CancellationToken cancellationToken = default) =>
+        inner.MarkAsync(operationId, seq, title, markedBy, withdrawn, cancellationToken);
+
+    public Task<IReadOnlyList<SignificantMark>> ListMarksAsync(string operationId, CancellationToken cancellationToken = default) =>
+        inner.ListMarksAsync(operationId, cancellationToken);
+
     public Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
         string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default) =>
         inner.ReadLatestAsync(operationId, kinds, limit, cancellationToken);

@@ -35,6 +35,42 @@
   $("r-speed").addEventListener("change", () => replay().control("speed", { speed: Number($("r-speed").value) }));
   $("r-scrub").addEventListener("change", () => replay().control("seek", { seq: Number($("r-scrub").value) }));
 
+  // The significant-events lane: command's marks along the timeline; a click goes there.
+  let laneLoaded = false;
+  async function loadLane() {
+    try {
+      const marks = await Liberterra.api(`/api/operations/${encodeURIComponent(operationId)}/significant`);
+      const r = replay().replay;
+      const min = r.firstSeq - 1, span = Math.max(1, r.lastSeq - min);
+      $("lane").replaceChildren(...marks.map(m => {
+        const b = Liberterra.el("button", "mark");
+        b.type = "button";
+        b.dataset.seq = String(m.seq);
+        b.title = `#${m.seq} · ${m.title} (marked by ${m.markedBy})`;
+        b.setAttribute("aria-label", b.title);
+        b.style.left = `${((m.seq - min) / span) * 100}%`;
+        b.addEventListener("click", () => replay().control("seek", { seq: m.seq }));
+        return b;
+      }));
+      laneLoaded = true;
+    } catch (error) {
+      $("mark-error").textContent = error.message;
+    }
+  }
+  window.addEventListener("replay-status", () => { if (!laneLoaded) loadLane(); });
+  $("mark").addEventListener("click", async () => {
+    $("mark-error").textContent = "";
+    const title = $("mark-title").value.trim();
+    if (!title) { $("mark-error").textContent = "Give the event a title first."; return; }
+    try {
+      await Liberterra.api(`/api/operations/${encodeURIComponent(operationId)}/significant`, { method: "POST", body: { seq: last.seq, title } });
+      $("mark-title").value = "";
+      await loadLane();
+    } catch (error) {
+      $("mark-error").textContent = error.status === 403 ? "Only commanders mark significant events." : error.message;
+    }
+  });
+
   /** The events just before and after the cursor, from the timeline; the cursor's own highlighted. */
   async function around(seq) {
     try {

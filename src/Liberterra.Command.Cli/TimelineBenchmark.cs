@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Liberterra.Command.Domain;
+using Liberterra.Command.Storage;
+using Npgsql;
+
+namespace Liberterra.Command.Cli;
+
+/// <summary>
+/// <c>liberterra bench timeline</c>: a generated operation of N events (default 1,000,000) over a six-day window,
+/// written to the server's database as the operation grain writes them (the timeline in batches, a past state every
+/// 1,000 events); then, through the running server's API, the state at random instants (p50, p99), and the read rate
+/// of the whole timeline streamed as JSON (events per second) — the path a replay and an export read.
+/// </summary>
+internal static class TimelineBenchmark
+{
+    public static System.CommandLine.Command Create()
+    {
+        var events = new Option<int>("--events") { Description = "Events in the generated operation.", DefaultValueFactory = _ => 1_000_000 };
+        var queries = new Option<int>("--queries") { Description = "State queries at random instants.", DefaultValueFactory = _ => 200 };
+        var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
+        var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
+        var command = new System.CommandLine.Command("timeline", "Time travel and replay reading on a generated operation of a million events.")
+        {
+            DatabaseCommands.Connection, events, queries, json, markdown,
+        };
+        command.SetAction((parse, ct) => Run(parse, parse.GetValue(events), parse.GetValue(queries), parse.GetValue(json), parse.GetValue(markdown), ct));
+        return command;
+    }
+
+    private static async Task<int> Run(ParseResult parse, int count, int queries, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
+    {
+        var connection = parse.GetValue(DatabaseCommands.Connection);
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            await Console.Error.WriteLineAsync("liberterra: --connection (the server's database) is required: the events are written there.");
+            return 2;
+        }
+
+        await using var db = NpgsqlDataSource.Create(connection);
+        var store = new PostgresTimelineStore(db);
+        using var http = ServerOptions.Client(parse);
+        http.Timeout = TimeSpan.FromMinutes(30);
+
+        var op = $"timeline-bench-{DateTime.UtcNow:yyyyMMddHHmmss}";
+        var start = new DateTimeOffset(2024, 9, 29, 0, 0, 0, TimeSpan.Zero);
+        var window = TimeSpan.FromDays(6);
+        var step = window / count;
+        var regions = Enumerable.Range(0, 40).Select(r => new RegionDefinition($"R{r:D2}", $"Region {r}", null, new GeoPoint(-40 + r * 2, -70 + r * 4), [ExploitationType.ForcedLabour])).ToArray();
+        var teams = Enumerable.Range(0, 400).Select(t => new TeamDefinition($"T{t:D3}", TeamKind.RaidTeam, $"R{t % 40:D2}", $"T{t}", "Bench")).ToArray();
+        var definition = new OperationDefinition(op, "Timeline benchmark", start, start + window, true, [.. regions], [.. teams]);
+        var statuses = new[] { TeamStatus.Briefed, TeamStatus.EnRoute, TeamStatus.OnSite, TeamStatus.Engaged, TeamStatus.Extracting, TeamStatus.Completed, TeamStatus.Standby };
+        var random = new Random(2024);
+
+        Console.WriteLine($"generating {count:N0} events for {op} (400 teams, 40 regions, six days)...");
+        var clock = Stopwatch.StartNew();
+        OperationState? state = null;
+        var batch = new List<TimelineEvent>(5000);
+        var times = new DateTimeOffset[count + 1];
+        for (long seq = 1; seq <= count; seq++)
+        {
+            var at = TimelineClock.Normalize(start + step * seq);
+            times[seq] = at;
+            var team = teams[random.Next(teams.Length)].Id;
+            EventPayload payload = seq == 1
+                ? new OperationDefined(definition)
+                : new FieldReported(new FieldReport(random.Next(4) == 0 ? statuses[random.Next(statuses.Length)] : null,
+                    new Tally(random.Next(0, 3), random.Next(0, 3), random.Next(0, 2), random.Next(0, 3)), [],
+                    random.Next(3) == 0 ? new GeoPoint(random.NextDouble() * 60 - 30, random.NextDouble() * 120 - 60) : null, null));
+            var e = new TimelineEvent(seq, op, at, null, "bench", seq == 1 ? null : team, $"b-{seq}", payload);
+            state = OperationReducer.Apply(state, e);
+            batch.Add(e);
+            if (batch.Count == batch.Capacity || seq == count)
+            {
+                await store.AppendAsync(op, batch, ct);
+                batch.Clear();
+            }
+
+            // As the operation grain does with its snapshots: a past state every 1,000 events.
+            if (seq % 1000 == 0) await store.SavePastStateAsync(op, seq, TimeTravel.Serialize(state), ct);
+            if (seq % 100_000 == 0) Console.WriteLine($"  {seq:N0} events, {seq / clock.Elapsed.TotalSeconds:N0}/s");
+        }
+
+        var generated = clock.Elapsed;
+        Console.WriteLine($"generated in {generated.TotalSeconds:N0} s ({count / generated.TotalSeconds:N0} events/s); final totals: rescued {state!.Totals.Rescued:N0}");
+
+        // Warm the connection and the server's code paths (not measured).
+        for (var i = 0; i < 5; i++) await http.GetAsync($"/api/operations/{op}/state?seq={random.Next(1, count)}", ct);
+
+        var latencies = new List<double>(queries);
+        for (var i = 0; i < queries; i++)
+        {
+            var seq = random.Next(1, count + 1);
+            var at = Uri.EscapeDataString(times[seq].ToString("O"));
+            var started = Stopwatch.GetTimestamp();
+            using var response = await http.GetAsync($"/api/operations/{op}/state?at={at}", ct);
+            var view = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (!response.IsSuccessStatusCode || view.GetProperty("lastSeq").GetInt64() != seq)
+            {
+                await Console.Error.WriteLineAsync($"liberterra: state at {times[seq]:O} answered {(int)response.StatusCode}, expected event {seq}");
+                return 1;
+            }
+        }
+
+        latencies.Sort();
+        var p50 = latencies[(int)Math.Ceiling(0.50 * latencies.Count) - 1];
+        var p99 = latencies[(int)Math.Ceiling(0.99 * latencies.Count) - 1];
+        Console.WriteLine($"state at a random instant: p50 {p50:N1} ms, p99 {p99:N1} ms, max {latencies[^1]:N1} ms ({queries} queries)");
+
+        // The whole timeline through the server, streamed: what a replay or an export reads.
+        clock.Restart();
+        await using (var body = await http.GetStreamAsync($"/api/operations/{op}/export/timeline.json", ct))
+        {
+            var read = 0L;
+            await foreach (var _ in JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(body, cancellationToken: ct)) read++;
+            if (read != count)
+            {
+                await Console.Error.WriteLineAsync($"liberterra: the export gave {read:N0} events, expected {count:N0}");
+                return 1;
+            }
+        }
+
+        var exportRate = count / clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        var folded = 0L;
+        await foreach (var _ in store.ReadRangeAsync(op, 0, count, ct)) folded++;
+        var storeRate = folded / clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"timeline read: {exportRate:N0} events/s through the server (JSON export), {storeRate:N0} events/s from PostgreSQL (the replay's reader)");
+
+        var result = new { events = count, generatedSeconds = generated.TotalSeconds, stateP50Ms = p50, stateP99Ms = p99, stateMaxMs = latencies[^1], queries, exportEventsPerSecond = exportRate, storeEventsPerSecond = storeRate };
+        var table =
+            "| events | generate (events/s) | state at a random instant p50 / p99 / max ms | timeline read through the server (events/s) | timeline read from PostgreSQL (events/s) |\n" +
+            "| ---: | ---: | ---: | ---: | ---: |\n" +
+            $"| {count:N0} | {count / generated.TotalSeconds:N0} | {p50:N1} / {p99:N1} / {latencies[^1]:N1} | {exportRate:N0} | {storeRate:N0} |\n";
+        Console.WriteLine();
+        Console.WriteLine(table);
+        if (markdownFile is not null) await File.WriteAllTextAsync(markdownFile.FullName, table, ct);
+        if (jsonFile is not null)
+            await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }), ct);
+        return 0;
+    }
+}
