@@ -124,6 +124,43 @@ public sealed record DefinitionSummary(string Name, DateTimeOffset WindowStart, 
 /// <summary>An event on the significant-events lane: the mark (who, when, why) and the event it marks.</summary>
 public sealed record SignificantEntry(long Seq, string Title, string MarkedBy, DateTimeOffset MarkedAt, TimelineEntry Event);
 
+/// <summary>
+/// The after-action report's figures, computed from the whole timeline by one pass: totals by day and by region,
+/// each team's status intervals (for a Gantt chart), the overdue check-ins and the significant events.
+/// </summary>
+public sealed record AfterActionReport(
+    string OperationId,
+    string Name,
+    DateTimeOffset WindowStart,
+    DateTimeOffset WindowEnd,
+    bool Exercise,
+    DateTimeOffset FirstEvent,
+    DateTimeOffset LastEvent,
+    long LastSeq,
+    TotalsView Totals,
+    int Reports,
+    int Corrections,
+    IReadOnlyList<DayTotals> Days,
+    IReadOnlyList<RegionReport> Regions,
+    IReadOnlyList<TeamReport> Teams,
+    IReadOnlyList<OverdueReport> Overdue,
+    IReadOnlyList<SignificantEntry> Significant);
+
+/// <summary>One UTC day: what was reported that day (corrections count on the day they were made).</summary>
+public sealed record DayTotals(DateOnly Day, TotalsView Totals, int Reports);
+
+public sealed record RegionReport(string Id, string Name, string? CountryCode, TotalsView Totals, int Teams, int Reports);
+
+/// <summary>A team's totals and the statuses it went through, each from one instant to the next.</summary>
+public sealed record TeamReport(string Id, string CallSign, string RegionId, string Kind, TotalsView Totals, int Reports, IReadOnlyList<StatusInterval> Statuses);
+
+public sealed record StatusInterval(string Status, DateTimeOffset From, DateTimeOffset To);
+
+public sealed record OverdueReport(long Seq, string TeamId, DateTimeOffset FlaggedAt, DateTimeOffset LastCheckIn);
+
+/// <summary>How many events fell in each of <see cref="Counts"/>' equal spans of server time from <see cref="From"/> to <see cref="To"/>.</summary>
+public sealed record TimelineHistogram(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<int> Counts);
+
 /// <summary>A page of the timeline; <paramref name="Next"/> is the <c>after</c> for the next page, if any.</summary>
 public sealed record TimelinePage(IReadOnlyList<TimelineEntry> Events, long? Next);
 

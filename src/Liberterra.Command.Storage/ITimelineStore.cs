@@ -52,6 +52,12 @@ public interface ITimelineStore
     /// <summary>The events marked significant and not withdrawn, in sequence order (the latest mark of each).</summary>
     Task<IReadOnlyList<SignificantMark>> ListMarksAsync(string operationId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// How many events fall in each of <paramref name="buckets"/> equal spans of server time from
+    /// <paramref name="from"/> to <paramref name="to"/> (the last span includes <paramref name="to"/>).
+    /// </summary>
+    Task<int[]> HistogramAsync(string operationId, DateTimeOffset from, DateTimeOffset to, int buckets, CancellationToken cancellationToken = default);
+
     /// <summary>The ids of every operation that has a timeline.</summary>
     Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default);
 

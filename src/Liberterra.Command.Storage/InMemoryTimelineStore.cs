@@ -98,6 +98,15 @@ public sealed class InMemoryTimelineStore : ITimelineStore
     private readonly Dictionary<(string, long), string> _pastStates = [];
     private readonly List<(string Operation, SignificantMark Mark)> _marks = [];
 
+    public Task<int[]> HistogramAsync(string operationId, DateTimeOffset from, DateTimeOffset to, int buckets, CancellationToken cancellationToken = default)
+    {
+        var counts = new int[buckets];
+        var width = Math.Max(1, (to - from).Ticks);
+        foreach (var e in Copy(operationId, events => events.Where(e => e.ServerTime >= from && e.ServerTime <= to)))
+            counts[Math.Min(buckets - 1, (int)((e.ServerTime - from).Ticks * buckets / width))]++;
+        return Task.FromResult(counts);
+    }
+
     public Task<SignificantMark> MarkAsync(string operationId, long seq, string title, string markedBy, bool withdrawn, CancellationToken cancellationToken = default)
     {
         lock (_gate)

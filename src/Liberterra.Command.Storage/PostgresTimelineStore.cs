@@ -243,10 +243,15 @@ public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
 
     public async Task<long> SeqAtAsync(string operationId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
-        // The timeline's seq and server_time grow together (one writer per operation stamps both), so the last event
-        // at or before the instant is found through the (operation_id, server_time) index.
-        await using var cmd = db.CreateCommand(
-            "SELECT coalesce(max(seq), 0) FROM timeline_events WHERE operation_id = $1 AND server_time <= $2");
+        // The timeline's seq and server_time grow together (one writer per operation stamps both): the last instant at
+        // or before `at` is one probe of the (operation_id, server_time) index, and the events sharing it a few more.
+        // (max(seq) with a time filter would walk the primary key back from the head: half a million rows at 1M events.)
+        await using var cmd = db.CreateCommand("""
+            SELECT coalesce(max(seq), 0) FROM timeline_events
+            WHERE operation_id = $1 AND server_time = (
+                SELECT server_time FROM timeline_events WHERE operation_id = $1 AND server_time <= $2
+                ORDER BY server_time DESC LIMIT 1)
+            """);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
         cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = at.UtcDateTime });
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
@@ -270,6 +275,30 @@ public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = state });
         await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<int[]> HistogramAsync(string operationId, DateTimeOffset from, DateTimeOffset to, int buckets, CancellationToken cancellationToken = default)
+    {
+        // One pass over the (operation_id, server_time) index; width_bucket puts `to` itself in bucket n + 1.
+        await using var cmd = db.CreateCommand("""
+            SELECT least(width_bucket(extract(epoch FROM server_time), extract(epoch FROM $2::timestamptz), extract(epoch FROM $3::timestamptz), $4), $4) AS b,
+                   count(*)
+            FROM timeline_events WHERE operation_id = $1 AND server_time >= $2 AND server_time <= $3
+            GROUP BY 1
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = from.UtcDateTime });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = (to > from ? to : from.AddTicks(10)).UtcDateTime });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = buckets });
+        var counts = new int[buckets];
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var bucket = reader.GetInt32(0);
+            if (bucket >= 1 && bucket <= buckets) counts[bucket - 1] += (int)reader.GetInt64(1);
+        }
+
+        return counts;
     }
 
     public async Task<SignificantMark> MarkAsync(string operationId, long seq, string title, string markedBy, bool withdrawn, CancellationToken cancellationToken = default)

@@ -45,6 +45,10 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["GET /api/operations/{operationId}/export/hotspots.geojson"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         ["GET /api/operations/{operationId}/export/positions.geojson"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         ["GET /api/operations/{operationId}/significant"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/report"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/timeline/histogram"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /report/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["HEAD /report/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["POST /api/operations/{operationId}/significant/"] = [Roles.Admin, Roles.Commander],
         ["DELETE /api/operations/{operationId}/significant/{seq:long}"] = [Roles.Admin, Roles.Commander],
         // The pages carry no data (they fetch it with the user's credential), so anyone may load them.

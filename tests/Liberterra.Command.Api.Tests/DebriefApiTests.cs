@@ -210,6 +210,36 @@ public class DebriefApiTests(ServerFixture server)
         }
     }
 
+    [Fact]
+    public async Task the_after_action_report_adds_up_to_the_totals_and_keeps_each_teams_status_history()
+    {
+        var op = await OperationWithReports(12);
+        await Api.PostRaw(Http, $"/api/operations/{op}/teams/AR-RAID-01/corrections", """{"corrects":2,"men":-1,"reason":"recount"}""", Api.NewKey());
+        await Http.PostAsJsonAsync($"/api/operations/{op}/significant", new { seq = 6, title = "First women rescued" });
+        var truth = await Api.Operation(Http, op);
+
+        var report = await server.Server.Client(TestAuth.Token(Roles.Debriefer)).GetFromJsonAsync<AfterActionReport>($"/api/operations/{op}/report", Api.Json);
+        Assert.Equal(truth.Totals, report!.Totals);
+        Assert.Equal(12, report.Reports);
+        Assert.Equal(1, report.Corrections);
+        Assert.True(report.Exercise);
+        Assert.Equal(truth.Totals.Rescued, report.Days.Sum(d => d.Totals.Rescued));
+        Assert.Equal(truth.Totals.Arrested, report.Days.Sum(d => d.Totals.Arrested));
+        Assert.Equal(12, report.Days.Sum(d => d.Reports));
+        Assert.Equal(truth.Regions.Select(r => (r.Id, r.Totals)).OrderBy(r => r.Id), report.Regions.Select(r => (r.Id, r.Totals)).OrderBy(r => r.Id));
+        Assert.Equal(12, report.Regions.Sum(r => r.Reports));
+
+        // AR-RAID-01 reported Briefed, EnRoute, OnSite (reports 1, 5, 9): four intervals from Standby, back to back.
+        var team = report.Teams.Single(t => t.Id == "AR-RAID-01");
+        Assert.Equal(["Standby", "Briefed", "EnRoute", "OnSite"], team.Statuses.Select(s => s.Status));
+        Assert.All(team.Statuses.Zip(team.Statuses.Skip(1)), p => Assert.Equal(p.First.To, p.Second.From));
+        Assert.Equal(report.LastEvent, team.Statuses[^1].To);
+        Assert.Equal(3, team.Reports);
+        Assert.Equal("First women rescued", Assert.Single(report.Significant).Title);
+        Assert.Empty(report.Overdue);
+        Assert.Equal(HttpStatusCode.Forbidden, (await server.Server.Client(TestAuth.Token(Roles.Wall)).GetAsync($"/api/operations/{op}/report")).StatusCode);
+    }
+
     private static List<TimelineEntry> FromCsv(List<string[]> rows) =>
     [
         .. rows.Skip(1).Select(c => new TimelineEntry(

@@ -30,6 +30,9 @@ public class DebriefTests(BrowserFixture browser)
         // It starts paused just after the definition: nothing rescued yet.
         await Expect(page.Locator("#r-pos")).ToContainTextAsync($"event 1 of {live.LastSeq:#,0} · paused", new() { Timeout = Patience });
         await wall.ExpectTotals(0, 0, 0, 0);
+        // The strip of where events cluster counts every event of the timeline.
+        await Expect(page.Locator("#density rect")).ToHaveCountAsync(200, new() { Timeout = Patience });
+        Assert.Equal(live.LastSeq, await page.EvalOnSelectorAllAsync<long>("#density rect", "rs => rs.reduce((n, r) => n + Number(r.dataset.count), 0)"));
 
         await page.SelectOptionAsync("#r-speed", "3600");
         await Expect(page.Locator("#r-pos")).ToContainTextAsync("paused");
@@ -54,6 +57,14 @@ public class DebriefTests(BrowserFixture browser)
         await page.ClickAsync("#r-step");
         await Expect(page.Locator("#r-pos")).ToContainTextAsync($"event {middle:#,0} of", new() { Timeout = Patience });
         await wall.ExpectTotals(atMiddle.Totals.Children, atMiddle.Totals.Women, atMiddle.Totals.Men, atMiddle.Totals.Arrested);
+
+        // A click at the end of the strip goes to the events of its last span.
+        var lastSpan = await page.EvalOnSelectorAllAsync<long>("#density rect", "rs => Number(rs[rs.length - 1].dataset.count)");
+        var strip = await page.Locator("#density").BoundingBoxAsync();
+        await page.Mouse.ClickAsync(strip!.X + strip.Width - 1, strip.Y + strip.Height / 2);
+        await Expect(page.Locator("#r-pos")).Not.ToContainTextAsync($"event {middle:#,0} of", new() { Timeout = Patience });
+        var at = long.Parse(Regex.Match(await page.Locator("#r-pos").InnerTextAsync(), @"event ([\d,]+) of").Groups[1].Value.Replace(",", ""));
+        Assert.InRange(at, live.LastSeq - lastSpan - 1, live.LastSeq);
 
         // The live operation was never touched.
         Assert.Equal(live.LastSeq, (await Field.Operation(server.Http, op)).LastSeq);
@@ -86,6 +97,37 @@ public class DebriefTests(BrowserFixture browser)
         await Expect(page.Locator("#r-pos")).ToContainTextAsync("event 6 of 9", new() { Timeout = Patience });
         var lane = await server.Http.GetFromJsonAsync<SignificantEntry[]>($"/api/operations/{op}/significant", Field.Json);
         Assert.Equal("Second raid in Argentina", Assert.Single(lane!).Title);
+        Assert.Empty(watched.Errors);
+    }
+
+    [Fact]
+    public async Task the_after_action_report_shows_the_figures_and_prints_to_pdf()
+    {
+        await using var server = await InProcessServer.StartAsync(await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("debrief-report"));
+        var op = await Field.LoadScenario(server.Http, Path.Combine(AppContext.BaseDirectory, "scenarios", "liberterra-ii.json"));
+        await ScenarioReports.PlayAsync(server.Http, op, seed: 11);
+        await server.Http.PostAsJsonAsync($"/api/operations/{op}/significant", new { seq = 10, title = "<b>Markup</b> stays text" });
+        var live = await Field.Operation(server.Http, op);
+
+        await using var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1200, Height = 900 } });
+        var watched = await WatchedPage.OpenAsync(context, new Uri(server.Address, $"/report/{op}#token={TestAuth.Token(Roles.Debriefer)}").ToString());
+        var page = watched.Page;
+        await Expect(page.Locator("body[data-ready='true']")).ToHaveCountAsync(1, new() { Timeout = Patience });
+        await Expect(page.Locator("#name")).ToHaveTextAsync("Operation Liberterra II");
+        await Expect(page.Locator("#t-rescued")).ToHaveTextAsync(live.Totals.Rescued.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(page.Locator("#t-arrested")).ToHaveTextAsync(live.Totals.Arrested.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(page.Locator("#regions-table tr")).ToHaveCountAsync(live.Regions.Count + 1);
+        var active = live.Teams.Count(t => t.ReportCount > 0);
+        await Expect(page.Locator("#gantt g[data-team]")).ToHaveCountAsync(active);
+        await Expect(page.Locator("#significant-table")).ToContainTextAsync("<b>Markup</b> stays text");
+        await Expect(page.Locator("#significant-table b")).ToHaveCountAsync(0);
+        Assert.True(await page.Locator("#days-chart rect").CountAsync() > 0);
+
+        var pdf = await page.PdfAsync(new() { Format = "A4", PrintBackground = true });
+        Assert.True(pdf.Length > 20_000, $"the PDF has {pdf.Length} bytes");
+        Assert.Equal("%PDF", System.Text.Encoding.ASCII.GetString(pdf, 0, 4));
+        await File.WriteAllBytesAsync(Path.Combine(Artifacts.Directory, "after-action-report.pdf"), pdf);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, "after-action-report.png"), FullPage = true });
         Assert.Empty(watched.Errors);
     }
 }

@@ -74,6 +74,8 @@ public class TimelineStoreTests : IAsyncLifetime
                 [("AR-RAID-01", 0, new Tally(3, 1, 0, 3)), ("AR-RAID-01", 1, new Tally(0, 3, 1, 1))],
                 cells.Select(c => (c.TeamId, c.Bucket, c.Counts)).OrderBy(c => c.Bucket));
 
+            var histogram = await store.HistogramAsync("op-act", T0.AddMinutes(5), T0.AddMinutes(200), 4);
+            Assert.Equal(new[] { 2, 3, 0, 1 }, histogram);
             var latest = await store.ReadLatestAsync("op-act", [EventKinds.FieldReported, EventKinds.CheckInOverdue], 3);
             Assert.Equal([7L, 6L, 4L], latest.Select(e => e.Seq));
         }

@@ -140,6 +140,9 @@ public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
     public Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default) =>
         inner.SavePastStateAsync(operationId, seq, state, cancellationToken);
 
+    public Task<int[]> HistogramAsync(string operationId, DateTimeOffset from, DateTimeOffset to, int buckets, CancellationToken cancellationToken = default) =>
+        inner.HistogramAsync(operationId, from, to, buckets, cancellationToken);
+
     public Task<SignificantMark> MarkAsync(string operationId, long seq, string title, string markedBy, bool withdrawn, CancellationToken cancellationToken = default) =>
         inner.MarkAsync(operationId, seq, title, markedBy, withdrawn, cancellationToken);
 

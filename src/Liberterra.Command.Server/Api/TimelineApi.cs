@@ -21,11 +21,13 @@ public static class TimelineApi
         var api = app.MapGroup("/api/operations/{operationId}").WithTags("Debrief").RequireAuthorization(Policies.ReadTimeline);
         api.MapGet("/timeline", GetTimeline).WithName("GetTimeline");
         api.MapGet("/state", GetState).WithName("GetPastState");
+        api.MapGet("/timeline/histogram", GetHistogram).WithName("GetTimelineHistogram");
         api.MapGet("/export/timeline.csv", ExportCsv).WithName("ExportTimelineCsv");
         api.MapGet("/export/timeline.json", ExportJson).WithName("ExportTimelineJson");
         api.MapGet("/export/hotspots.geojson", ExportHotspots).WithName("ExportHotspots");
         api.MapGet("/export/positions.geojson", ExportPositions).WithName("ExportPositions");
         api.MapGet("/significant", ListSignificant).WithName("ListSignificantEvents");
+        api.MapGet("/report", GetReport).WithName("GetAfterActionReport");
         var marks = app.MapGroup("/api/operations/{operationId}/significant").WithTags("Debrief").RequireAuthorization(Policies.ManageOperations);
         marks.MapPost("/", MarkSignificant).WithName("MarkSignificantEvent");
         marks.MapDelete("/{seq:long}", WithdrawSignificant).WithName("WithdrawSignificantEvent");
@@ -61,6 +63,20 @@ public static class TimelineApi
         var events = await timeline.QueryAsync(operationId, new TimelineQuery(after, limit, from, to, teams, kinds), ct);
         return TypedResults.Ok(new TimelinePage(
             [.. events.Select(e => e.ToEntry(state, http.User))], events.Count == limit ? events[^1].Seq : null));
+    }
+
+    /// <summary>Where events cluster in time: counts per equal span from the first event to the last.</summary>
+    private static async Task<Results<Ok<TimelineHistogram>, ProblemHttpResult>> GetHistogram(
+        string operationId, ITimelineStore timeline, int buckets = 200, CancellationToken ct = default)
+    {
+        if (buckets is < 1 or > 2000) return Problems.From(DomainError.Invalid("buckets", "must be from 1 to 2000"));
+        if (!OperationRules.IsValidId(operationId)) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        var first = await timeline.ReadEventAsync(operationId, 1, ct);
+        var head = await timeline.SeqAtAsync(operationId, DateTimeOffset.MaxValue, ct);
+        if (first is null || head == 0) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        var last = (await timeline.ReadEventAsync(operationId, head, ct))!;
+        var counts = await timeline.HistogramAsync(operationId, first.ServerTime, last.ServerTime, buckets, ct);
+        return TypedResults.Ok(new TimelineHistogram(first.ServerTime, last.ServerTime, counts));
     }
 
     /// <summary>The operation exactly as the wall showed it after event <c>seq</c>, or as of the instant <c>at</c>.</summary>
@@ -246,6 +262,81 @@ public static class TimelineApi
     {
         json.WriteEndObject();
         json.WriteEndObject();
+    }
+
+    /// <summary>The most days the report's by-day table holds (the last ones, when the events span more).</summary>
+    public const int MaxReportDays = 62;
+
+    /// <summary>The after-action report's figures, from one pass over the timeline (streamed, constant memory per team).</summary>
+    private static async Task<Results<Ok<AfterActionReport>, ProblemHttpResult>> GetReport(
+        string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+    {
+        var final = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
+        if (final is null) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+
+        var days = new SortedDictionary<DateOnly, (Tally Counts, int Reports)>();
+        var teamReports = new Dictionary<string, int>();
+        var intervals = final.Teams.Keys.ToDictionary(id => id, _ => new List<StatusInterval>());
+        var current = new Dictionary<string, (TeamStatus Status, DateTimeOffset Since)>();
+        var overdue = new List<OverdueReport>();
+        int reports = 0, corrections = 0;
+        DateTimeOffset? first = null, last = null;
+        await foreach (var e in timeline.ReadAsync(operationId, 0, ct))
+        {
+            first ??= e.ServerTime;
+            last = e.ServerTime;
+            switch (e.Payload)
+            {
+                case OperationDefined { Definition: var d }:
+                    foreach (var t in d.Teams) current.TryAdd(t.Id, (TeamLifecycle.Initial, e.ServerTime));
+                    break;
+                case FieldReported { Report: var r }:
+                    reports++;
+                    Count(days, e.ServerTime, r.Counts, 1);
+                    teamReports[e.TeamId!] = teamReports.GetValueOrDefault(e.TeamId!) + 1;
+                    if (r.Status is { } status && current.TryGetValue(e.TeamId!, out var was) && was.Status != status)
+                    {
+                        if (intervals.TryGetValue(e.TeamId!, out var list)) list.Add(new StatusInterval(was.Status.ToString(), was.Since, e.ServerTime));
+                        current[e.TeamId!] = (status, e.ServerTime);
+                    }
+
+                    break;
+                case ReportCorrected { Correction: var c }:
+                    corrections++;
+                    Count(days, e.ServerTime, c.Delta, 0);
+                    break;
+                case CheckInOverdue o:
+                    overdue.Add(new OverdueReport(e.Seq, e.TeamId!, e.ServerTime, o.LastCheckIn));
+                    break;
+            }
+        }
+
+        var end = last ?? final.WindowEnd;
+        foreach (var (id, list) in intervals)
+            if (current.TryGetValue(id, out var now)) list.Add(new StatusInterval(now.Status.ToString(), now.Since, end));
+
+        var significant = new List<SignificantEntry>();
+        foreach (var mark in await timeline.ListMarksAsync(operationId, ct))
+            if (await timeline.ReadEventAsync(operationId, mark.Seq, ct) is { } e)
+                significant.Add(new SignificantEntry(mark.Seq, mark.Title, mark.MarkedBy, mark.MarkedAt, e.ToEntry(final, http.User)));
+
+        return TypedResults.Ok(new AfterActionReport(
+            final.Id, final.Name, final.WindowStart, final.WindowEnd, final.Exercise, first ?? final.WindowStart, end, final.LastSeq,
+            final.Totals.ToView(), reports, corrections,
+            [.. days.TakeLast(MaxReportDays).Select(d => new DayTotals(d.Key, d.Value.Counts.ToView(), d.Value.Reports))],
+            [.. final.Regions.Values.Select(r => new RegionReport(r.Definition.Id, r.Definition.Name, r.Definition.CountryCode, r.Totals.ToView(),
+                final.Teams.Values.Count(t => t.Definition.RegionId == r.Definition.Id),
+                final.Teams.Values.Where(t => t.Definition.RegionId == r.Definition.Id).Sum(t => teamReports.GetValueOrDefault(t.Definition.Id))))],
+            [.. final.Teams.Values.Select(t => new TeamReport(t.Definition.Id, t.Definition.CallSign, t.Definition.RegionId, t.Definition.Kind.ToString(),
+                t.Totals.ToView(), teamReports.GetValueOrDefault(t.Definition.Id), intervals[t.Definition.Id]))],
+            overdue, significant));
+    }
+
+    private static void Count(SortedDictionary<DateOnly, (Tally Counts, int Reports)> days, DateTimeOffset at, Tally counts, int reports)
+    {
+        var day = DateOnly.FromDateTime(at.UtcDateTime);
+        var (sum, n) = days.GetValueOrDefault(day, (Tally.Zero, 0));
+        days[day] = (sum.Add(counts), n + reports);
     }
 
     /// <summary>The significant-events lane: the marked events in sequence order, each with its mark.</summary>

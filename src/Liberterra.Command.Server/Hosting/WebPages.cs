@@ -51,12 +51,16 @@ public static class WebPages
         var wall = Path.Combine(Root, "wall.html");
         var field = Path.Combine(Root, "field.html");
         var debrief = Path.Combine(Root, "debrief.html");
+        var report = Path.Combine(Root, "report.html");
         // "/wall" and "/wall/" both match the optional segment: the page asks which operation when there is a choice.
         app.MapGet("/", () => Results.Redirect("/wall")).AllowAnonymous().ExcludeFromDescription();
         app.MapMethods("/wall/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(wall))
             .AllowAnonymous().ExcludeFromDescription();
         // The debrief: the wall's picture, driven by a replay (web/replay.js, web/debrief.js).
         app.MapMethods("/debrief/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(debrief))
+            .AllowAnonymous().ExcludeFromDescription();
+        // The after-action report, printable to PDF from the browser.
+        app.MapMethods("/report/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(report))
             .AllowAnonymous().ExcludeFromDescription();
         // The field page (phone, installable, works offline: see web/field-sw.js).
         app.MapMethods("/field/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(field))

@@ -57,7 +57,27 @@
       $("mark-error").textContent = error.message;
     }
   }
-  window.addEventListener("replay-status", () => { if (!laneLoaded) loadLane(); });
+  window.addEventListener("replay-status", () => { if (!laneLoaded) { loadLane(); loadDensity(); } });
+
+  // Where events cluster in time, across the whole timeline: a click goes to that moment.
+  let density = null;
+  async function loadDensity() {
+    try {
+      density = await Liberterra.api(`/api/operations/${encodeURIComponent(operationId)}/timeline/histogram?buckets=200`);
+      const strip = $("density");
+      const n = density.counts.length, peak = Math.max(1, ...density.counts);
+      strip.setAttribute("viewBox", `0 0 ${n} 20`);
+      strip.replaceChildren(...density.counts.map((c, i) => Liberterra.svg("rect", { x: i + 0.1, width: 0.8, y: 20 - (c / peak) * 20, height: (c / peak) * 20, "data-count": c })));
+      strip.dataset.buckets = String(n);
+    } catch { /* the strip is a help; the replay goes on without it */ }
+  }
+  $("density").addEventListener("click", event => {
+    if (!density) return;
+    const box = $("density").getBoundingClientRect();
+    const f = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+    const from = Date.parse(density.from), to = Date.parse(density.to);
+    replay().control("seek", { at: new Date(from + f * (to - from)).toISOString() });
+  });
   $("mark").addEventListener("click", async () => {
     $("mark-error").textContent = "";
     const title = $("mark-title").value.trim();

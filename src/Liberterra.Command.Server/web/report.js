@@ -1,0 +1,133 @@
+// The after-action report: one request for its figures (GET /api/operations/{id}/report), drawn as tables and plain
+// SVG charts. Every string from the server is set as text.
+"use strict";
+
+(() => {
+  const { el, svg, fmt, api } = Liberterra;
+  const $ = id => document.getElementById(id);
+  const operationId = decodeURIComponent(location.pathname.replace(/^\/report\/?/, "").replace(/\/$/, ""));
+  const STATUSES = ["Standby", "Briefed", "EnRoute", "OnSite", "Engaged", "Extracting", "Completed", "Holding", "Aborted"];
+
+  Liberterra.adoptTokenFromFragment();
+  $("signin-button").addEventListener("click", () => {
+    const token = $("token-input").value.trim();
+    if (!Liberterra.claims(token)) { $("signin-error").textContent = "That is not a credential."; return; }
+    Liberterra.setToken(token);
+    load();
+  });
+  $("print").addEventListener("click", () => window.print());
+  load();
+
+  async function load() {
+    if (!Liberterra.token() || Liberterra.expired() || !operationId) {
+      $("signin").hidden = false;
+      if (!operationId) $("signin-error").textContent = "Which operation? Open /report/{operation id}.";
+      return;
+    }
+    try {
+      const report = await api(`/api/operations/${encodeURIComponent(operationId)}/report`);
+      $("signin").hidden = true;
+      render(report);
+      $("report").hidden = false;
+      document.body.dataset.ready = "true";
+    } catch (error) {
+      $("signin").hidden = false;
+      $("signin-error").textContent = error.message;
+    }
+  }
+
+  function date(t) { return new Date(t).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" }) + " UTC"; }
+
+  function row(cells, header = false) {
+    const tr = el("tr");
+    for (const [i, c] of cells.entries()) {
+      const cell = el(header ? "th" : "td", typeof c === "number" || i > 0 && /^[-\d,]+$/.test(String(c)) ? null : "text", typeof c === "number" ? fmt(c) : c);
+      tr.append(cell);
+    }
+    return tr;
+  }
+
+  function render(r) {
+    document.title = `${r.name} · after-action report`;
+    $("name").textContent = r.name;
+    $("exercise").hidden = !r.exercise;
+    $("window").textContent = `Planned window ${date(r.windowStart)} to ${date(r.windowEnd)} · timeline ${date(r.firstEvent)} to ${date(r.lastEvent)}, ${fmt(r.lastSeq)} events`;
+    $("t-rescued").textContent = fmt(r.totals.rescued);
+    $("t-split").textContent = `children ${fmt(r.totals.children)} · women ${fmt(r.totals.women)} · men ${fmt(r.totals.men)}`;
+    $("t-arrested").textContent = fmt(r.totals.arrested);
+    $("t-reports").textContent = fmt(r.reports);
+    $("t-corrections").textContent = `${fmt(r.corrections)} correction${r.corrections === 1 ? "" : "s"}`;
+    $("t-overdue").textContent = fmt(r.overdue.length);
+    $("footer").textContent = `Generated ${date(Date.now())} from the operation's timeline (event ${fmt(r.lastSeq)}). Liberterra.Command.`;
+
+    renderDays(r.days);
+    const regions = r.regions.slice().sort((a, b) => b.totals.rescued - a.totals.rescued || a.name.localeCompare(b.name));
+    $("regions-table").replaceChildren(
+      row(["Region", "Teams", "Reports", "Children", "Women", "Men", "Rescued", "Arrested"], true),
+      ...regions.map(g => row([g.name, g.teams, g.reports, g.totals.children, g.totals.women, g.totals.men, g.totals.rescued, g.totals.arrested])));
+    renderGantt(r);
+    $("significant-table").replaceChildren(...(r.significant.length
+      ? [row(["Event", "When", "Title", "Team", "Marked by"], true),
+         ...r.significant.map(s => row([`#${s.seq}`, date(s.event.serverTime), s.title, s.event.teamId || "", s.markedBy]))]
+      : [row(["None marked."])]));
+    const teams = new Map(r.teams.map(t => [t.id, t]));
+    $("overdue-table").replaceChildren(...(r.overdue.length
+      ? [row(["Event", "Flagged", "Team", "Last check-in before"], true),
+         ...r.overdue.map(o => row([`#${o.seq}`, date(o.flaggedAt), teams.get(o.teamId)?.callSign || o.teamId, date(o.lastCheckIn)]))]
+      : [row(["No team was overdue."])]));
+  }
+
+  function renderDays(days) {
+    const chart = $("days-chart");
+    const width = 1000, height = 240, left = 40, bottom = 30, top = 10;
+    chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    const peak = Math.max(1, ...days.map(d => Math.max(d.totals.rescued, d.totals.arrested)));
+    const slot = (width - left) / Math.max(1, days.length);
+    const bar = Math.min(40, slot * 0.38);
+    const y = v => height - bottom - (Math.max(0, v) / peak) * (height - bottom - top);
+    const parts = [svg("line", { class: "axis", x1: left, y1: height - bottom, x2: width, y2: height - bottom })];
+    for (const tick of [0, 0.5, 1]) parts.push(svg("text", { x: 2, y: y(peak * tick) + 4 }, fmt(Math.round(peak * tick))));
+    days.forEach((d, i) => {
+      const x = left + i * slot + slot / 2 - bar;
+      let base = 0;
+      for (const k of ["children", "women", "men"]) {
+        const v = Math.max(0, d.totals[k]);
+        if (v) parts.push(svg("rect", { class: k, x, y: y(base + v), width: bar, height: y(base) - y(base + v) }, null));
+        base += v;
+      }
+      const a = Math.max(0, d.totals.arrested);
+      if (a) parts.push(svg("rect", { class: "arrested", x: x + bar + 2, y: y(a), width: bar, height: y(0) - y(a) }));
+      parts.push(svg("text", { x: left + i * slot + slot / 2, y: height - 10, "text-anchor": "middle" }, d.day.slice(5)));
+    });
+    chart.replaceChildren(...parts);
+    $("days-table").replaceChildren(
+      row(["Day (UTC)", "Reports", "Children", "Women", "Men", "Rescued", "Arrested"], true),
+      ...days.map(d => row([d.day, d.reports, d.totals.children, d.totals.women, d.totals.men, d.totals.rescued, d.totals.arrested])));
+  }
+
+  function renderGantt(r) {
+    $("gantt-legend").replaceChildren(...STATUSES.flatMap(s => [el("span", `k s-${s}`), Liberterra.statusText(s)]));
+    const rows = r.teams.filter(t => t.reports > 0).sort((a, b) => a.regionId.localeCompare(b.regionId) || a.id.localeCompare(b.id));
+    const gantt = $("gantt");
+    const width = 1000, label = 170, rowH = 14, top = 18;
+    const height = top + rows.length * rowH + 4;
+    gantt.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    gantt.style.height = `${height}px`;
+    const t0 = Date.parse(r.firstEvent), t1 = Math.max(t0 + 1, Date.parse(r.lastEvent));
+    const x = t => label + ((Date.parse(t) - t0) / (t1 - t0)) * (width - label - 4);
+    const parts = [svg("text", { x: label, y: 11 }, date(r.firstEvent)), svg("text", { x: width - 4, y: 11, "text-anchor": "end" }, date(r.lastEvent))];
+    rows.forEach((t, i) => {
+      const yy = top + i * rowH;
+      const g = svg("g", { "data-team": t.id });
+      g.append(svg("text", { class: "row-label", x: 0, y: yy + 10 }, `${t.callSign}`));
+      for (const s of t.statuses) {
+        const x0 = x(s.from), w = Math.max(1, x(s.to) - x0);
+        const rect = svg("rect", { class: `s-${s.status}`, x: x0, y: yy + 1, width: w, height: rowH - 3 });
+        rect.append(svg("title", {}, `${t.callSign}: ${Liberterra.statusText(s.status)} from ${date(s.from)} to ${date(s.to)}`));
+        g.append(rect);
+      }
+      parts.push(g);
+    });
+    gantt.replaceChildren(...parts);
+  }
+})();
