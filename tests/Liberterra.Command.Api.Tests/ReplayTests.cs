@@ -80,6 +80,28 @@ public class ReplayTests(ServerFixture server)
         Assert.Equal(live.LastSeq, (await Api.Operation(server.Http, op)).LastSeq);          // the live operation untouched
     }
 
+    [Fact]
+    public async Task several_replays_run_at_once_each_with_its_own_position()
+    {
+        var (op, live) = await ScenarioWithReports(80);
+        await using var hub = await Hubs.Connect(server.Server.Address, TestAuth.Token(Roles.Debriefer), ReplayMessages.Path);
+        var last = new ConcurrentDictionary<string, long>();
+        var ended = new ConcurrentDictionary<string, TaskCompletionSource>();
+        hub.On<string, OperationDelta[]>(ReplayMessages.Deltas, (id, deltas) => last[id] = deltas[^1].Seq);
+        hub.On<ReplayStatus>(ReplayMessages.Status, s => { if (s.State == "ended") ended.GetOrAdd(s.ReplayId, _ => new()).TrySetResult(); });
+
+        var fast = await hub.InvokeAsync<ReplayStarted>("StartReplay", new ReplayRequest(op, Speed: 3600));
+        var slow = await hub.InvokeAsync<ReplayStarted>("StartReplay", new ReplayRequest(op, Speed: 1));
+        await hub.InvokeAsync<ReplayStatus>("ControlReplay", new ReplayControl(slow.ReplayId, "pause"));
+        await hub.InvokeAsync<ReplayStatus>("ControlReplay", new ReplayControl(slow.ReplayId, "seek", Seq: 30));
+        await ended.GetOrAdd(fast.ReplayId, _ => new()).Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(live.LastSeq, last[fast.ReplayId]);
+        var slowStatus = await hub.InvokeAsync<ReplayStatus>("ControlReplay", new ReplayControl(slow.ReplayId, "pause"));
+        Assert.Equal(30, slowStatus.Seq);                       // the paused one stayed where it was put
+        Assert.Equal("paused", slowStatus.State);
+    }
+
     private static async Task<object> Messages(Recorder r)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -124,6 +124,7 @@ public sealed partial class Replays(ITimelineStore timeline, TimeTravel travel, 
         OperationState state, DateTimeOffset clock) : IDisposable
     {
         private const int BatchMax = 200;
+        private const int ReadChunk = 5000;   // events read ahead per query: fewer round trips, a few MB at most
         private readonly SemaphoreSlim _gate = new(1, 1);
         private readonly CancellationTokenSource _stop = new();
         private CancellationTokenSource _wake = new();
@@ -252,7 +253,7 @@ public sealed partial class Replays(ITimelineStore timeline, TimeTravel travel, 
         {
             if (_buffer.Count == 0 && Cursor < lastSeq)
             {
-                await foreach (var e in owner.Timeline.ReadRangeAsync(operationId, Cursor, Math.Min(lastSeq, Cursor + 1000), _stop.Token))
+                await foreach (var e in owner.Timeline.ReadRangeAsync(operationId, Cursor, Math.Min(lastSeq, Cursor + ReadChunk), _stop.Token))
                     _buffer.Enqueue(e);
             }
 
