@@ -118,18 +118,15 @@ public class SlowDisplayTests
         // A ping every 500 ms, as a live client sends: SignalR's own client timeout never fires for it.
         private async Task PingAsync()
         {
-            while (!_stop.IsCancellationRequested)
+            using var every = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+            try
             {
-                try
-                {
-                    await SendAsync("{\"type\":6}");
-                    await Task.Delay(500, _stop.Token);
-                }
-                catch
-                {
-                    Closed.TrySetResult();
-                    return;
-                }
+                do await SendAsync("{\"type\":6}");
+                while (await every.WaitForNextTickAsync(_stop.Token));
+            }
+            catch
+            {
+                Closed.TrySetResult();
             }
         }
 

@@ -43,7 +43,7 @@ public static class OperationsApi
         var state = OperationRules.IsValidId(operationId)
             ? await grains.GetGrain<IOperationGrain>(operationId).GetState()
             : null;
-        return state is null ? NoOperation(operationId) : TypedResults.Ok(state.ToView());
+        return state is null ? OperationLookup.NoOperation(operationId) : TypedResults.Ok(state.ToView());
     }
 
     private static async Task<Results<Created<OperationView>, Ok<OperationView>, ProblemHttpResult>> PutOperation(
@@ -114,8 +114,8 @@ public static class OperationsApi
         string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, int limit = 30, CancellationToken ct = default)
     {
         if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", $"must be from 1 to {MaxPage}"));
-        var state = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
-        if (state is null) return NoOperation(operationId);
+        var state = await grains.CurrentState(operationId);
+        if (state is null) return OperationLookup.NoOperation(operationId);
 
         var events = await timeline.ReadLatestAsync(operationId, TickerKinds, limit, ct);
         return TypedResults.Ok(events.Select(e => e.Payload switch
@@ -143,8 +143,8 @@ public static class OperationsApi
         if (hours * 60 % bucketMinutes != 0 || hours * 60 / bucketMinutes > MaxBuckets)
             return Problems.From(DomainError.Invalid("bucketMinutes",
                 $"must divide hours × 60 into at most {MaxBuckets} buckets"));
-        var state = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
-        if (state is null) return NoOperation(operationId);
+        var state = await grains.CurrentState(operationId);
+        if (state is null) return OperationLookup.NoOperation(operationId);
 
         var bucket = TimeSpan.FromMinutes(bucketMinutes);
         var buckets = hours * 60 / bucketMinutes;
@@ -168,8 +168,6 @@ public static class OperationsApi
             [.. state.Regions.Keys.Select(id => new RegionActivity(id, rescued[id], arrested[id]))]));
     }
 
-    private static ProblemHttpResult NoOperation(string operationId) =>
-        Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
 }
 
 /// <summary>Who is acting. Until sign-in exists every request is anonymous.</summary>

@@ -1,3 +1,5 @@
+using Liberterra.Command.Grains;
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Collections.Immutable;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
@@ -115,4 +117,15 @@ public static class RequestMapping
     }
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+}
+
+/// <summary>The operation as its grain holds it now, and the answer when there is none.</summary>
+internal static class OperationLookup
+{
+    /// <summary>The committed state, or null for an id that is not valid or an operation never defined.</summary>
+    public static async Task<OperationState?> CurrentState(this IGrainFactory grains, string operationId) =>
+        OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
+
+    public static ProblemHttpResult NoOperation(string operationId) =>
+        Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
 }

@@ -48,8 +48,8 @@ public static class TimelineApi
         if (from is { } f && to is { } t && t <= f) errors["to"] = ["must be after from"];
         var kinds = kind?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (kinds?.FirstOrDefault(k => !Kinds.Contains(k)) is { } unknown) errors["kind"] = [$"'{unknown}' is not one of {string.Join(", ", Kinds)}"];
-        var state = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
-        if (state is null) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        var state = await grains.CurrentState(operationId);
+        if (state is null) return OperationLookup.NoOperation(operationId);
         var teams = team?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         if (teams?.FirstOrDefault(id => !state.Teams.ContainsKey(id)) is { } noTeam) errors["team"] = [$"no team '{noTeam}' in this operation"];
         if (region is not null)
@@ -70,10 +70,10 @@ public static class TimelineApi
         string operationId, ITimelineStore timeline, int buckets = 200, CancellationToken ct = default)
     {
         if (buckets is < 1 or > 2000) return Problems.From(DomainError.Invalid("buckets", "must be from 1 to 2000"));
-        if (!OperationRules.IsValidId(operationId)) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
         var first = await timeline.ReadEventAsync(operationId, 1, ct);
         var head = await timeline.SeqAtAsync(operationId, DateTimeOffset.MaxValue, ct);
-        if (first is null || head == 0) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        if (first is null || head == 0) return OperationLookup.NoOperation(operationId);
         var last = (await timeline.ReadEventAsync(operationId, head, ct))!;
         var counts = await timeline.HistogramAsync(operationId, first.ServerTime, last.ServerTime, buckets, ct);
         return TypedResults.Ok(new TimelineHistogram(first.ServerTime, last.ServerTime, counts));
@@ -84,9 +84,9 @@ public static class TimelineApi
         string operationId, ITimelineStore timeline, TimeTravel travel, long? seq = null, DateTimeOffset? at = null, CancellationToken ct = default)
     {
         if (seq is null == at is null) return Problems.From(DomainError.Invalid("seq", "give exactly one of seq (a sequence number) or at (a UTC time)"));
-        if (!OperationRules.IsValidId(operationId)) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
         var head = await timeline.SeqAtAsync(operationId, DateTimeOffset.MaxValue, ct);
-        if (head == 0) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        if (head == 0) return OperationLookup.NoOperation(operationId);
         if (seq is < 1) return Problems.From(DomainError.Invalid("seq", "must be 1 or more"));
         if (seq > head) return Problems.From(DomainError.Invalid("seq", $"is after the last event ({head})"));
         var state = seq is { } n ? await travel.AtSeqAsync(operationId, n, ct) : await travel.AtTimeAsync(operationId, at!.Value, ct);
@@ -97,8 +97,8 @@ public static class TimelineApi
 
     private static async Task<IResult> ExportJson(string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
     {
-        var state = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
-        if (state is null) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        var state = await grains.CurrentState(operationId);
+        if (state is null) return OperationLookup.NoOperation(operationId);
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{operationId}-timeline.json\"";
         // An IAsyncEnumerable is written as a JSON array while it is read: any size, constant memory.
         return TypedResults.Ok(Entries(timeline, operationId, state, http, ct));
@@ -118,10 +118,10 @@ public static class TimelineApi
 
     private static async Task ExportCsv(string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
     {
-        var state = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
+        var state = await grains.CurrentState(operationId);
         if (state is null)
         {
-            await Problems.From(DomainError.NotFound($"No operation '{operationId}'.")).ExecuteAsync(http);
+            await OperationLookup.NoOperation(operationId).ExecuteAsync(http);
             return;
         }
 
@@ -170,7 +170,7 @@ public static class TimelineApi
             : seq is { } n ? await travel.AtSeqAsync(operationId, n, ct) : await grains.GetGrain<IOperationGrain>(operationId).GetState();
         if (state is null)
         {
-            await Problems.From(DomainError.NotFound($"No operation '{operationId}'.")).ExecuteAsync(http);
+            await OperationLookup.NoOperation(operationId).ExecuteAsync(http);
             return;
         }
 
@@ -201,10 +201,10 @@ public static class TimelineApi
     /// <summary>Every reported team position, in order, as points (streamed).</summary>
     private static async Task ExportPositions(string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
     {
-        var state = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
+        var state = await grains.CurrentState(operationId);
         if (state is null)
         {
-            await Problems.From(DomainError.NotFound($"No operation '{operationId}'.")).ExecuteAsync(http);
+            await OperationLookup.NoOperation(operationId).ExecuteAsync(http);
             return;
         }
 
@@ -271,8 +271,8 @@ public static class TimelineApi
     private static async Task<Results<Ok<AfterActionReport>, ProblemHttpResult>> GetReport(
         string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
     {
-        var final = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
-        if (final is null) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        var final = await grains.CurrentState(operationId);
+        if (final is null) return OperationLookup.NoOperation(operationId);
 
         var days = new SortedDictionary<DateOnly, (Tally Counts, int Reports)>();
         var teamReports = new Dictionary<string, int>();
@@ -343,8 +343,8 @@ public static class TimelineApi
     private static async Task<Results<Ok<SignificantEntry[]>, ProblemHttpResult>> ListSignificant(
         string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
     {
-        var state = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
-        if (state is null) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        var state = await grains.CurrentState(operationId);
+        if (state is null) return OperationLookup.NoOperation(operationId);
         var entries = new List<SignificantEntry>();
         foreach (var mark in await timeline.ListMarksAsync(operationId, ct))
         {
@@ -359,8 +359,8 @@ public static class TimelineApi
     private static async Task<Results<Created<SignificantEntry>, ProblemHttpResult>> MarkSignificant(
         string operationId, MarkRequest request, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
     {
-        var state = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
-        if (state is null) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        var state = await grains.CurrentState(operationId);
+        if (state is null) return OperationLookup.NoOperation(operationId);
         var errors = new Dictionary<string, List<string>>();
         var title = request.Title?.Trim();
         if (string.IsNullOrEmpty(title) || title.Length > 200) errors["title"] = ["required, at most 200 characters"];
@@ -376,7 +376,7 @@ public static class TimelineApi
     private static async Task<Results<NoContent, ProblemHttpResult>> WithdrawSignificant(
         string operationId, long seq, ITimelineStore timeline, HttpContext http, CancellationToken ct)
     {
-        if (!OperationRules.IsValidId(operationId)) return Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
         var mark = (await timeline.ListMarksAsync(operationId, ct)).FirstOrDefault(m => m.Seq == seq);
         if (mark is null) return Problems.From(DomainError.NotFound($"Event {seq} is not marked significant."));
         await timeline.MarkAsync(operationId, seq, mark.Title, Actors.Of(http), true, ct);
