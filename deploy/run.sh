@@ -3,6 +3,9 @@
 # .data/pg), the schema migrations, the server, and the Liberterra II scenario; then prints the URL.
 #   LIBERTERRA_PORT      HTTP port (default 5080)
 #   LIBERTERRA_PG_PORT   PostgreSQL port (default 55432)
+#   LIBERTERRA_SIMULATE=1  play the six days of Liberterra II through the API while it runs (liberterra simulate),
+#                          at LIBERTERRA_SIM_SPEED (default 600: about 14 minutes), so the wall comes alive; the
+#                          overdue check-in interval is compressed the same way (30 minutes of operation time)
 #   ConnectionStrings__Liberterra   use an existing PostgreSQL server instead of the local cluster
 # Stop with Ctrl-C: the server and the local PostgreSQL stop cleanly; the data stays in .data/pg.
 set -euo pipefail
@@ -24,8 +27,10 @@ if [ -z "${ConnectionStrings__Liberterra:-}" ]; then
 fi
 
 server=""
+sim=""
 stop() {
   trap - EXIT INT TERM
+  if [ -n "$sim" ]; then kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null || true; fi
   if [ -n "$server" ]; then echo "==> stopping the server"; kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; fi
   if [ -n "$local_pg" ]; then pg_stop "$local_pg"; fi
 }
@@ -40,9 +45,16 @@ echo "==> applying database migrations"
 dotnet "$out/liberterra.dll" db migrate
 
 key_file="$root/.data/signing.key"   # created on first run; never committed (.data is git-ignored)
+sim_args=()
+if [ "${LIBERTERRA_SIMULATE:-0}" = 1 ]; then
+  sim_speed="${LIBERTERRA_SIM_SPEED:-600}"
+  # 30 minutes of operation time at the simulation's speed, in whole seconds (at least 1).
+  interval=$(awk -v s="$sim_speed" 'BEGIN { i = int(1800 / s); if (i < 1) i = 1; printf "%d", i }')
+  sim_args=(--Silo:CheckInInterval="00:00:$(printf '%02d' "$((interval > 59 ? 59 : interval))")" --Silo:CheckInScan=00:00:01)
+fi
 echo "==> starting the server (HTTP $url)"
 dotnet "$out/Liberterra.Command.Server.dll" --urls "$url" --contentRoot "$root/src/Liberterra.Command.Server" \
-  --Auth:SigningKeyFile="$key_file" &
+  --Auth:SigningKeyFile="$key_file" "${sim_args[@]}" &
 server=$!
 
 for _ in $(seq 1 120); do
@@ -80,4 +92,10 @@ Liberterra.Command is running: $url
   storage:     PostgreSQL (${local_pg:-external server})
 Press Ctrl-C to stop.
 MSG
+if [ "${LIBERTERRA_SIMULATE:-0}" = 1 ]; then
+  echo "==> simulating the six days of Liberterra II at ${sim_speed}x (liberterra simulate; its log: .data/simulate.log)"
+  LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \
+    dotnet "$out/liberterra.dll" --server "$url" simulate --operation liberterra-ii --speed "$sim_speed" > "$root/.data/simulate.log" 2>&1 &
+  sim=$!
+fi
 wait "$server"

@@ -10,6 +10,7 @@ root.Subcommands.Add(FieldCommands.CreateStatus());
 root.Subcommands.Add(WatchCommand.Create());
 root.Subcommands.Add(TimelineCommands.Create());
 root.Subcommands.Add(ReplayCommand.Create());
+root.Subcommands.Add(SimulateCommand.Create());
 root.Subcommands.Add(ScenarioCommands.Create());
 root.Subcommands.Add(DatabaseCommands.Create());
 root.Subcommands.Add(AccessCommands.CreateToken());

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
@@ -113,6 +114,32 @@ public class CliTests(ServerFixture server)
         Assert.Equal(1, refused.Exit);
         Assert.StartsWith("liberterra: 403", refused.Err);
         Assert.NotEqual(0, (await Cli(debriefer, null, "timeline", "export", "--operation", op, "--format", "xml")).Exit);
+    }
+
+    [Fact]
+    public async Task simulate_plays_the_operation_as_team_leads_and_a_second_run_with_the_same_seed_counts_nothing_twice()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        var admin = TestAuth.Token(Roles.Admin);
+        var first = await Cli(admin, null, "simulate", "--operation", op, "--speed", "1000000", "--rate-cap", "5000", "--seed", "7");
+        Assert.True(first.Exit == 0, first.Out + first.Err);
+        Assert.Contains("totals match what was acknowledged", first.Out);
+        Assert.Contains(" 0 refused", first.Out);
+        var after = await Api.Operation(server.Http, op);
+        Assert.True(after.Totals.Rescued > 0 && after.Totals.Arrested > 0, "the simulated raids found victims and made arrests");
+        Assert.True(after.LastSeq > 40, $"only {after.LastSeq} events");
+        // Each team reported with its own team-lead credential.
+        var reports = await server.Http.GetFromJsonAsync<TeamReportsPage>($"/api/operations/{op}/teams/MK-RAID-01/reports", Api.Json);
+        Assert.NotEmpty(reports!.Reports);
+
+        var again = await Cli(admin, null, "simulate", "--operation", op, "--speed", "1000000", "--rate-cap", "5000", "--seed", "7");
+        Assert.True(again.Exit == 0, again.Out + again.Err);
+        Assert.Contains("done in", again.Out);
+        Assert.Contains(": 0 reports acknowledged", again.Out);
+        Assert.Equal(after.Totals, (await Api.Operation(server.Http, op)).Totals);
+        Assert.Equal(after.LastSeq, (await Api.Operation(server.Http, op)).LastSeq);
+
+        Assert.Equal(1, (await Cli(TestAuth.Token(Roles.Commander), null, "simulate", "--operation", op, "--speed", "1000000")).Exit);
     }
 
     [Fact]
