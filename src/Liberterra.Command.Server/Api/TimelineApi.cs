@@ -125,8 +125,7 @@ public static class TimelineApi
             return;
         }
 
-        http.Response.ContentType = "text/csv; charset=utf-8";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{operationId}-timeline.csv\"";
+        Download(http, operationId, "text/csv; charset=utf-8", "timeline.csv");
         var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), 64 * 1024);
         await writer.WriteLineAsync(string.Join(',', CsvColumns));
         var rows = 0;
@@ -174,8 +173,7 @@ public static class TimelineApi
             return;
         }
 
-        http.Response.ContentType = "application/geo+json";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{operationId}-hotspots.geojson\"";
+        Download(http, operationId, "application/geo+json", "hotspots.geojson");
         await using var json = new Utf8JsonWriter(http.Response.Body);
         StartCollection(json);
         foreach (var r in state.Regions.Values)
@@ -208,8 +206,7 @@ public static class TimelineApi
             return;
         }
 
-        http.Response.ContentType = "application/geo+json";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{operationId}-positions.geojson\"";
+        Download(http, operationId, "application/geo+json", "positions.geojson");
         await using var json = new Utf8JsonWriter(http.Response.Body);
         StartCollection(json);
         var features = 0;
@@ -228,6 +225,13 @@ public static class TimelineApi
 
         EndCollection(json);
         await json.FlushAsync(ct);
+    }
+
+    /// <summary>A streamed download's type and file name.</summary>
+    private static void Download(HttpContext http, string operationId, string contentType, string fileName)
+    {
+        http.Response.ContentType = contentType;
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{operationId}-{fileName}\"";
     }
 
     private static void StartCollection(Utf8JsonWriter json)
