@@ -132,7 +132,9 @@ internal static class WatchCommand
                         TeamsCompleted = d.TeamsCompleted,
                         TeamsOverdue = d.TeamsOverdue,
                         Teams = d.Team is null ? _view.Teams : [.. _view.Teams.Select(t => t.Id == d.Team.Id ? d.Team : t)],
-                        Regions = d.Region is null ? _view.Regions : [.. _view.Regions.Select(r => r.Id == d.Region.Id ? d.Region : r)],
+                        Regions = d.Region is null ? _view.Regions : [.. _view.Regions.Select(r => r.Id == d.Region.Id
+                            ? r with { Totals = d.Region.Totals, ExploitationFound = d.Region.ExploitationFound, LastSeq = d.Region.LastSeq }
+                            : r)],
                     };
                     if (d.Report is { } r) _ticker.Insert(0, Line(r));
                     else if (d.Kind == "CheckInOverdue" && d.Team is { } late)

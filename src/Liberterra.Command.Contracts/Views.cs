@@ -83,8 +83,15 @@ public sealed record ReportAck(
 public sealed record TeamReportsPage(IReadOnlyList<ReportAck> Reports, long? Next);
 
 /// <summary>
-/// One committed event as pushed to walls: apply in <see cref="Seq"/> order; it replaces the team, the region and the
-/// totals it carries. A gap in the sequence means a missed delta: join again for a fresh snapshot.
+/// What an event changes in a region: its totals, the exploitation found there and its last sequence number. The
+/// rest of a region (name, centroid, its teams) comes from the operation's definition, in the snapshot.
+/// </summary>
+public sealed record RegionChange(string Id, TotalsView Totals, IReadOnlyList<string> ExploitationFound, long LastSeq);
+
+/// <summary>
+/// One committed event as pushed to walls: apply in <see cref="Seq"/> order; it replaces the team and the totals it
+/// carries and updates its region's changing part. A gap in the sequence means a missed delta: join again for a fresh
+/// snapshot.
 /// </summary>
 public sealed record OperationDelta(
     long Seq,
@@ -94,7 +101,7 @@ public sealed record OperationDelta(
     string? TeamId,
     ReportAck? Report,
     TeamView? Team,
-    RegionView? Region,
+    RegionChange? Region,
     TotalsView Totals,
     int TeamsActive,
     int TeamsCompleted,

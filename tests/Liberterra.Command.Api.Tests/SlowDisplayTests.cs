@@ -29,11 +29,11 @@ public class SlowDisplayTests
         var deltas = Hubs.Deltas(wall);
         var snapshot = await wall.InvokeAsync<OperationView>("JoinOperation", op);
 
-        // Bulky deltas (a long note, and a region of 600 teams each time) fill the stuck display's socket buffers
-        // (the kernel lets a loopback send buffer grow to 4 MB) within a few hundred reports.
+        // Bulky deltas fill the stuck display's socket buffers (the kernel lets a loopback send buffer grow to 4 MB)
+        // within a few hundred reports: a note of 1,000 non-ASCII characters travels as 6,000 bytes of JSON escapes.
         const int reports = 1200;
         var lead = server.Client(TestAuth.Token(Roles.TeamLead, "AR-RAID-01"));
-        var note = new string('n', 1000);
+        var note = new string('€', 1000);
         await Parallel.ForAsync(0, reports, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
         {
             var response = await Api.PostReport(lead, op, "AR-RAID-01", new { children = 1, note }, Api.NewKey());

@@ -21,6 +21,9 @@ public static class ViewMapping
         [.. r.Definition.ExploitationTypes.Select(e => e.ToString())], [.. r.ExploitationFound.Select(e => e.ToString())],
         r.Totals.ToView(), [.. r.TeamIds], r.LastSeq);
 
+    public static RegionChange ToChange(this RegionState r) =>
+        new(r.Id, r.Totals.ToView(), [.. r.ExploitationFound.Select(e => e.ToString())], r.LastSeq);
+
     public static OperationView ToView(this OperationState s) => new(
         s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(),
         s.TeamsActive,

@@ -188,7 +188,7 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
         var e = c.Event;
         var report = e.IsTeamReport() ? e.ToAck() : null;
         return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, e.TeamId, report, c.Team?.ToView(),
-            c.Region?.ToView(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue);
+            c.Region?.ToChange(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The wall relay could not subscribe to the feed registry; retrying")]

@@ -129,6 +129,10 @@ class LiveOperation {
         return;
       }
       this.lastSeq = delta.seq;
+      if (delta.kind === "OperationDefined") {              // regions or teams may have changed: a fresh snapshot
+        this.join().catch(() => {});
+        return;
+      }
       this.listener.delta(delta);
     }
   }

@@ -147,7 +147,8 @@
   function delta(d) {
     const before = d.region ? model.regions.get(d.region.id) : null;
     if (d.team) { model.teams.set(d.team.id, d.team); dirty.teams.add(d.team.id); }
-    if (d.region) { model.regions.set(d.region.id, d.region); dirty.regions.add(d.region.id); }
+    // A delta carries the region's changing part (totals, exploitation found, seq); the rest is from the snapshot.
+    if (d.region && before) { model.regions.set(d.region.id, { ...before, ...d.region }); dirty.regions.add(d.region.id); }
     if (d.kind === "OperationDefined") { dirty.all = true; }
     model.totals = d.totals;
     model.teamsActive = d.teamsActive;
