@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Benchmarks: a fresh PostgreSQL cluster and database, the server (Release) on it, then `liberterra bench storage`
-# (durable reports vs a raw insert loop) and/or `liberterra bench wall` (report-to-wall latency and completeness vs a
-# raw insert and a bare SignalR broadcast). Results in .data/bench/{storage,wall}.{md,json}.
-#   bash deploy/bench.sh                      both, default settings
+# Benchmarks: a fresh PostgreSQL cluster and database, the server (Release) on it (or --silos N servers in one
+# Orleans cluster), then the chosen benchmark. Results in .data/bench/<name>.{md,json}.
+#   bash deploy/bench.sh                      storage and wall, default settings
+#   bash deploy/bench.sh e2e [options]        `liberterra bench`: the whole path, N leads x M walls, floors, CPU, memory;
+#                                             e.g. --rates 500,1000 --walls 20 --leads 50, --step, --scenario FILE, --teams 10000
+#   bash deploy/bench.sh e2e --silos 3 --step the same over three silos (leads and walls spread over them)
 #   bash deploy/bench.sh storage [options]    e.g. --clients 1,8,32 --seconds 10
 #   bash deploy/bench.sh wall [options]       e.g. --steps 100x1,1000x50 --seconds 10
 #   bash deploy/bench.sh timeline [options]   e.g. --events 1000000 --queries 200
@@ -16,8 +18,15 @@ pg_port="${LIBERTERRA_BENCH_PG_PORT:-55434}"
 http_port="${LIBERTERRA_BENCH_PORT:-5099}"
 mkdir -p "$out"
 
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; pg_stop "$pg_data" || true; rm -rf "$pg_data"; }
+which="${1:-all}"; [ $# -gt 0 ] && shift
+silos=1
+if [ "${1:-}" = --silos ]; then silos="$2"; shift 2; fi
+
+servers=()
+cleanup() {
+  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
+  pg_stop "$pg_data" || true; rm -rf "$pg_data"
+}
 trap cleanup EXIT
 chmod 755 "$pg_data"
 pg_start "$pg_data" "$pg_port"
@@ -30,13 +39,21 @@ done
 dotnet "$build/liberterra.dll" db migrate >/dev/null
 # One admin credential drives the whole load, so the per-principal rate limit is lifted for this run.
 export LIBERTERRA_TOKEN="$(dotnet "$build/liberterra.dll" token issue --role admin --subject bench --ttl 2h --key-file "$out/signing.key")"
-dotnet "$build/Liberterra.Command.Server.dll" --urls "http://127.0.0.1:$http_port" --Logging:LogLevel:Default=Warning \
-  --Auth:SigningKeyFile="$out/signing.key" --RateLimits:PermitsPerSecond=1000000 --RateLimits:Burst=1000000 >"$out/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$http_port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+urls=()
+for i in $(seq 0 $((silos - 1))); do
+  port=$((http_port + i))
+  dotnet "$build/Liberterra.Command.Server.dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
+    --Silo:ClusterId="bench-$$" --Silo:SiloPort=$((11300 + i)) --Silo:GatewayPort=$((30300 + i)) \
+    --Auth:SigningKeyFile="$out/signing.key" --RateLimits:PermitsPerSecond=1000000 --RateLimits:Burst=1000000 >"$out/server-$i.log" 2>&1 &
+  servers+=($!)
+  urls+=("http://127.0.0.1:$port")
+  for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+done
+server="${servers[0]}"
+server_pids="$(IFS=,; echo "${servers[*]}")"
+server_urls="$(IFS=,; echo "${urls[*]}")"
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}'), .NET $(dotnet --version)"
-which="${1:-all}"; [ $# -gt 0 ] && shift
 status=0
 if [ "$which" = all ] || [ "$which" = storage ]; then
   dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench storage \
@@ -49,5 +66,9 @@ fi
 if [ "$which" = all ] || [ "$which" = timeline ]; then
   dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench timeline \
     --json "$out/timeline.json" --markdown "$out/timeline.md" "$@" || status=$?
+fi
+if [ "$which" = e2e ]; then
+  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench --servers "$server_urls" --server-pids "$server_pids" \
+    --label "$silos silo(s)" --json "$out/e2e.json" --markdown "$out/e2e.md" "$@" || status=$?
 fi
 exit $status

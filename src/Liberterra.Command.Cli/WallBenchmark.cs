@@ -65,9 +65,7 @@ internal static class WallBenchmark
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
         await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connection) { MaxPoolSize = 200 }.ConnectionString);
-        await using (var create = db.CreateCommand(
-            "CREATE TABLE IF NOT EXISTS bench_raw_insert (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload jsonb NOT NULL)"))
-            await create.ExecuteNonQueryAsync(ct);
+        await Floors.EnsureRawTable(db, ct);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2000, PooledConnectionLifetime = TimeSpan.FromMinutes(30) })
         {
             BaseAddress = server,
@@ -80,15 +78,15 @@ internal static class WallBenchmark
         // Priming, not measured: JIT, tiered compilation, connection pools and the grains of both paths warm up first,
         // so that the first step measures the same server as the last.
         Console.WriteLine("priming (5 s, not measured)...");
-        await RawInsertFloor(db, 500, TimeSpan.Zero, TimeSpan.FromSeconds(2), ct);
-        await BroadcastFloor(echo.Address, new Step(500, 5), TimeSpan.Zero, TimeSpan.FromSeconds(2), ct);
+        await Floors.RawInsertFloor(db, 500, TimeSpan.Zero, TimeSpan.FromSeconds(2), ct);
+        await Floors.BroadcastFloor(echo.Address, 500, 5, TimeSpan.Zero, TimeSpan.FromSeconds(2), ct);
         await WallRun(http, server, token!, await DefineOperation(http, teams, ct), teams, new Step(500, 5), TimeSpan.Zero, TimeSpan.FromSeconds(5), null, ct);
 
         var rows = new List<Row>();
         foreach (var step in steps)
         {
-            var raw = await RawInsertFloor(db, step.Rate, warmup, duration, ct);
-            var broadcast = await BroadcastFloor(echo.Address, step, warmup, duration, ct);
+            var raw = await Floors.RawInsertFloor(db, step.Rate, warmup, duration, ct);
+            var broadcast = await Floors.BroadcastFloor(echo.Address, step.Rate, step.Walls, warmup, duration, ct);
             var operation = await DefineOperation(http, teams, ct);
             var wall = await WallRun(http, server, token!, operation, teams, step, warmup, duration, serverPid, ct);
             var row = new Row(step.Rate, step.Walls, raw, broadcast, wall);
@@ -116,17 +114,17 @@ internal static class WallBenchmark
     private static async Task<WallResult> WallRun(HttpClient http, Uri server, string token, string operation, int teams, Step step,
         TimeSpan warmup, TimeSpan duration, int? serverPid, CancellationToken ct)
     {
-        var walls = new List<Wall>();
+        var walls = new List<WallClient>();
         try
         {
-            for (var i = 0; i < step.Walls; i++) walls.Add(await Wall.ConnectAsync(new Uri(server, HubMessages.Path), token, operation, ct));
+            for (var i = 0; i < step.Walls; i++) walls.Add(await WallClient.ConnectAsync(new Uri(server, HubMessages.Path), token, operation, ct));
 
             var sent = new ConcurrentDictionary<long, long>();       // seq → POST start timestamp (measured reports only)
             var postLatencies = new ConcurrentBag<double>();
             var errors = 0;
             var measuring = false;
             var usage = serverPid is { } pid ? new ProcessUsage(pid) : null;
-            var (elapsed, _) = await OpenLoop(step.Rate, warmup, duration, m => measuring = m, async i =>
+            var (elapsed, _) = await Load.OpenLoop(step.Rate, warmup, duration, m => measuring = m, async i =>
             {
                 var measured = Volatile.Read(ref measuring);
                 var started = Stopwatch.GetTimestamp();
@@ -165,56 +163,6 @@ internal static class WallBenchmark
             foreach (var w in walls) await w.DisposeAsync();
         }
     }
-
-    /// <summary>One display on the live hub: records when each sequence number arrived, and repeats.</summary>
-    private sealed class Wall : IAsyncDisposable
-    {
-        private readonly HubConnection _hub;
-        private readonly Dictionary<long, long> _arrivals = new(100_000);
-        private long _duplicates;
-
-        private Wall(HubConnection hub)
-        {
-            _hub = hub;
-            // Only the sequence number is read: the rest of each delta is parsed and skipped, as cheaply as the client allows.
-            hub.On<SeqOnly[]>(HubMessages.Deltas, batch =>
-            {
-                var now = Stopwatch.GetTimestamp();
-                lock (_arrivals)
-                {
-                    foreach (var d in batch)
-                        if (!_arrivals.TryAdd(d.Seq, now)) _duplicates++;
-                }
-            });
-        }
-
-        public long Duplicates => Interlocked.Read(ref _duplicates);
-
-        public bool Has(long seq)
-        {
-            lock (_arrivals) return _arrivals.ContainsKey(seq);
-        }
-
-        public long? Received(long seq)
-        {
-            lock (_arrivals) return _arrivals.TryGetValue(seq, out var at) ? at : null;
-        }
-
-        public static async Task<Wall> ConnectAsync(Uri hubUrl, string token, string operation, CancellationToken ct)
-        {
-            var hub = new HubConnectionBuilder()
-                .WithUrl(hubUrl, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
-                .Build();
-            var wall = new Wall(hub);
-            await hub.StartAsync(ct);
-            await hub.InvokeAsync<JsonElement>("JoinOperation", operation, ct);
-            return wall;
-        }
-
-        public ValueTask DisposeAsync() => _hub.DisposeAsync();
-    }
-
-    private sealed record SeqOnly(long Seq);
 
     private static readonly ConcurrentDictionary<string, int> ErrorKinds = new();
 
@@ -259,126 +207,7 @@ internal static class WallBenchmark
 
     // ------------------------------------------------------------------ floors
 
-    private static async Task<Stats> RawInsertFloor(NpgsqlDataSource db, int rate, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
-    {
-        var latencies = new ConcurrentBag<double>();
-        var measuring = false;
-        await OpenLoop(rate, warmup, duration, m => measuring = m, async _ =>
-        {
-            var measured = Volatile.Read(ref measuring);
-            var started = Stopwatch.GetTimestamp();
-            await using var cmd = db.CreateCommand("INSERT INTO bench_raw_insert (payload) VALUES ($1::jsonb)");
-            cmd.Parameters.Add(new NpgsqlParameter { Value = RawPayload });
-            await cmd.ExecuteNonQueryAsync(ct);
-            if (measured) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }, null, ct);
-        return Stats.Of(latencies);
-    }
-
-    private static readonly string RawPayload = JsonSerializer.Serialize(new
-    {
-        kind = "FieldReported", report = new { status = (string?)null, counts = new { children = 1, women = 0, men = 0, arrested = 1 }, exploitationTypes = Array.Empty<string>(), position = (object?)null, note = (string?)null },
-    });
-
-    // About the size of a delta as walls receive it (the event, its team, its region and the totals).
-    private static readonly string BroadcastPayload = new('x', 1200);
-
-    private static async Task<Stats> BroadcastFloor(Uri echo, Step step, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
-    {
-        var listeners = new List<HubConnection>();
-        var arrivals = new ConcurrentDictionary<long, ConcurrentBag<long>>();
-        await using var publisher = new HubConnectionBuilder().WithUrl(new Uri(echo, EchoHubServer.Path)).Build();
-        try
-        {
-            for (var i = 0; i < step.Walls; i++)
-            {
-                var listener = new HubConnectionBuilder().WithUrl(new Uri(echo, EchoHubServer.Path)).Build();
-                listener.On<long, string>("m", (seq, _) => arrivals.GetOrAdd(seq, _ => []).Add(Stopwatch.GetTimestamp()));
-                await listener.StartAsync(ct);
-                await listener.InvokeAsync("Listen", ct);
-                listeners.Add(listener);
-            }
-
-            await publisher.StartAsync(ct);
-            var sent = new ConcurrentDictionary<long, long>();
-            var measuring = false;
-            await OpenLoop(step.Rate, warmup, duration, m => measuring = m, async i =>
-            {
-                var measured = Volatile.Read(ref measuring);
-                var started = Stopwatch.GetTimestamp();
-                if (measured) sent[i] = started;
-                await publisher.SendAsync("Publish", i, BroadcastPayload, ct);
-            }, null, ct);
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(5) && sent.Keys.Any(s => !arrivals.TryGetValue(s, out var a) || a.Count < step.Walls))
-                await Task.Delay(50, ct);
-            return Stats.Of(sent.SelectMany(s => arrivals.TryGetValue(s.Key, out var a)
-                ? a.Select(at => Stopwatch.GetElapsedTime(s.Value, at).TotalMilliseconds)
-                : []));
-        }
-        finally
-        {
-            foreach (var l in listeners) await l.DisposeAsync();
-        }
-    }
-
     // ------------------------------------------------------------------ load shape and statistics
-
-    /// <summary>
-    /// Open loop: operation i starts at t0 + i / rate whether or not earlier ones have finished (a slow server gets
-    /// more concurrent requests, not fewer), warm-up first, then the measured window. Returns the measured time.
-    /// </summary>
-    private static async Task<(TimeSpan Elapsed, long Started)> OpenLoop(int rate, TimeSpan warmup, TimeSpan duration, Action<bool> setMeasuring,
-        Func<long, Task> operation, ProcessUsage? usage, CancellationToken ct)
-    {
-        var inFlight = new ConcurrentDictionary<long, Task>();
-        var clock = Stopwatch.StartNew();
-        var total = warmup + duration;
-        long i = 0;
-        var measuredFrom = TimeSpan.Zero;
-        var started = false;
-        while (clock.Elapsed < total)
-        {
-            if (!started && clock.Elapsed >= warmup)
-            {
-                started = true;
-                measuredFrom = clock.Elapsed;
-                setMeasuring(true);
-                usage?.Start();
-            }
-
-            // Launch everything that is due by now; then sleep until the next is due (Task.Delay is ~1 ms coarse).
-            var due = (long)(clock.Elapsed.TotalSeconds * rate);
-            for (; i <= due; i++)
-            {
-                var n = i;
-                var task = Task.Run(() => operation(n), ct);
-                inFlight[n] = task;
-                _ = task.ContinueWith(_ => inFlight.TryRemove(n, out Task? _), TaskScheduler.Default);
-            }
-
-            if (i % 64 == 0) usage?.Sample();
-            await Task.Delay(1, ct);
-        }
-
-        setMeasuring(false);
-        var elapsed = clock.Elapsed - measuredFrom;
-        usage?.Stop();
-        await Task.WhenAll(inFlight.Values);
-        return (elapsed, i);
-    }
-
-    private sealed record Stats(int Count, double P50, double P99, double Max)
-    {
-        public static Stats Of(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return new Stats(sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted.Length == 0 ? double.NaN : sorted[^1]);
-        }
-
-        private static double Percentile(double[] sorted, double p) =>
-            sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-    }
 
     private sealed record WallResult(double AckedPerSecond, Stats Post, Stats ToWall, long Lost, long Duplicated, int Errors,
         double? ServerCpuPercent, double? ServerPeakRssMb);
@@ -398,117 +227,4 @@ internal static class WallBenchmark
             $"{r.RawInsert.P50:N2} / {r.RawInsert.P99:N2} | {r.Broadcast.P50:N2} / {r.Broadcast.P99:N2} | {r.P50OverFloors:N2} | " +
             $"{r.Wall.ToWall.P99 / (r.RawInsert.P99 + r.Broadcast.P99):N2} | " +
             (r.Wall.ServerCpuPercent is { } cpu ? $"{cpu:N0} / {r.Wall.ServerPeakRssMb:N0}" : "-") + " |\n"));
-
-    /// <summary>The bare hub in a child process (this same program, <c>bench echo-hub</c>).</summary>
-    private sealed class EchoProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-
-        private EchoProcess(Process process, Uri address)
-        {
-            _process = process;
-            Address = address;
-        }
-
-        public Uri Address { get; }
-
-        public static async Task<EchoProcess> StartAsync(CancellationToken ct)
-        {
-            var port = FreePort();
-            var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-            // Run as "dotnet liberterra.dll" or as the apphost, whichever this is.
-            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(WallBenchmark).Assembly.Location);
-            foreach (var a in new[] { "bench", "echo-hub", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) start.ArgumentList.Add(a);
-            var process = Process.Start(start)!;
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var echo = new EchoProcess(process, new Uri($"http://127.0.0.1:{port}"));
-            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
-            for (var i = 0; i < 100; i++)
-            {
-                try
-                {
-                    var negotiate = await probe.PostAsync(new Uri(echo.Address, EchoHubServer.Path + "/negotiate?negotiateVersion=1"), null, ct);
-                    if (negotiate.IsSuccessStatusCode) return echo;
-                }
-                catch (HttpRequestException) { }
-                catch (TaskCanceledException) { }
-                await Task.Delay(100, ct);
-            }
-
-            await echo.DisposeAsync();
-            throw new InvalidOperationException("The bare SignalR hub did not start.");
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-            _process.Dispose();
-        }
-    }
-
-    /// <summary>A process's CPU use over the measured window and its peak resident memory (Linux /proc).</summary>
-    private sealed class ProcessUsage(int pid)
-    {
-        private static readonly double TicksPerSecond = 100;   // USER_HZ on Linux
-        private double _cpuAtStart;
-        private long _started;
-        private double _cpuSeconds;
-        private TimeSpan _wall;
-        private long _peakRssKb;
-
-        public double? CpuPercent => _wall > TimeSpan.Zero ? _cpuSeconds / _wall.TotalSeconds * 100 : null;
-
-        public double PeakRssMb => _peakRssKb / 1024.0;
-
-        public void Start()
-        {
-            _cpuAtStart = CpuSeconds();
-            _started = Stopwatch.GetTimestamp();
-        }
-
-        public void Sample()
-        {
-            var rss = RssKb();
-            if (rss > _peakRssKb) _peakRssKb = rss;
-        }
-
-        public void Stop()
-        {
-            _cpuSeconds = CpuSeconds() - _cpuAtStart;
-            _wall = Stopwatch.GetElapsedTime(_started);
-            Sample();
-        }
-
-        private double CpuSeconds()
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;   // utime + stime
-            }
-            catch (IOException) { return 0; }
-        }
-
-        private long RssKb()
-        {
-            try
-            {
-                foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-            }
-            catch (IOException) { }
-            return 0;
-        }
-    }
 }

@@ -211,6 +211,44 @@ public class CliTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task bench_steps_up_the_rate_measures_every_wall_and_writes_json()
+    {
+        var json = Path.Combine(Path.GetTempPath(), $"liberterra-bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            // Step mode from 40/s, never above 70/s: 40, then 60, then 90 is over the cap, so 60 is the answer.
+            var run = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "--connection", server.ConnectionString, "--rates", "40", "--step",
+                "--max-rate", "70", "--walls", "2", "--leads", "3", "--teams", "6", "--seconds", "2", "--warmup", "0", "--prime", "0",
+                "--server-pids", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", json);
+            Assert.True(run.Exit == 0, run.Out + run.Err);
+            Assert.Contains("highest rate with p99 report-to-wall under 100 ms and nothing lost: 60 reports/s", run.Out);
+
+            var result = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement;
+            Assert.Equal(60, result.GetProperty("stepBestRate").GetInt32());
+            var rows = result.GetProperty("rows").EnumerateArray().ToList();
+            Assert.Equal([40, 60], rows.Select(r => r.GetProperty("rate").GetInt32()));
+            foreach (var row in rows)
+            {
+                Assert.Equal(0, row.GetProperty("lost").GetInt64());
+                Assert.Equal(0, row.GetProperty("duplicated").GetInt64());
+                Assert.Equal(0, row.GetProperty("errorCount").GetInt32());
+                // Every acknowledged report measured on both walls, and the floors measured in the same run.
+                var acked = row.GetProperty("post").GetProperty("count").GetInt32();
+                Assert.True(acked > 0);
+                Assert.Equal(2 * acked, row.GetProperty("toWall").GetProperty("count").GetInt32());
+                Assert.True(row.GetProperty("rawInsert").GetProperty("count").GetInt32() > 0);
+                Assert.True(row.GetProperty("broadcast").GetProperty("count").GetInt32() > 0);
+                Assert.True(row.GetProperty("wallP50OverFloors").GetDouble() > 0);
+                Assert.True(row.GetProperty("serverPeakRssMb").GetDouble() > 0);
+            }
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
     public async Task watch_shows_reports_live_as_they_are_committed()
     {
         var op = await Api.DefineOperation(server.Http);

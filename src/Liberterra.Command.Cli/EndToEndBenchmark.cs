@@ -1,0 +1,356 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Liberterra.Command.Contracts;
+using Npgsql;
+
+namespace Liberterra.Command.Cli;
+
+/// <summary>
+/// <c>liberterra bench</c>: the whole path under open-loop load. N team leads, each signed in with their own
+/// team-lead credential, post field reports at a fixed total rate to one or several silos; M walls (wall credentials)
+/// are connected over SignalR, spread over the silos. For each step: acknowledged reports per second, report latency,
+/// report-to-wall latency, completeness on every wall, errors by kind, the servers' CPU and memory; and in the same run,
+/// at the same rate, the floors (a raw Npgsql one-row insert with commit, and a bare SignalR broadcast to M listeners),
+/// every figure also as a ratio to its floor. <c>--step</c> searches the highest rate that keeps p99 report-to-wall
+/// under a limit with nothing lost.
+/// </summary>
+internal static class EndToEndBenchmark
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static void Configure(System.CommandLine.Command bench)
+    {
+        var servers = new Option<string?>("--servers") { Description = "Comma-separated silo URLs to spread leads and walls over (default: --server)." };
+        var rates = new Option<string>("--rates") { Description = "Total reports per second, comma-separated: one measured step each.", DefaultValueFactory = _ => "1000" };
+        var walls = new Option<int>("--walls") { Description = "Walls connected over SignalR.", DefaultValueFactory = _ => 20 };
+        var leads = new Option<int>("--leads") { Description = "Team leads posting (each with its own credential, holding a share of the teams).", DefaultValueFactory = _ => 50 };
+        var teams = new Option<int>("--teams") { Description = "Teams of the generated operation (ignored with --scenario).", DefaultValueFactory = _ => 200 };
+        var scenario = new Option<FileInfo?>("--scenario") { Description = "Use this scenario's regions and teams (e.g. deploy/scenarios/liberterra-ii.json) instead of a generated operation." };
+        var seconds = new Option<int>("--seconds") { Description = "Measured seconds per step.", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "Warm-up seconds per step (load runs, nothing is measured).", DefaultValueFactory = _ => 3 };
+        var prime = new Option<int>("--prime") { Description = "Seconds of priming before the first step (JIT, pools, grains; not measured).", DefaultValueFactory = _ => 4 };
+        var step = new Option<bool>("--step") { Description = "Step mode: from the first of --rates, raise the rate until p99 report-to-wall exceeds --p99-limit or anything is lost, then narrow down." };
+        var limit = new Option<double>("--p99-limit") { Description = "Step mode: the p99 report-to-wall limit in ms.", DefaultValueFactory = _ => 100 };
+        var maxRate = new Option<int>("--max-rate") { Description = "Step mode: never offer more than this.", DefaultValueFactory = _ => 20_000 };
+        var pids = new Option<string?>("--server-pids") { Description = "The servers' process ids (comma-separated), for CPU and memory." };
+        var label = new Option<string>("--label") { Description = "A label for the rows (e.g. \"1 silo\").", DefaultValueFactory = _ => "" };
+        var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
+        var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
+        foreach (var o in new Option[] { DatabaseCommands.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, label, json, markdown })
+            bench.Options.Add(o);
+        bench.SetAction((parse, ct) =>
+        {
+            var settings = new Settings(
+                (parse.GetValue(servers) is { Length: > 0 } list ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(u => new Uri(u)) : [parse.GetValue(ServerOptions.Server)!]).ToArray(),
+                parse.GetValue(rates)!.Split(',').Select(r => int.Parse(r.Trim(), CultureInfo.InvariantCulture)).ToArray(),
+                parse.GetValue(walls), parse.GetValue(leads), parse.GetValue(teams), parse.GetValue(scenario),
+                TimeSpan.FromSeconds(parse.GetValue(seconds)), TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(prime)),
+                parse.GetValue(step), parse.GetValue(limit), parse.GetValue(maxRate),
+                parse.GetValue(pids) is { Length: > 0 } p ? p.Split(',').Select(x => int.Parse(x.Trim(), CultureInfo.InvariantCulture)).ToArray() : [],
+                parse.GetValue(label)!);
+            return Run(parse, settings, parse.GetValue(json), parse.GetValue(markdown), ct);
+        });
+    }
+
+    private sealed record Settings(Uri[] Servers, int[] Rates, int Walls, int Leads, int Teams, FileInfo? Scenario, TimeSpan Duration,
+        TimeSpan Warmup, TimeSpan Prime, bool Step, double P99Limit, int MaxRate, int[] ServerPids, string Label);
+
+    private static async Task<int> Run(ParseResult parse, Settings settings, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
+    {
+        var connection = parse.GetValue(DatabaseCommands.Connection);
+        var token = parse.GetValue(ServerOptions.Token);
+        if (string.IsNullOrWhiteSpace(connection) || string.IsNullOrWhiteSpace(token))
+        {
+            await Console.Error.WriteLineAsync("liberterra: --connection (the server's database, for the raw-insert floor) and an admin credential (to issue the leads' and walls' credentials) are required.");
+            return 2;
+        }
+
+        if (settings.Scenario is { Exists: false } missing)
+        {
+            await Console.Error.WriteLineAsync($"liberterra: no such scenario file: {missing.FullName}");
+            return 2;
+        }
+
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
+        await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connection) { MaxPoolSize = 200 }.ConnectionString);
+        await Floors.EnsureRawTable(db, ct);
+        var clients = settings.Servers.Select(s => new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2000, PooledConnectionLifetime = TimeSpan.FromMinutes(30) })
+        {
+            BaseAddress = s,
+            Timeout = TimeSpan.FromSeconds(30),
+        }).ToArray();
+        var admin = clients[0];
+        admin.DefaultRequestHeaders.Authorization = null;
+        await using var echo = await EchoProcess.StartAsync(ct);
+        var definition = settings.Scenario is { } file ? JsonNode.Parse(await File.ReadAllTextAsync(file.FullName, ct))!.AsObject() : Generated(settings.Teams);
+        var usage = settings.ServerPids.Length > 0 ? new ProcessUsage(settings.ServerPids) : null;
+
+        Console.WriteLine($"{Environment.ProcessorCount} cores; {settings.Servers.Length} silo(s): {string.Join(", ", settings.Servers.Select(s => s.Authority))}; " +
+                          $"{settings.Leads} team leads, {settings.Walls} walls, {definition["teams"]!.AsArray().Count:N0} teams; " +
+                          $"{settings.Duration.TotalSeconds:0} s measured per step after {settings.Warmup.TotalSeconds:0} s warm-up; open loop");
+        if (settings.Prime > TimeSpan.Zero)
+        {
+            Console.WriteLine("priming (not measured)...");
+            await Floors.RawInsertFloor(db, 500, TimeSpan.Zero, settings.Prime / 2, ct);
+            await Floors.BroadcastFloor(echo.Address, 500, Math.Min(settings.Walls, 5), TimeSpan.Zero, settings.Prime / 2, ct);
+            await Measure(settings with { Walls = Math.Min(settings.Walls, 5) }, 500, TimeSpan.Zero, settings.Prime, clients, token!, definition, db, echo, null, ct);
+        }
+
+        var rows = new List<Row>();
+        async Task<Row> StepAt(int rate)
+        {
+            var row = await Measure(settings, rate, settings.Warmup, settings.Duration, clients, token!, definition, db, echo, usage, ct);
+            rows.Add(row);
+            Console.WriteLine(row.Line(settings.P99Limit));
+            return row;
+        }
+
+        Row? best = null;
+        if (!settings.Step)
+        {
+            foreach (var rate in settings.Rates) await StepAt(rate);
+        }
+        else
+        {
+            // Multiply by 1.5 until a step fails, then halve the interval between the last pass and the first failure twice.
+            var rate = settings.Rates[0];
+            int? failed = null;
+            while (rate <= settings.MaxRate)
+            {
+                var row = await StepAt(rate);
+                if (!row.Passes(settings.P99Limit)) { failed = rate; break; }
+                best = row;
+                rate = (int)(rate * 1.5);
+            }
+
+            for (var i = 0; i < 2 && failed is { } high && best is not null; i++)
+            {
+                var mid = (best.Rate + high) / 2;
+                if (mid - best.Rate < Math.Max(50, best.Rate / 20)) break;
+                var row = await StepAt(mid);
+                if (row.Passes(settings.P99Limit)) best = row;
+                else failed = mid;
+            }
+
+            Console.WriteLine(best is null
+                ? $"step: even {settings.Rates[0]:N0}/s does not keep p99 report-to-wall under {settings.P99Limit:N0} ms with nothing lost."
+                : $"step: highest rate with p99 report-to-wall under {settings.P99Limit:N0} ms and nothing lost: {best.Rate:N0} reports/s " +
+                  $"({best.AckedPerSecond:N0} acknowledged/s, p99 {best.ToWall.P99:N1} ms) on {settings.Servers.Length} silo(s) with {settings.Walls} walls.");
+        }
+
+        var lifetimePeak = usage?.LifetimePeakMb;
+        if (lifetimePeak is { } peak) Console.WriteLine($"server lifetime peak resident memory (VmHWM, largest silo): {peak:N0} MB");
+        var errors = rows.SelectMany(r => r.Errors).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
+        foreach (var (kind, count) in errors.OrderByDescending(e => e.Value)) Console.WriteLine($"error x{count}: {kind}");
+
+        var result = new Result(DateTimeOffset.UtcNow, Environment.ProcessorCount, settings.Label, settings.Servers.Length, settings.Walls, settings.Leads,
+            definition["teams"]!.AsArray().Count, settings.Scenario?.Name, settings.Duration.TotalSeconds, settings.Step ? settings.P99Limit : null,
+            best?.Rate, lifetimePeak, rows);
+        var table = Markdown(result);
+        Console.WriteLine();
+        Console.WriteLine(table);
+        if (markdownFile is not null) await File.WriteAllTextAsync(markdownFile.FullName, table, ct);
+        if (jsonFile is not null) await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(result, Json), ct);
+        foreach (var c in clients) c.Dispose();
+        // Step mode fails by design at its last steps; it succeeds when it found a rate. Otherwise every step must be clean.
+        return settings.Step ? (best is null ? 1 : 0) : rows.All(r => r.Lost == 0 && r.Duplicated == 0 && r.ErrorCount == 0) ? 0 : 1;
+    }
+
+    // ------------------------------------------------------------------ one step
+
+    private static async Task<Row> Measure(Settings settings, int rate, TimeSpan warmup, TimeSpan duration, HttpClient[] clients, string adminToken,
+        JsonObject definition, NpgsqlDataSource db, EchoProcess echo, ProcessUsage? usage, CancellationToken ct)
+    {
+        var raw = await Floors.RawInsertFloor(db, rate, warmup, duration, ct);
+        var broadcast = await Floors.BroadcastFloor(echo.Address, rate, settings.Walls, warmup, duration, ct);
+
+        var operation = await DefineOperation(clients[0], adminToken, definition, ct);
+        var teamIds = definition["teams"]!.AsArray().Select(t => t!["id"]!.GetValue<string>()).ToArray();
+        var regionOf = definition["teams"]!.AsArray().ToDictionary(t => t!["id"]!.GetValue<string>(), t => t!["regionId"]!.GetValue<string>());
+        var centroids = definition["regions"]!.AsArray().ToDictionary(r => r!["id"]!.GetValue<string>(),
+            r => (Lat: r!["centroid"]?["latitude"]?.GetValue<double>() ?? 0, Lon: r!["centroid"]?["longitude"]?.GetValue<double>() ?? 0));
+        var leadCount = Math.Min(settings.Leads, teamIds.Length);
+        var leads = new Lead[leadCount];
+        for (var l = 0; l < leadCount; l++)
+        {
+            var held = teamIds.Where((_, i) => i % leadCount == l).ToArray();
+            leads[l] = new Lead(await Issue(clients[0], adminToken, $"bench-lead-{l}", "team-lead", held, operation, ct), held);
+        }
+
+        var wallToken = await Issue(clients[0], adminToken, "bench-wall", "wall", [], operation, ct);
+        var walls = new List<WallClient>();
+        try
+        {
+            for (var i = 0; i < settings.Walls; i++)
+                walls.Add(await WallClient.ConnectAsync(new Uri(settings.Servers[i % settings.Servers.Length], HubMessages.Path), wallToken, operation, ct));
+
+            var sent = new ConcurrentDictionary<long, long>();   // seq → POST start (measured reports only)
+            var post = new ConcurrentBag<double>();
+            var errors = new ErrorTally();
+            var measuring = false;
+            var (elapsed, _) = await Load.OpenLoop(rate, warmup, duration, m => measuring = m, async i =>
+            {
+                var measured = Volatile.Read(ref measuring);
+                var lead = leads[i % leadCount];
+                var team = lead.Teams[(int)(i / leadCount % lead.Teams.Length)];
+                var (lat, lon) = centroids[regionOf[team]];
+                var body = new
+                {
+                    children = (int)(i % 3 == 0 ? 1 : 0), women = (int)(i % 4 == 0 ? 1 : 0), men = (int)(i % 7 == 0 ? 1 : 0), arrested = 1,
+                    position = new { latitude = lat + (i % 100 - 50) / 1000.0, longitude = lon + (i % 60 - 30) / 1000.0 },
+                    note = "benchmark report",
+                };
+                var started = Stopwatch.GetTimestamp();
+                var seq = await PostReport(clients[i % clients.Length], lead.Token, operation, team, $"bench-{operation}-{i}", body, errors, ct);
+                if (!measured) return;
+                if (seq is { } s)
+                {
+                    sent[s] = started;
+                    post.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }, usage, ct);
+
+            // Everything acknowledged must reach every wall; stragglers get ten seconds.
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(10) && walls.Any(w => sent.Keys.Any(s => !w.Has(s))))
+                await Task.Delay(100, ct);
+
+            var toWall = new List<double>(sent.Count * walls.Count);
+            long lost = 0, duplicated = 0;
+            foreach (var w in walls)
+            {
+                duplicated += w.Duplicates;
+                foreach (var (seq, at) in sent)
+                {
+                    if (w.Received(seq) is { } got) toWall.Add(Stopwatch.GetElapsedTime(at, got).TotalMilliseconds);
+                    else lost++;
+                }
+            }
+
+            return new Row(rate, sent.Count / elapsed.TotalSeconds, raw.Count / duration.TotalSeconds, Stats.Of(post), Stats.Of(toWall), raw, broadcast,
+                lost, duplicated, errors.Total, errors.Kinds, usage?.CpuPercent, usage?.PeakRssMb);
+        }
+        finally
+        {
+            foreach (var w in walls) await w.DisposeAsync();
+        }
+    }
+
+    private sealed record Lead(string Token, string[] Teams);
+
+    private static async Task<long?> PostReport(HttpClient http, string token, string operation, string team, string key, object body,
+        ErrorTally errors, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/operations/{operation}/teams/{team}/reports") { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Add("Idempotency-Key", key);
+        try
+        {
+            using var response = await http.SendAsync(request, ct);
+            if (response.StatusCode == System.Net.HttpStatusCode.Created)
+                return (await response.Content.ReadFromJsonAsync<SeqOnly>(ct))!.Seq;
+            var problem = await response.Content.ReadAsStringAsync(ct);
+            errors.Add($"{(int)response.StatusCode} {problem[..Math.Min(problem.Length, 160)]}");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            errors.Add($"connection: {e.Message}");
+        }
+
+        return null;
+    }
+
+    private static async Task<string> Issue(HttpClient http, string adminToken, string subject, string role, string[] teams, string operation, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tokens")
+        {
+            Content = JsonContent.Create(new { subject, role, teams, operation, ttl = "2h" }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+        using var response = await http.SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"Issuing a {role} credential: {await Problems.Describe(response)}");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("token").GetString()!;
+    }
+
+    /// <summary>A fresh operation per step, with the definition's regions and teams, so every step starts from zero.</summary>
+    private static async Task<string> DefineOperation(HttpClient http, string adminToken, JsonObject definition, CancellationToken ct)
+    {
+        var id = $"bench-{Guid.NewGuid():N}"[..24];
+        var copy = definition.DeepClone().AsObject();
+        copy["id"] = id;
+        copy["exercise"] = true;
+        var start = DateTimeOffset.UtcNow.Date.AddDays(-1);
+        copy["windowStart"] = start;
+        copy["windowEnd"] = start.AddDays(6);
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/operations/{id}")
+        {
+            Content = new StringContent(copy.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+        using var response = await http.SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"Defining {id}: {await Problems.Describe(response)}");
+        return id;
+    }
+
+    /// <summary>An operation of <paramref name="teams"/> raid teams over 20 regions.</summary>
+    private static JsonObject Generated(int teams) => JsonSerializer.SerializeToNode(new
+    {
+        id = "generated",
+        name = "Benchmark operation",
+        regions = Enumerable.Range(0, 20).Select(r => new { id = $"R{r:D2}", name = $"Region {r}", centroid = new { latitude = -40 + r * 4.0, longitude = -120 + r * 12.0 } }),
+        teams = Enumerable.Range(0, teams).Select(i => new { id = $"T{i:D5}", kind = "RaidTeam", regionId = $"R{i % 20:D2}", callSign = $"T{i}", agency = "Bench" }),
+    }, Json)!.AsObject();
+
+    // ------------------------------------------------------------------ results
+
+    private sealed record Row(int Rate, double AckedPerSecond, double RawPerSecond, Stats Post, Stats ToWall, Stats RawInsert, Stats Broadcast,
+        long Lost, long Duplicated, int ErrorCount, IReadOnlyDictionary<string, int> Errors, double? ServerCpuPercent, double? ServerPeakRssMb)
+    {
+        public double AckedOverRaw => AckedPerSecond / RawPerSecond;
+        public double PostP50OverRaw => Post.P50 / RawInsert.P50;
+        public double PostP99OverRaw => Post.P99 / RawInsert.P99;
+        public double WallP50OverFloors => ToWall.P50 / (RawInsert.P50 + Broadcast.P50);
+        public double WallP99OverFloors => ToWall.P99 / (RawInsert.P99 + Broadcast.P99);
+
+        public bool Passes(double p99Limit) => ToWall.P99 <= p99Limit && Lost == 0 && Duplicated == 0 && ErrorCount == 0 && ToWall.Count > 0;
+
+        public string Line(double p99Limit) =>
+            $"{Rate,6:N0}/s: acked {AckedPerSecond,7:N0}/s ({AckedOverRaw:N2}x raw {RawPerSecond:N0}/s) | POST p50 {Post.P50:N2} p99 {Post.P99:N2} ms " +
+            $"({PostP50OverRaw:N1}x / {PostP99OverRaw:N1}x raw) | to wall p50 {ToWall.P50:N2} p99 {ToWall.P99:N2} max {ToWall.Max:N1} ms " +
+            $"({WallP50OverFloors:N1}x / {WallP99OverFloors:N1}x floors) | lost {Lost} dup {Duplicated} errors {ErrorCount}" +
+            (ServerCpuPercent is { } cpu ? $" | server CPU {cpu:N0}% RSS {ServerPeakRssMb:N0} MB" : "") +
+            (Passes(p99Limit) ? "" : $"  [p99 over {p99Limit:N0} ms, or lost/errors]");
+    }
+
+    private sealed record Result(DateTimeOffset At, int Cores, string Label, int Silos, int Walls, int Leads, int Teams, string? Scenario,
+        double SecondsPerStep, double? StepP99LimitMs, int? StepBestRate, double? ServerLifetimePeakMb, IReadOnlyList<Row> Rows);
+
+    private static string Markdown(Result r)
+    {
+        var b = new StringBuilder();
+        b.AppendLine($"{(r.Label.Length > 0 ? r.Label : $"{r.Silos} silo(s)")}, {r.Walls} walls, {r.Leads} team leads, {r.Teams:N0} teams{(r.Scenario is { } s ? $" ({s})" : "")}, {r.SecondsPerStep:0} s per step, {r.Cores} cores" +
+                      (r.ServerLifetimePeakMb is { } peak ? $"; server lifetime peak RSS {peak:N0} MB" : "") +
+                      (r.StepP99LimitMs is { } limit ? $"; step mode: highest rate with p99 report-to-wall ≤ {limit:N0} ms and nothing lost = **{(r.StepBestRate is { } best ? best.ToString("N0", CultureInfo.InvariantCulture) + "/s" : "none")}**" : ""));
+        b.AppendLine();
+        b.AppendLine("| offered/s | acked/s (÷ raw insert/s) | POST p50 / p99 ms (÷ raw insert) | report→wall p50 / p99 / max ms (÷ insert + broadcast) | lost | dup | errors | raw insert p50 / p99 ms | broadcast p50 / p99 ms | server CPU % / peak RSS MB |");
+        b.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var x in r.Rows)
+        {
+            b.AppendLine(
+                $"| {x.Rate:N0} | {x.AckedPerSecond:N0} ({x.AckedOverRaw:N2}) | {x.Post.P50:N2} / {x.Post.P99:N2} ({x.PostP50OverRaw:N1} / {x.PostP99OverRaw:N1}) | " +
+                $"{x.ToWall.P50:N2} / {x.ToWall.P99:N2} / {x.ToWall.Max:N0} ({x.WallP50OverFloors:N1} / {x.WallP99OverFloors:N1}) | {x.Lost} | {x.Duplicated} | {x.ErrorCount} | " +
+                $"{x.RawInsert.P50:N2} / {x.RawInsert.P99:N2} | {x.Broadcast.P50:N2} / {x.Broadcast.P99:N2} | " +
+                (x.ServerCpuPercent is { } cpu ? $"{cpu:N0} / {x.ServerPeakRssMb:N0}" : "-") + " |");
+        }
+
+        return b.ToString();
+    }
+}
