@@ -31,6 +31,10 @@ public interface IOperationGrain : IGrainWithStringKey
     /// many were flagged now. Driven by a reminder and a timer, so it happens with no display open.
     /// </summary>
     Task<int> CheckOverdue();
+
+    /// <summary>The silo this activation lives on (operators' diagnostics: where a failover will move work from).</summary>
+    [AlwaysInterleave]
+    Task<string> GetSilo();
 }
 
 /// <summary>A team's live view, updated by its operation before each commit is acknowledged. Key: <c>{operationId}/{teamId}</c>.</summary>

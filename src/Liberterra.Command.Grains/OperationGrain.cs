@@ -78,7 +78,7 @@ public sealed partial class OperationGrain(
         });
         try
         {
-            await this.RegisterOrUpdateReminder(CheckInReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await this.RegisterOrUpdateReminder(CheckInReminder, options.Value.CheckInReminder, options.Value.CheckInReminder);
         }
         catch (Exception ex)
         {
@@ -88,6 +88,8 @@ public sealed partial class OperationGrain(
 
     /// <summary>Keys of events the server makes itself: '/' cannot appear in a client's key, so they never collide.</summary>
     private static string SystemKey(string name) => $"system/{name}";
+
+    public Task<string> GetSilo() => Task.FromResult(GrainContext.Address.SiloAddress?.ToString() ?? "");
 
     public Task ReceiveReminder(string reminderName, TickStatus status) =>
         reminderName == CheckInReminder ? CheckOverdueSafely() : Task.CompletedTask;
@@ -268,6 +270,13 @@ public sealed partial class OperationGrain(
             _committed = batch[^1].StateAfter;
             // Walls are told at once and never awaited: a slow display cannot hold the write path.
             GrainFactory.GetGrain<IFeedRegistryGrain>(0).Publish(OperationId, [.. batch.Select(p => Committed(p.Event, p.StateAfter))]).Ignore();
+            foreach (var p in batch)
+            {
+                // Operation, team, kind and sequence number only: never a note, a name or a credential.
+                if (p.Event.Payload is CheckInOverdue) LogOverdue(OperationId, p.Event.TeamId, p.Event.Seq);
+                else LogCommitted(OperationId, p.Event.TeamId, p.Event.Kind, p.Event.Seq, p.Event.Actor);
+            }
+
             // Views first, so that whoever gets an acknowledgement reads their own write from any view.
             await UpdateViews(before, _committed);
             foreach (var p in batch)
@@ -439,6 +448,12 @@ public sealed partial class OperationGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} activated: snapshot at seq {SnapshotSeq}, timeline at seq {Seq}")]
     private partial void LogActivated(string operationId, long snapshotSeq, long seq);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Operation {OperationId}: {Kind} of team {TeamId} committed as seq {Seq} by {Actor}")]
+    private partial void LogCommitted(string operationId, string? teamId, string kind, long seq, string actor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId}: team {TeamId} is overdue (seq {Seq})")]
+    private partial void LogOverdue(string operationId, string? teamId, long seq);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Operation {OperationId}: append failed; {Count} commands refused, will reload from the timeline")]
     private partial void LogAppendFailed(Exception ex, string operationId, int count);

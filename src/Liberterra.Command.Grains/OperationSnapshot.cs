@@ -28,6 +28,12 @@ public sealed class OperationGrainOptions
     /// <summary>How often an active operation grain looks for overdue teams (a reminder also does, every minute).</summary>
     public TimeSpan CheckInScan { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// The period of the durable reminder that brings an operation back to look for overdue check-ins when its silo is gone
+    /// (Orleans' reminders are meant for minutes; shorter only for drills and tests).
+    /// </summary>
+    public TimeSpan CheckInReminder { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The service key of the clock the operation grain reads (tests replace it; Orleans keeps its own).</summary>
     public const string ClockKey = "liberterra";
 }

@@ -13,6 +13,9 @@ public sealed class TimeTravel(ITimelineStore timeline)
 {
     public int KeepEvery { get; init; } = 1000;
 
+    /// <summary>The timeline it reads.</summary>
+    public ITimelineStore Timeline => timeline;
+
     /// <summary>The state after event <paramref name="seq"/>, or null before the operation was defined.</summary>
     public async Task<OperationState?> AtSeqAsync(string operationId, long seq, CancellationToken cancellationToken = default)
     {

@@ -216,12 +216,13 @@ public class CliTests(ServerFixture server)
         var json = Path.Combine(Path.GetTempPath(), $"liberterra-bench-{Guid.NewGuid():N}.json");
         try
         {
-            // Step mode from 40/s, never above 70/s: 40, then 60, then 90 is over the cap, so 60 is the answer.
+            // Step mode from 40/s, never above 70/s: 40, then 60, then 90 is over the cap, so 60 is the answer. The p99
+            // limit is generous: this checks what the benchmark measures and decides, not how fast this machine is.
             var run = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "--connection", server.ConnectionString, "--rates", "40", "--step",
-                "--max-rate", "70", "--walls", "2", "--leads", "3", "--teams", "6", "--seconds", "2", "--warmup", "0", "--prime", "0",
+                "--max-rate", "70", "--p99-limit", "5000", "--walls", "2", "--leads", "3", "--teams", "6", "--seconds", "2", "--warmup", "0", "--prime", "0",
                 "--server-pids", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", json);
             Assert.True(run.Exit == 0, run.Out + run.Err);
-            Assert.Contains("highest rate with p99 report-to-wall under 100 ms and nothing lost: 60 reports/s", run.Out);
+            Assert.Contains("highest rate with p99 report-to-wall under 5,000 ms and nothing lost: 60 reports/s", run.Out);
 
             var result = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement;
             Assert.Equal(60, result.GetProperty("stepBestRate").GetInt32());

@@ -1,3 +1,4 @@
+using Liberterra.Command.Server.Hosting;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Grains;
@@ -27,25 +28,25 @@ public static class ReportsApi
 
     private static Task<Results<Created<ReportAck>, Ok<ReportAck>, ProblemHttpResult>> PostReport(
         string operationId, string teamId, FieldReportRequest report,
-        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, IGrainFactory grains, HttpContext http)
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, IGrainFactory grains, LiberterraMetrics metrics, HttpContext http)
     {
         var (parsed, error) = RequestMapping.ToDomain(report);
         return Submit(operationId, teamId, idempotencyKey, report.ClientTime, parsed is null ? null : new FieldReported(parsed),
-            error, grains, http);
+            error, grains, metrics, http);
     }
 
     private static Task<Results<Created<ReportAck>, Ok<ReportAck>, ProblemHttpResult>> PostCorrection(
         string operationId, string teamId, CorrectionRequest correction,
-        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, IGrainFactory grains, HttpContext http)
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, IGrainFactory grains, LiberterraMetrics metrics, HttpContext http)
     {
         var (parsed, error) = RequestMapping.ToDomain(correction);
         return Submit(operationId, teamId, idempotencyKey, correction.ClientTime,
-            parsed is null ? null : new ReportCorrected(parsed), error, grains, http);
+            parsed is null ? null : new ReportCorrected(parsed), error, grains, metrics, http);
     }
 
     private static async Task<Results<Created<ReportAck>, Ok<ReportAck>, ProblemHttpResult>> Submit(
         string operationId, string teamId, string? key, DateTimeOffset? clientTime, EventPayload? payload,
-        DomainError? parseError, IGrainFactory grains, HttpContext http)
+        DomainError? parseError, IGrainFactory grains, LiberterraMetrics metrics, HttpContext http)
     {
         if (string.IsNullOrEmpty(key))
             return Problems.BadRequest(IdempotencyKeyHeader,
@@ -59,12 +60,20 @@ public static class ReportsApi
 
         var command = new TeamCommand(operationId, teamId, key, Actors.Of(http), clientTime?.ToUniversalTime(), payload!);
         var outcome = await grains.GetGrain<IOperationGrain>(operationId).Submit(command);
-        return outcome switch
+        switch (outcome)
         {
-            { Error: { } refused } => Problems.From(refused),
-            { Event: { } e, Replayed: true } => TypedResults.Ok(e.ToAck()),
-            { Event: { } e } => TypedResults.Created((string?)null, e.ToAck()),
-            _ => throw new InvalidOperationException("A command outcome without event or error."),
-        };
+            case { Error: { } refused }:
+                var problem = Problems.From(refused);
+                metrics.Refused(problem.StatusCode);
+                return problem;
+            case { Event: { } e, Replayed: true }:
+                metrics.Repeated(payload!.Kind);
+                return TypedResults.Ok(e.ToAck());
+            case { Event: { } e }:
+                metrics.Accepted(payload!.Kind);
+                return TypedResults.Created((string?)null, e.ToAck());
+            default:
+                throw new InvalidOperationException("A command outcome without event or error.");
+        }
     }
 }

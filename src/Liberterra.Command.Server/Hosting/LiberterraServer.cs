@@ -10,6 +10,7 @@ using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Http.Json;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Liberterra.Command.Server.Hosting;
 
@@ -60,6 +61,12 @@ public static class LiberterraServer
                 o.ServiceId = options.ServiceId;
             });
             silo.AddLiberterraGrains();
+            silo.AddActivityPropagation();
+            silo.AddDashboard();
+            // A check-in reminder shorter than Orleans' one-minute floor is allowed when configured (drills, tests).
+            var reminder = builder.Configuration.GetSection(SiloOptions.Section).GetValue<TimeSpan?>(nameof(OperationGrainOptions.CheckInReminder));
+            if (reminder is { } period && period < TimeSpan.FromMinutes(1))
+                silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = period);
             if (options.Storage == StorageKind.PostgreSQL)
             {
                 silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort);
@@ -79,6 +86,9 @@ public static class LiberterraServer
                     o.Invariant = "Npgsql";
                     o.ConnectionString = connectionString;
                 });
+                // In Kubernetes: cluster and service ids, silo name and endpoints from the pod (ORLEANS_* and POD_*
+                // variables), and silos whose pods are gone are declared dead at once. Membership stays in PostgreSQL.
+                if (options.Kubernetes) silo.UseKubernetesHosting();
             }
             else
             {
@@ -101,6 +111,7 @@ public static class LiberterraServer
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddLiberterraSecurity();
+        builder.AddLiberterraTelemetry();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditTrail>());
         builder.Services.AddProblemDetails();
@@ -155,6 +166,9 @@ public static class LiberterraServer
         app.MapReportsApi();
         app.MapTokensApi();
         app.MapTimelineApi();
+        app.MapClusterApi();
+        app.MapDashboardAccess();
+        app.MapOrleansDashboard(DashboardAccess.Path).RequireAuthorization(Policies.Administer);
         app.MapHub<OperationsHub>(HubMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapHub<ReplayHub>(ReplayMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapWebPages();
@@ -176,6 +190,8 @@ public sealed class SiloOptions
     /// <summary>The address other silos and clients reach this silo at (PostgreSQL clustering).</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
     public StorageKind Storage { get; set; } = StorageKind.PostgreSQL;
+    /// <summary>Running in Kubernetes (Microsoft.Orleans.Hosting.Kubernetes): see deploy/k8s.</summary>
+    public bool Kubernetes { get; set; }
 }
 
 /// <summary>Where the timeline, snapshots, membership and reminders live.</summary>

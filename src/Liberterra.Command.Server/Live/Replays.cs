@@ -263,9 +263,7 @@ public sealed partial class Replays(ITimelineStore timeline, TimeTravel travel, 
         private OperationDelta Apply(TimelineEvent e)
         {
             _state = OperationReducer.Apply(_state, e);
-            var team = e.TeamId is { } id ? _state.Teams.GetValueOrDefault(id) : null;
-            var region = team is null ? null : _state.Regions.GetValueOrDefault(team.Definition.RegionId);
-            return WallRelay.ToDelta(new CommittedEvent(e, team, region, _state.Totals, _state.TeamsActive, _state.TeamsCompleted, _state.TeamsOverdue));
+            return WallRelay.Fold(_state, e);
         }
 
         private Task SendAsync(OperationDelta[] deltas) => Client.SendAsync(ReplayMessages.Deltas, Id, deltas, _stop.Token);

@@ -3,6 +3,8 @@ using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Grains;
 using Liberterra.Command.Server.Api;
+using Liberterra.Command.Server.Hosting;
+using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Liberterra.Command.Server.Live;
@@ -11,8 +13,10 @@ namespace Liberterra.Command.Server.Live;
 /// This silo's end of the push pipeline: subscribed with the feed registry, it receives every committed batch from
 /// any silo and hands it to <see cref="Displays"/>, which writes it to this silo's connections watching the operation
 /// without waiting for any of them. Nothing here is awaited by a grain, and one slow display holds up nobody.
+/// A batch that never arrives (its writer's silo died, or this silo was between two subscriptions) is read back
+/// from the timeline, so displays see every sequence number even across a silo's failure.
 /// </summary>
-public sealed partial class WallRelay(IGrainFactory grains, Displays displays, Watchers watchers, ILogger<WallRelay> logger)
+public sealed partial class WallRelay(IGrainFactory grains, Displays displays, Watchers watchers, TimeTravel timeTravel, LiberterraMetrics metrics, ILogger<WallRelay> logger)
     : BackgroundService, IOperationFeed
 {
     // Short, because while silos join the registry grain can briefly exist twice (the grain directory converges
@@ -87,8 +91,8 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
     }
 
     // Batches can reach this silo out of order (Orleans does not order one-way messages), so they are released in
-    // sequence order. A number that never comes (a crashed writer's lost batch) is waited for GapWait at most; the
-    // displays then see the gap and take a fresh snapshot.
+    // sequence order. A number that has not come after GapWait (a crashed writer's lost batch) is read back from the
+    // timeline; only if that fails too are the later ones sent anyway, and the displays resync on the gap.
     private async Task Send(CancellationToken stoppingToken)
     {
         while (true)
@@ -105,8 +109,6 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
             }
 
             if (!await input) break;
-            // Under steady load the timeout above never wins: overdue gaps are released here too.
-            ReleaseOverdue();
             while (_outbox.Reader.TryRead(out var item))
             {
                 if (item.Deltas.Length == 0)
@@ -123,6 +125,9 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
                     : _ordering[item.Operation] = new Ordering(item.Deltas.Min(d => d.Seq));
                 Release(item.Operation, ordering.Accept(item.Deltas));
             }
+
+            // Under steady load the timeout above never wins: overdue gaps are handled here too.
+            ReleaseOverdue();
         }
     }
 
@@ -130,9 +135,50 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
     {
         foreach (var (operation, ordering) in _ordering)
         {
-            if (ordering.Held.Count > 0 && DateTime.UtcNow - ordering.HeldSince >= GapWait)
+            if (ordering.Held.Count == 0 || DateTime.UtcNow - ordering.HeldSince < GapWait) continue;
+            if (ordering.Filling is null)
+            {
+                ordering.Filling = FillAsync(operation, ordering.Next, ordering.Held.Keys.First() - 1);
+                ordering.Waited();
+            }
+            else if (ordering.Filling.IsCompleted)
+            {
+                // Read back and still missing (or the timeline could not be read): send on, the displays resync.
+                ordering.Filling = null;
                 Release(operation, ordering.SkipGap());
+            }
         }
+    }
+
+    /// <summary>Reads the missing events back from the timeline and queues them as deltas, like any batch.</summary>
+    private async Task FillAsync(string operation, long from, long upTo)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var state = await timeTravel.AtSeqAsync(operation, from - 1, timeout.Token);
+            var deltas = new List<OperationDelta>();
+            await foreach (var e in timeTravel.Timeline.ReadRangeAsync(operation, from - 1, upTo, timeout.Token))
+            {
+                state = OperationReducer.Apply(state, e);
+                deltas.Add(Fold(state, e));
+            }
+
+            LogGapFilled(operation, from, upTo, deltas.Count);
+            if (deltas.Count > 0) _outbox.Writer.TryWrite(new Outgoing(operation, [.. deltas], 0, false));
+        }
+        catch (Exception ex)
+        {
+            LogGapNotFilled(ex, operation, from, upTo);
+        }
+    }
+
+    /// <summary>The delta for event <paramref name="e"/>, given the state just after it.</summary>
+    internal static OperationDelta Fold(OperationState state, TimelineEvent e)
+    {
+        var team = e.TeamId is { } id ? state.Teams.GetValueOrDefault(id) : null;
+        var region = team is null ? null : state.Regions.GetValueOrDefault(team.Definition.RegionId);
+        return ToDelta(new CommittedEvent(e, team, region, state.Totals, state.TeamsActive, state.TeamsCompleted, state.TeamsOverdue));
     }
 
     private void Release(string operation, OperationDelta[] ready)
@@ -141,6 +187,7 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
         try
         {
             displays.Send(operation, HubMessages.Deltas, ready);
+            metrics.Pushed(operation, ready);
         }
         catch (Exception ex)
         {
@@ -154,6 +201,12 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
         public long Next { get; private set; } = next;
         public SortedDictionary<long, OperationDelta> Held { get; } = [];
         public DateTime HeldSince { get; private set; }
+
+        /// <summary>The read-back of the missing events, while one runs (or has run for this gap).</summary>
+        public Task? Filling { get; set; }
+
+        /// <summary>Starts the wait for the gap again (the read-back gets its own <see cref="GapWait"/>).</summary>
+        public void Waited() => HeldSince = DateTime.UtcNow;
 
         public OperationDelta[] Accept(IEnumerable<OperationDelta> deltas)
         {
@@ -176,6 +229,8 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
                 Next++;
             }
 
+            if (ready.Count > 0) Filling = null;
+
             if (Held.Count > 0 && ready.Count > 0) HeldSince = DateTime.UtcNow;
             else if (Held.Count > 0 && HeldSince == default) HeldSince = DateTime.UtcNow;
             if (Held.Count == 0) HeldSince = default;
@@ -193,6 +248,12 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The wall relay could not subscribe to the feed registry; retrying")]
     private partial void LogSubscribeFailed(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId}: deltas {From}-{UpTo} never arrived; {Count} read back from the timeline")]
+    private partial void LogGapFilled(string operationId, long from, long upTo, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: deltas {From}-{UpTo} never arrived and could not be read back; displays will resync")]
+    private partial void LogGapNotFilled(Exception ex, string operationId, long from, long upTo);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deltas for operation {OperationId} could not be sent")]
     private partial void LogSendFailed(Exception ex, string operationId);

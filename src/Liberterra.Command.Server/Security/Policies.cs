@@ -27,6 +27,9 @@ public static class Policies
     /// <summary>The timeline, past states and exports: the debrief.</summary>
     public const string ReadTimeline = "read-timeline";
 
+    /// <summary>Operating the service: the cluster's view and the Orleans dashboard.</summary>
+    public const string Administer = "administer";
+
     /// <summary>Roles allowed by each policy, as documented in the README.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
     {
@@ -36,6 +39,7 @@ public static class Policies
         [PostReports] = [Roles.Admin, Roles.TeamLead],
         [IssueTokens] = [Roles.Admin],
         [ReadTimeline] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        [Administer] = [Roles.Admin],
     };
 
     public static void Add(AuthorizationOptions options)

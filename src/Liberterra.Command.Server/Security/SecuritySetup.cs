@@ -48,6 +48,7 @@ public static class SecuritySetup
                 OnMessageReceived = context =>
                 {
                     var path = context.HttpContext.Request.Path;
+                    if (Api.DashboardAccess.TokenFor(context.HttpContext.Request) is { } fromCookie) context.Token = fromCookie;
                     if ((path.StartsWithSegments(Contracts.HubMessages.Path) || path.StartsWithSegments(Contracts.ReplayMessages.Path))
                         && context.Request.Query["access_token"] is { Count: > 0 } token)
                         context.Token = token;
