@@ -12,6 +12,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/deploy/pg.sh"
 source "$root/deploy/prereq.sh"
+source "$root/deploy/tokens.sh"
 need npm nodejs npm   # the build fetches the pages' pinned libraries from npm
 port="${LIBERTERRA_PORT:-5080}"
 url="http://127.0.0.1:${port}"
@@ -63,18 +64,8 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-issue() { dotnet "$out/liberterra.dll" token issue --key-file "$key_file" --ttl 12h "$@"; }
 tokens="$root/.data/tokens.env"
-umask 077
-{
-  echo "# Demo credentials for this machine, valid 12 hours. Use: source .data/tokens.env; curl -H \"Authorization: Bearer \$ADMIN_TOKEN\" ..."
-  echo "ADMIN_TOKEN=$(issue --role admin --subject demo-admin)"
-  echo "COMMANDER_TOKEN=$(issue --role commander --subject demo-commander)"
-  echo "WALL_TOKEN=$(issue --role wall --subject demo-wall)"
-  echo "DEBRIEFER_TOKEN=$(issue --role debriefer --subject demo-debriefer)"
-  echo "LEAD_AR_RAID_01_TOKEN=$(issue --role team-lead --team AR-RAID-01 --subject demo-lead-ar-raid-01)"
-} > "$tokens"
-umask 022
+demo_tokens "$out/liberterra.dll" "$key_file" "$tokens"
 
 echo "==> loading the Liberterra II scenario"
 LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \

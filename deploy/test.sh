@@ -8,6 +8,7 @@ source "$root/deploy/pg.sh"
 source "$root/deploy/prereq.sh"
 need npm nodejs npm                 # the build fetches the pages' pinned libraries from npm
 need /usr/bin/chromium chromium     # the browser tests drive Debian's Chromium
+need nginx nginx                    # the cluster tests put Debian's nginx in front of the silos (deploy/cluster.sh)
 
 pg_data="$(mktemp -d /tmp/liberterra-test-pg.XXXXXX)"
 pg_port="${LIBERTERRA_TEST_PG_PORT:-55433}"

@@ -29,7 +29,8 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server and waits until it answers HTTP.</summary>
-    public static async Task<ServerProcess> StartAsync(string connectionString, int httpPort, int siloPort, int gatewayPort, string clusterId)
+    public static async Task<ServerProcess> StartAsync(string connectionString, int httpPort, int siloPort, int gatewayPort, string clusterId,
+        IReadOnlyDictionary<string, string>? environment = null, params string[] extraArguments)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Liberterra.Command.Server.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -41,10 +42,11 @@ public sealed class ServerProcess : IAsyncDisposable
         string[] arguments =
         [
             dll, "--urls", $"http://127.0.0.1:{httpPort}", $"--Silo:SiloPort={siloPort}", $"--Silo:GatewayPort={gatewayPort}",
-            $"--Silo:ClusterId={clusterId}", "--Logging:LogLevel:Default=Warning", .. TestAuth.ServerArguments,
+            $"--Silo:ClusterId={clusterId}", "--Logging:LogLevel:Default=Warning", .. TestAuth.ServerArguments, .. extraArguments,
         ];
         foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["ConnectionStrings__Liberterra"] = connectionString;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
         var server = new ServerProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{httpPort}"));
 
         using var http = TestAuth.Client(server.Address, TestAuth.Token(Access.Roles.Admin));
