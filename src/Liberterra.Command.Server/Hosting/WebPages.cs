@@ -22,7 +22,7 @@ public static class WebPages
     /// <summary>The Orleans dashboard's own page (third-party, admin only) uses inline scripts and styles.</summary>
     public const string DashboardContentSecurityPolicy =
         "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
-        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
 
     public static string Root => Path.Combine(AppContext.BaseDirectory, "web");
 
