@@ -33,9 +33,12 @@ pg_start "$pg_data" "$pg_port"
 pg_createdb "$pg_port" bench
 export ConnectionStrings__Liberterra="$(pg_url "" "$pg_port" bench)"
 
-for project in Server Cli; do
-  dotnet build "$root/src/Liberterra.Command.$project/Liberterra.Command.$project.csproj" -c Release -v q -nologo -o "$build" >/dev/null
-done
+# LIBERTERRA_BENCH_NO_BUILD=1 reuses the last build (several runs of one version, while the tree changes).
+if [ "${LIBERTERRA_BENCH_NO_BUILD:-0}" != 1 ]; then
+  for project in Server Cli; do
+    dotnet build "$root/src/Liberterra.Command.$project/Liberterra.Command.$project.csproj" -c Release -v q -nologo -o "$build" >/dev/null
+  done
+fi
 dotnet "$build/liberterra.dll" db migrate >/dev/null
 # One admin credential drives the whole load, so the per-principal rate limit is lifted for this run.
 export LIBERTERRA_TOKEN="$(dotnet "$build/liberterra.dll" token issue --role admin --subject bench --ttl 2h --key-file "$out/signing.key")"
