@@ -57,6 +57,32 @@ internal sealed class WallClient : IAsyncDisposable
         lock (_arrivals) return _arrivals.TryGetValue(seq, out var at) ? at : null;
     }
 
+    /// <summary>
+    /// Waits (ten seconds at most) until every wall has every acknowledged report (seq → its POST's start), then gives
+    /// the report-to-wall latencies of all (report, wall) pairs, the pairs that never arrived, and the repeats.
+    /// </summary>
+    public static async Task<(Stats ToWall, long Lost, long Duplicated)> CompletenessAsync(
+        IReadOnlyList<WallClient> walls, IReadOnlyDictionary<long, long> sent, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(10) && walls.Any(w => sent.Keys.Any(s => !w.Has(s))))
+            await Task.Delay(100, ct);
+
+        var toWall = new List<double>(sent.Count * walls.Count);
+        long lost = 0, duplicated = 0;
+        foreach (var w in walls)
+        {
+            duplicated += w.Duplicates;
+            foreach (var (seq, at) in sent)
+            {
+                if (w.Received(seq) is { } got) toWall.Add(Stopwatch.GetElapsedTime(at, got).TotalMilliseconds);
+                else lost++;
+            }
+        }
+
+        return (Stats.Of(toWall), lost, duplicated);
+    }
+
     public static async Task<WallClient> ConnectAsync(Uri hubUrl, string token, string operation, CancellationToken ct)
     {
         var hub = new HubConnectionBuilder()

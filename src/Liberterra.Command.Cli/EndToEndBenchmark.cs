@@ -220,24 +220,9 @@ internal static class EndToEndBenchmark
                 }
             }, usage, ct);
 
-            // Everything acknowledged must reach every wall; stragglers get ten seconds.
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(10) && walls.Any(w => sent.Keys.Any(s => !w.Has(s))))
-                await Task.Delay(100, ct);
+            var (toWall, lost, duplicated) = await WallClient.CompletenessAsync(walls, sent, ct);
 
-            var toWall = new List<double>(sent.Count * walls.Count);
-            long lost = 0, duplicated = 0;
-            foreach (var w in walls)
-            {
-                duplicated += w.Duplicates;
-                foreach (var (seq, at) in sent)
-                {
-                    if (w.Received(seq) is { } got) toWall.Add(Stopwatch.GetElapsedTime(at, got).TotalMilliseconds);
-                    else lost++;
-                }
-            }
-
-            return new Row(rate, sent.Count / elapsed.TotalSeconds, raw.Count / duration.TotalSeconds, Stats.Of(post), Stats.Of(toWall), raw, broadcast,
+            return new Row(rate, sent.Count / elapsed.TotalSeconds, raw.Count / duration.TotalSeconds, Stats.Of(post), toWall, raw, broadcast,
                 lost, duplicated, errors.Total, errors.Kinds, usage?.CpuPercent, usage?.PeakRssMb);
         }
         finally

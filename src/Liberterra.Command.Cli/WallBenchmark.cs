@@ -138,24 +138,9 @@ internal static class WallBenchmark
                 else Interlocked.Increment(ref errors);
             }, usage, ct);
 
-            // Everything acknowledged must reach every wall; give stragglers a few seconds.
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(10) && walls.Any(w => sent.Keys.Any(s => !w.Has(s))))
-                await Task.Delay(100, ct);
+            var (toWall, lost, duplicated) = await WallClient.CompletenessAsync(walls, sent, ct);
 
-            var toWall = new List<double>(sent.Count * walls.Count);
-            long lost = 0, duplicated = 0;
-            foreach (var w in walls)
-            {
-                duplicated += w.Duplicates;
-                foreach (var (seq, at) in sent)
-                {
-                    if (w.Received(seq) is { } got) toWall.Add(Stopwatch.GetElapsedTime(at, got).TotalMilliseconds);
-                    else lost++;
-                }
-            }
-
-            return new WallResult(sent.Count / elapsed.TotalSeconds, Stats.Of(postLatencies), Stats.Of(toWall), lost, duplicated, errors,
+            return new WallResult(sent.Count / elapsed.TotalSeconds, Stats.Of(postLatencies), toWall, lost, duplicated, errors,
                 usage?.CpuPercent, usage?.PeakRssMb);
         }
         finally
