@@ -3,7 +3,8 @@
 # membership), and nginx in front with WebSocket upgrade and cookie affinity (deploy/compose/nginx.conf, the same
 # balancer configuration as the compose file, with this machine's ports).
 #
-#   bash deploy/cluster.sh start [N]     PostgreSQL, build, migrations, N silos (default 3), the balancer; returns
+#   bash deploy/cluster.sh start [N]     PostgreSQL, build, migrations, N silos (default 3), the balancer, the
+#                                        Liberterra II scenario; returns
 #   bash deploy/cluster.sh add           one more silo, joined to the cluster and to the balancer while it runs
 #   bash deploy/cluster.sh kill I        SIGKILL silo I (a crash: for failover drills) and leave it dead
 #   bash deploy/cluster.sh status        each silo's pid, ports and readiness
@@ -125,8 +126,11 @@ case "${1:-}" in
     nginx -t -q -c "$dir/nginx.conf" -g "$(nginx_globals)"
     nginx -c "$dir/nginx.conf" -g "$(nginx_globals)"
     for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+    LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$dir/tokens.env" | cut -d= -f2-)" \
+      dotnet "$cli" --server "http://127.0.0.1:$port" scenario load "$root/deploy/scenarios/liberterra-ii.json" >&2
     echo "==> cluster up: http://127.0.0.1:$port (balancer) in front of $count silos; logs in $dir" >&2
-    echo "    credentials: $dir/tokens.env; the wall: http://127.0.0.1:$port/wall/<operation>#token=\$WALL_TOKEN" >&2
+    echo "    the wall:    http://127.0.0.1:$port/wall/liberterra-ii#token=$(grep '^WALL_TOKEN=' "$dir/tokens.env" | cut -d= -f2-)" >&2
+    echo "    credentials: $dir/tokens.env (12 h)" >&2
     ;;
   add)
     environment
