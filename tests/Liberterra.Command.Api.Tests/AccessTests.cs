@@ -182,6 +182,21 @@ public class AccessTests(ServerFixture server)
         Assert.Contains("#4 is missing", result.Message);
     }
 
+    [Fact]
+    public async Task behind_the_balancer_the_audit_trail_records_the_client_address_it_forwards()
+    {
+        var op = await Api.DefineOperation(server.Http);
+        // What nginx sends (deploy/compose/nginx.conf): the client's address in X-Forwarded-For, from loopback here.
+        using var anonymous = server.Server.Client(null);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/operations/{op}");
+        request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(request)).StatusCode);
+
+        await using var db = NpgsqlDataSource.Create(server.ConnectionString);
+        var rows = await Wait.Until(() => Rows(db, op), r => r.Any(x => x.Status == 401), what: "the refusal's audit entry");
+        Assert.Equal("203.0.113.7", rows.Single(r => r.Status == 401).Address);
+    }
+
     private static async Task Tamper(NpgsqlDataSource db, string sql)
     {
         await using var cmd = db.CreateCommand(

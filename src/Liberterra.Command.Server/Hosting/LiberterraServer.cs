@@ -147,8 +147,26 @@ public static class LiberterraServer
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestLimits.DefaultMaxBodyBytes);
     }
 
+    /// <summary>
+    /// Behind a balancer, the client's address (audit trail, per-address rate limits) is the one the balancer puts in
+    /// X-Forwarded-For, believed only from the balancer: loopback, plus the networks in
+    /// <c>ForwardedHeaders:KnownNetworks</c> (comma-separated CIDRs, e.g. the compose network). One hop only.
+    /// </summary>
+    private static ForwardedHeadersOptions ForwardedHeadersFrom(IConfiguration configuration)
+    {
+        var options = new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+            ForwardLimit = 1,
+        };
+        foreach (var cidr in (configuration["ForwardedHeaders:KnownNetworks"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(cidr));
+        return options;
+    }
+
     public static void UseLiberterraApi(this WebApplication app)
     {
+        app.UseForwardedHeaders(ForwardedHeadersFrom(app.Configuration));
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
