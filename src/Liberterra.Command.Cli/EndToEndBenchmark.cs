@@ -211,7 +211,7 @@ internal static class EndToEndBenchmark
                     note = "benchmark report",
                 };
                 var started = Stopwatch.GetTimestamp();
-                var seq = await PostReport(clients[i % clients.Length], lead.Token, operation, team, $"bench-{operation}-{i}", body, errors, ct);
+                var seq = await FieldReports.PostAsync(clients[i % clients.Length], lead.Token, operation, team, $"bench-{operation}-{i}", body, errors, ct);
                 if (!measured) return;
                 if (seq is { } s)
                 {
@@ -232,28 +232,6 @@ internal static class EndToEndBenchmark
     }
 
     private sealed record Lead(string Token, string[] Teams);
-
-    private static async Task<long?> PostReport(HttpClient http, string token, string operation, string team, string key, object body,
-        ErrorTally errors, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/operations/{operation}/teams/{team}/reports") { Content = JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Headers.Add("Idempotency-Key", key);
-        try
-        {
-            using var response = await http.SendAsync(request, ct);
-            if (response.StatusCode == System.Net.HttpStatusCode.Created)
-                return (await response.Content.ReadFromJsonAsync<SeqOnly>(ct))!.Seq;
-            var problem = await response.Content.ReadAsStringAsync(ct);
-            errors.Add($"{(int)response.StatusCode} {problem[..Math.Min(problem.Length, 160)]}");
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            errors.Add($"connection: {e.Message}");
-        }
-
-        return null;
-    }
 
     private static async Task<string> Issue(HttpClient http, string adminToken, string subject, string role, string[] teams, string operation, CancellationToken ct)
     {

@@ -98,7 +98,7 @@ internal static class WallBenchmark
                 (wall.ServerCpuPercent is { } cpu ? $" | server CPU {cpu:N0}% peak RSS {wall.ServerPeakRssMb:N0} MB" : ""));
         }
 
-        foreach (var (kind, count) in ErrorKinds.OrderByDescending(e => e.Value))
+        foreach (var (kind, count) in ErrorKinds.Kinds.OrderByDescending(e => e.Value))
             Console.WriteLine($"error x{count}: {kind}");
         var table = Markdown(rows);
         Console.WriteLine();
@@ -128,7 +128,7 @@ internal static class WallBenchmark
             {
                 var measured = Volatile.Read(ref measuring);
                 var started = Stopwatch.GetTimestamp();
-                var seq = await PostReport(http, operation, $"T{i % teams:D4}", $"wall-{operation}-{i}", ct);
+                var seq = await FieldReports.PostAsync(http, null, operation, $"T{i % teams:D4}", $"wall-{operation}-{i}", WallReport, ErrorKinds, ct);
                 if (!measured) return;
                 if (seq is { } s)
                 {
@@ -147,31 +147,6 @@ internal static class WallBenchmark
         {
             foreach (var w in walls) await w.DisposeAsync();
         }
-    }
-
-    private static readonly ConcurrentDictionary<string, int> ErrorKinds = new();
-
-    private static async Task<long?> PostReport(HttpClient http, string operation, string team, string key, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/operations/{operation}/teams/{team}/reports")
-        {
-            Content = JsonContent.Create(new { children = 1, arrested = 1 }),
-        };
-        request.Headers.Add("Idempotency-Key", key);
-        try
-        {
-            using var response = await http.SendAsync(request, ct);
-            if (response.StatusCode == System.Net.HttpStatusCode.Created)
-                return (await response.Content.ReadFromJsonAsync<SeqOnly>(ct))!.Seq;
-            var problem = await response.Content.ReadAsStringAsync(ct);
-            ErrorKinds.AddOrUpdate($"{(int)response.StatusCode} {problem[..Math.Min(problem.Length, 160)]}", 1, (_, n) => n + 1);
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            ErrorKinds.AddOrUpdate($"connection: {e.Message}", 1, (_, n) => n + 1);
-        }
-
-        return null;
     }
 
     private static async Task<string> DefineOperation(HttpClient http, int teams, CancellationToken ct)
@@ -193,6 +168,10 @@ internal static class WallBenchmark
     // ------------------------------------------------------------------ floors
 
     // ------------------------------------------------------------------ load shape and statistics
+
+    private static readonly ErrorTally ErrorKinds = new();
+
+    private static readonly object WallReport = new { children = 1, arrested = 1 };
 
     private sealed record WallResult(double AckedPerSecond, Stats Post, Stats ToWall, long Lost, long Duplicated, int Errors,
         double? ServerCpuPercent, double? ServerPeakRssMb);
