@@ -141,6 +141,10 @@ public static partial class OperationRules
     /// Teams that should have checked in by now: in an active status, silent for at least <paramref name="interval"/>,
     /// and not flagged yet. Teams on standby, completed or aborted are not expected to report.
     /// </summary>
+    /// <summary>Whether some team may still fall silent: active, reporting, and not flagged already.</summary>
+    public static bool AwaitsCheckIns(OperationState state) =>
+        state.Teams.Values.Any(t => TeamLifecycle.IsActive(t.Status) && t.OverdueSince is null && t.LastReportAt is not null);
+
     public static IEnumerable<TeamState> OverdueTeams(OperationState state, DateTimeOffset now, TimeSpan interval) =>
         state.Teams.Values.Where(t => TeamLifecycle.IsActive(t.Status) && t.OverdueSince is null
             && t.LastReportAt is { } last && now - last >= interval);

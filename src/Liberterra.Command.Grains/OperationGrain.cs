@@ -40,6 +40,10 @@ public sealed partial class OperationGrain(
     // before anything else the timeline is read again from the last commit this activation is sure of.
     private bool _stale;
     private Task? _reloading;
+    // Whether the check-in reminder is registered, as far as this activation knows (null: not known).
+    private bool? _reminder;
+    private bool _reminderDirty;
+    private Task? _reminderChange;
 
     private string OperationId => this.GetPrimaryKeyString();
 
@@ -68,7 +72,6 @@ public sealed partial class OperationGrain(
     }
 
     // While active, a timer; and a durable reminder that survives the loss of this silo and brings the grain back.
-    // The reminder is registered again on every activation, so a failed registration is retried then.
     private async Task StartCheckIns()
     {
         this.RegisterGrainTimer(_ => CheckOverdueSafely(), new GrainTimerCreationOptions(options.Value.CheckInScan, options.Value.CheckInScan)
@@ -76,13 +79,41 @@ public sealed partial class OperationGrain(
             Interleave = true,
             KeepAlive = false,
         });
-        try
+        await UpdateReminder();
+    }
+
+    // The reminder exists while some team may fall silent, and only then: an operation whose teams are all done (or
+    // flagged already) is not woken every minute, forever, to find nothing. It is registered again at the commit that
+    // makes a team awaited and checked on every activation; a failed change is retried at the next one. Changes run
+    // one at a time (the grain is reentrant), each against the state as it is when it runs.
+    private Task UpdateReminder()
+    {
+        _reminderDirty = true;
+        if (_reminderChange is null || _reminderChange.IsCompleted) _reminderChange = ReconcileReminder();
+        return _reminderChange;
+    }
+
+    private async Task ReconcileReminder()
+    {
+        while (_reminderDirty)
         {
-            await this.RegisterOrUpdateReminder(CheckInReminder, options.Value.CheckInReminder, options.Value.CheckInReminder);
-        }
-        catch (Exception ex)
-        {
-            LogCheckInsFailed(ex, OperationId);
+            _reminderDirty = false;
+            var needed = _committed is { } state && OperationRules.AwaitsCheckIns(state);
+            if (needed == _reminder) continue;
+            try
+            {
+                if (needed)
+                    await this.RegisterOrUpdateReminder(CheckInReminder, options.Value.CheckInReminder, options.Value.CheckInReminder);
+                else if (await this.GetReminder(CheckInReminder) is { } reminder)
+                    await this.UnregisterReminder(reminder);
+                _reminder = needed;
+            }
+            catch (Exception ex)
+            {
+                _reminder = null;
+                LogCheckInsFailed(ex, OperationId);
+                return;
+            }
         }
     }
 
@@ -91,8 +122,12 @@ public sealed partial class OperationGrain(
 
     public Task<string> GetSilo() => Task.FromResult(GrainContext.Address.SiloAddress?.ToString() ?? "");
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        reminderName == CheckInReminder ? CheckOverdueSafely() : Task.CompletedTask;
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != CheckInReminder) return;
+        await CheckOverdueSafely();
+        await UpdateReminder();
+    }
 
     private async Task CheckOverdueSafely()
     {
@@ -286,6 +321,8 @@ public sealed partial class OperationGrain(
             }
 
             MaybeSnapshot();
+            // A team now awaited and no reminder yet.
+            if (_reminder != true && OperationRules.AwaitsCheckIns(_committed)) _ = UpdateReminder();
         }
     }
 
