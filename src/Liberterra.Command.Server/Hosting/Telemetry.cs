@@ -19,12 +19,16 @@ namespace Liberterra.Command.Server.Hosting;
 /// </summary>
 public static class Telemetry
 {
+    /// <summary>Whether an OTLP collector is configured (the standard variable).</summary>
+    public static bool IsExporting(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
     public static void AddLiberterraTelemetry(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<LiberterraMetrics>();
         // Without a collector to send to, nothing is collected: instrumenting every request and query for nobody
         // costs CPU and memory on the report path.
-        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) return;
+        if (!IsExporting(builder.Configuration)) return;
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("liberterra-command", serviceInstanceId: $"{Environment.MachineName}:{Environment.ProcessId}"))
             .WithMetrics(m => m

@@ -26,6 +26,12 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
     /// <summary>How long a missing sequence number is waited for before the later ones are sent anyway.</summary>
     public static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The shortest time between two messages to an operation's displays (<c>Live:FlushInterval</c>): deltas that
+    /// become ready sooner wait for it and travel together. Zero sends each batch as it is ready.
+    /// </summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.Zero;
+
     private readonly Dictionary<string, Ordering> _ordering = new(StringComparer.Ordinal);
     private readonly Channel<Outgoing> _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -98,12 +104,14 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
         while (true)
         {
             var input = _outbox.Reader.WaitToReadAsync(CancellationToken.None).AsTask();
-            if (_ordering.Values.Any(o => o.Held.Count > 0))
+            if (NextDeadline() is { } deadline)
             {
-                var timeout = Task.Delay(GapWait, CancellationToken.None);
-                if (await Task.WhenAny(input, timeout) == timeout)
+                // At least a millisecond: a read-back still running keeps its gap's deadline in the past.
+                var wait = TimeSpan.FromTicks(Math.Max((deadline - DateTime.UtcNow).Ticks, TimeSpan.TicksPerMillisecond));
+                if (!input.IsCompleted && await Task.WhenAny(input, Task.Delay(wait, CancellationToken.None)) != input)
                 {
                     ReleaseOverdue();
+                    FlushDue();
                     continue;
                 }
             }
@@ -116,19 +124,39 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
                     // Where the stream stands: never backwards (notices can arrive out of order too).
                     var known = _ordering.TryGetValue(item.Operation, out var current);
                     if (!known || (!item.OnlyIfUnknown && item.Next > current!.Next))
+                    {
+                        if (known) Flush(item.Operation, current!);
                         _ordering[item.Operation] = new Ordering(item.Next);
+                    }
                     continue;
                 }
 
                 var ordering = _ordering.TryGetValue(item.Operation, out var existing)
                     ? existing
                     : _ordering[item.Operation] = new Ordering(item.Deltas.Min(d => d.Seq));
-                Release(item.Operation, ordering.Accept(item.Deltas));
+                Release(item.Operation, ordering, ordering.Accept(item.Deltas));
             }
 
-            // Under steady load the timeout above never wins: overdue gaps are handled here too.
+            // Under steady load the timeout above never wins: overdue gaps and due batches are handled here too.
             ReleaseOverdue();
+            FlushDue();
         }
+
+        foreach (var (operation, ordering) in _ordering) Flush(operation, ordering);
+    }
+
+    // The earliest moment something must happen without new input: a gap waited for long enough, or a batch due.
+    private DateTime? NextDeadline()
+    {
+        DateTime? next = null;
+        foreach (var ordering in _ordering.Values)
+        {
+            if (ordering.Held.Count > 0 && Earlier(ordering.HeldSince + GapWait)) next = ordering.HeldSince + GapWait;
+            if (ordering.Unsent.Count > 0 && Earlier(ordering.LastSent + FlushInterval)) next = ordering.LastSent + FlushInterval;
+        }
+
+        return next;
+        bool Earlier(DateTime t) => next is null || t < next;
     }
 
     private void ReleaseOverdue()
@@ -145,7 +173,7 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
             {
                 // Read back and still missing (or the timeline could not be read): send on, the displays resync.
                 ordering.Filling = null;
-                Release(operation, ordering.SkipGap());
+                Release(operation, ordering, ordering.SkipGap());
             }
         }
     }
@@ -181,13 +209,33 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
         return ToDelta(new CommittedEvent(e, team, region, state.Totals, state.TeamsActive, state.TeamsCompleted, state.TeamsOverdue));
     }
 
-    private void Release(string operation, OperationDelta[] ready)
+    // Deltas ready in sequence order go out at once if nothing went to this operation's displays in the last
+    // FlushInterval, else together when it has passed: at a few reports a second each one travels alone, under load
+    // every display gets one message per interval instead of one per report (each costs a frame, a write and a parse).
+    private void Release(string operation, Ordering ordering, OperationDelta[] ready)
     {
         if (ready.Length == 0) return;
+        ordering.Unsent.AddRange(ready);
+        if (DateTime.UtcNow - ordering.LastSent >= FlushInterval) Flush(operation, ordering);
+    }
+
+    private void FlushDue()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var (operation, ordering) in _ordering)
+            if (ordering.Unsent.Count > 0 && now - ordering.LastSent >= FlushInterval) Flush(operation, ordering);
+    }
+
+    private void Flush(string operation, Ordering ordering)
+    {
+        if (ordering.Unsent.Count == 0) return;
+        OperationDelta[] batch = [.. ordering.Unsent];
+        ordering.Unsent.Clear();
+        ordering.LastSent = DateTime.UtcNow;
         try
         {
-            displays.Send(operation, HubMessages.Deltas, ready);
-            metrics.Pushed(operation, ready);
+            displays.Send(operation, HubMessages.Deltas, batch);
+            metrics.Pushed(operation, batch);
         }
         catch (Exception ex)
         {
@@ -200,6 +248,11 @@ public sealed partial class WallRelay(IGrainFactory grains, Displays displays, W
     {
         public long Next { get; private set; } = next;
         public SortedDictionary<long, OperationDelta> Held { get; } = [];
+
+        /// <summary>Released in order but not yet sent: they go together once FlushInterval has passed.</summary>
+        public List<OperationDelta> Unsent { get; } = [];
+
+        public DateTime LastSent { get; set; }
         public DateTime HeldSince { get; private set; }
 
         /// <summary>The read-back of the missing events, while one runs (or has run for this gap).</summary>

@@ -39,10 +39,20 @@ public sealed partial class AuditTrail(IServiceProvider services, ILogger<AuditT
         Address = Clean(entry.Address, 100),
     });
 
-    internal static string Clean(string text, int max)
+    public static string Clean(string text, int max)
     {
-        var kept = new string(text.Where(c => !char.IsControl(c)).Take(max).ToArray());
-        return kept.Length == 0 ? "-" : kept;
+        if (text.Length == 0) return "-";
+        // The usual case, on every request: nothing to remove, nothing to cut, no copy.
+        if (text.Length <= max && !text.AsSpan().ContainsAnyInRange('\u0000', '\u001f') && !text.AsSpan().ContainsAnyInRange('\u007f', '\u009f'))
+            return text;
+        var kept = new System.Text.StringBuilder(Math.Min(text.Length, max));
+        foreach (var c in text)
+        {
+            if (kept.Length == max) break;
+            if (!char.IsControl(c)) kept.Append(c);
+        }
+
+        return kept.Length == 0 ? "-" : kept.ToString();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
