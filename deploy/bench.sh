@@ -33,6 +33,7 @@ pg_start "$pg_data" "$pg_port"
 pg_createdb "$pg_port" bench
 export ConnectionStrings__Liberterra="$(pg_url "" "$pg_port" bench)"
 
+# LIBERTERRA_BENCH_SERVER_ARGS adds server settings (e.g. "--Silo:Dashboard=false") for an A/B comparison.
 # LIBERTERRA_BENCH_NO_BUILD=1 reuses the last build (several runs of one version, while the tree changes).
 if [ "${LIBERTERRA_BENCH_NO_BUILD:-0}" != 1 ]; then
   for project in Server Cli; do
@@ -47,7 +48,7 @@ for i in $(seq 0 $((silos - 1))); do
   port=$((http_port + i))
   dotnet "$build/Liberterra.Command.Server.dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
     --Silo:ClusterId="bench-$$" --Silo:SiloPort=$((11300 + i)) --Silo:GatewayPort=$((30300 + i)) \
-    --Auth:SigningKeyFile="$out/signing.key" --RateLimits:PermitsPerSecond=1000000 --RateLimits:Burst=1000000 >"$out/server-$i.log" 2>&1 &
+    --Auth:SigningKeyFile="$out/signing.key" --RateLimits:PermitsPerSecond=1000000 --RateLimits:Burst=1000000 ${LIBERTERRA_BENCH_SERVER_ARGS:-} >"$out/server-$i.log" 2>&1 &
   servers+=($!)
   urls+=("http://127.0.0.1:$port")
   for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done

@@ -18,20 +18,26 @@ internal static class StorageBenchmark
         var clients = new Option<string>("--clients") { Description = "Client counts to measure, comma-separated.", DefaultValueFactory = _ => "1,8,32" };
         var duration = new Option<int>("--seconds") { Description = "Measured seconds per step.", DefaultValueFactory = _ => 10 };
         var warmup = new Option<int>("--warmup") { Description = "Warm-up seconds per step (not measured).", DefaultValueFactory = _ => 2 };
+        var prime = new Option<int>("--prime")
+        {
+            Description = "Seconds of reports at 32 clients before the first step, not measured (JIT and tiered compilation of a fresh server).",
+            DefaultValueFactory = _ => 20,
+        };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
         var command = new System.CommandLine.Command("storage", "Durable reports/s and latency vs a raw one-row-per-commit insert loop.")
         {
-            DatabaseCommands.Connection, clients, duration, warmup, json, markdown,
+            DatabaseCommands.Connection, clients, duration, warmup, prime, json, markdown,
         };
         command.SetAction((parse, ct) => Run(parse,
             [.. parse.GetValue(clients)!.Split(',').Select(int.Parse)],
             TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
+            TimeSpan.FromSeconds(parse.GetValue(prime)),
             parse.GetValue(json), parse.GetValue(markdown), ct));
         return command;
     }
 
-    private static async Task<int> Run(ParseResult parse, int[] clientCounts, TimeSpan duration, TimeSpan warmup,
+    private static async Task<int> Run(ParseResult parse, int[] clientCounts, TimeSpan duration, TimeSpan warmup, TimeSpan prime,
         FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
         var connection = parse.GetValue(DatabaseCommands.Connection);
@@ -50,23 +56,38 @@ internal static class StorageBenchmark
         if (parse.GetValue(ServerOptions.Token) is { Length: > 0 } token)
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
 
-        var teams = Math.Max(clientCounts.Max(), 1);
+        await using var echo = await EchoProcess.StartAsync(ct);
+        using var bare = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000 }) { BaseAddress = echo.Address };
+        if (parse.GetValue(ServerOptions.Token) is { Length: > 0 } bareToken)
+            bare.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bareToken);
+        var teams = Math.Max(clientCounts.Max(), 32);
         var operation = await DefineOperation(http, teams, ct);
         await using (var create = db.CreateCommand(
             "CREATE TABLE IF NOT EXISTS bench_raw_insert (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload jsonb NOT NULL)"))
             await create.ExecuteNonQueryAsync(ct);
 
         Console.WriteLine($"operation {operation}, {teams} teams; {duration.TotalSeconds:0} s per step after {warmup.TotalSeconds:0} s warm-up");
+        if (prime > TimeSpan.Zero)
+        {
+            Console.WriteLine($"priming ({prime.TotalSeconds:0} s, not measured)...");
+            await Measure(4, TimeSpan.Zero, TimeSpan.FromSeconds(2), (_, _) => RawInsert(db, ct), ct);
+            await Measure(32, TimeSpan.Zero, prime, (client, i) =>
+                PostReport(http, operation, $"T{client:D4}", $"bench-{operation}-prime-{client}-{i}", ct), ct);
+        }
+
         var rows = new List<Row>();
         foreach (var c in clientCounts)
         {
             var raw = await Measure(c, warmup, duration, (_, _) => RawInsert(db, ct), ct);
+            var http0 = await Measure(c, warmup, duration, (client, i) =>
+                PostReport(bare, null, $"T{client:D4}", $"bare-{c}-{client}-{i}", ct), ct);
             var reports = await Measure(c, warmup, duration, (client, i) =>
                 PostReport(http, operation, $"T{client:D4}", $"bench-{operation}-c{c}-{client}-{i}", ct), ct);
-            var row = new Row(c, raw, reports);
+            var row = new Row(c, raw, http0, reports);
             rows.Add(row);
             Console.WriteLine(
                 $"{c,3} clients: raw insert {raw.PerSecond,8:N0}/s p50 {raw.P50,6:N2} ms p99 {raw.P99,6:N2} ms | " +
+                $"bare HTTP {http0.PerSecond,8:N0}/s p50 {http0.P50,6:N2} ms | " +
                 $"reports {reports.PerSecond,8:N0}/s p50 {reports.P50,6:N2} ms p99 {reports.P99,6:N2} ms | " +
                 $"x{row.ThroughputRatio:N2} throughput, x{row.P50Ratio:N2} p50, errors {reports.Errors}");
         }
@@ -83,11 +104,11 @@ internal static class StorageBenchmark
     }
 
     private static string Markdown(IEnumerable<Row> rows) =>
-        "| clients | raw insert/s | raw p50 ms | raw p99 ms | durable reports/s | report p50 ms | report p99 ms | reports/s ÷ raw | report p50 ÷ raw p50 |\n" +
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n" +
+        "| clients | raw insert/s | raw p50 ms | raw p99 ms | bare HTTP/s | bare HTTP p50 ms | durable reports/s | report p50 ms | report p99 ms | reports/s ÷ raw | report p50 ÷ raw p50 | bare HTTP/s ÷ raw |\n" +
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n" +
         string.Concat(rows.Select(r =>
-            $"| {r.Clients} | {r.Raw.PerSecond:N0} | {r.Raw.P50:N2} | {r.Raw.P99:N2} | {r.Reports.PerSecond:N0} | {r.Reports.P50:N2} | " +
-            $"{r.Reports.P99:N2} | {r.ThroughputRatio:N2} | {r.P50Ratio:N2} |\n"));
+            $"| {r.Clients} | {r.Raw.PerSecond:N0} | {r.Raw.P50:N2} | {r.Raw.P99:N2} | {r.Http.PerSecond:N0} | {r.Http.P50:N2} | " +
+            $"{r.Reports.PerSecond:N0} | {r.Reports.P50:N2} | {r.Reports.P99:N2} | {r.ThroughputRatio:N2} | {r.P50Ratio:N2} | {r.Http.PerSecond / r.Raw.PerSecond:N2} |\n"));
 
     private static async Task<string> DefineOperation(HttpClient http, int teams, CancellationToken ct)
     {
@@ -119,9 +140,11 @@ internal static class StorageBenchmark
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> ErrorKinds = new();
 
-    private static async Task<bool> PostReport(HttpClient http, string operation, string team, string key, CancellationToken ct)
+    // With no operation: the same request to the bare HTTP endpoint (the floor).
+    private static async Task<bool> PostReport(HttpClient http, string? operation, string team, string key, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/operations/{operation}/teams/{team}/reports")
+        using var request = new HttpRequestMessage(HttpMethod.Post,
+            operation is null ? EchoHubServer.ReportPath : $"/api/operations/{operation}/teams/{team}/reports")
         {
             Content = JsonContent.Create(new { children = 1, arrested = 1 }),
         };
@@ -182,7 +205,7 @@ internal static class StorageBenchmark
 
     private sealed record Result(double PerSecond, double P50, double P99, int Count, int Errors);
 
-    private sealed record Row(int Clients, Result Raw, Result Reports)
+    private sealed record Row(int Clients, Result Raw, Result Http, Result Reports)
     {
         public double ThroughputRatio => Reports.PerSecond / Raw.PerSecond;
         public double P50Ratio => Reports.P50 / Raw.P50;
