@@ -242,9 +242,7 @@ public class AbuseTests
     [Fact]
     public async Task rate_limits_engage_per_principal_and_release()
     {
-        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("limits");
-        await using var server = await InProcessServer.StartAsync(connectionString, null, (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>?)null,
-            "--RateLimits:PermitsPerSecond=2", "--RateLimits:Burst=4");
+        await using var server = await InProcessServer.StartOnNewDatabaseAsync("limits", "--RateLimits:PermitsPerSecond=2", "--RateLimits:Burst=4");
         using var wall = server.Client(TestAuth.Token(Roles.Wall, "busy-wall", []));
         using var other = server.Client(TestAuth.Token(Roles.Wall, "other-wall", []));
 

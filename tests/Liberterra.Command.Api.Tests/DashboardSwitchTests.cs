@@ -9,9 +9,7 @@ public class DashboardSwitchTests
     [Fact]
     public async Task without_the_dashboard_its_routes_are_gone_and_the_cluster_api_stays()
     {
-        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("no-dashboard");
-        await using var server = await InProcessServer.StartAsync(connectionString, null, (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>?)null,
-            "--Silo:Dashboard=false");
+        await using var server = await InProcessServer.StartOnNewDatabaseAsync("no-dashboard", "--Silo:Dashboard=false");
 
         Assert.Equal(HttpStatusCode.NotFound, (await server.Http.GetAsync("/dashboard/ClusterStats")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/api/cluster")).StatusCode);

@@ -16,10 +16,8 @@ public class DeltaBatchingTests
     [Fact]
     public async Task deltas_that_follow_each_other_closely_travel_together_and_in_order()
     {
-        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("batching");
         // A long interval, so that the test does not depend on the machine's speed: a burst of reports fits in it.
-        await using var server = await InProcessServer.StartAsync(connectionString, null, (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>?)null,
-            "--Live:FlushInterval=00:00:01");
+        await using var server = await InProcessServer.StartOnNewDatabaseAsync("batching", "--Live:FlushInterval=00:00:01");
         var op = await Api.DefineOperation(server.Http);
         await using var wall = await Hubs.Connect(server.Address, TestAuth.Token(Roles.Wall));
         var messages = new BlockingCollection<OperationDelta[]>();

@@ -122,9 +122,7 @@ public class LiveTests
     [Fact]
     public async Task hub_invocations_are_rate_limited_per_principal_and_messages_are_size_limited()
     {
-        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("hublimits");
-        await using var server = await InProcessServer.StartAsync(connectionString, null, (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>?)null,
-            "--RateLimits:PermitsPerSecond=2", "--RateLimits:Burst=3");
+        await using var server = await InProcessServer.StartOnNewDatabaseAsync("hublimits", "--RateLimits:PermitsPerSecond=2", "--RateLimits:Burst=3");
         var op = await Api.DefineOperation(server.Http);
         await using var wall = await Hubs.Connect(server.Address, TestAuth.Token(Roles.Wall, "eager-wall", []));
         var errors = new List<Exception?>();

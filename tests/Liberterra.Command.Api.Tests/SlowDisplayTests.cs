@@ -18,9 +18,7 @@ public class SlowDisplayTests
     [Fact]
     public async Task a_display_that_stops_reading_is_cut_off_and_holds_up_nobody()
     {
-        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("slow-display");
-        await using var server = await InProcessServer.StartAsync(connectionString, null, (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>?)null,
-            "--Live:MaxPendingWrites=16");
+        await using var server = await InProcessServer.StartOnNewDatabaseAsync("slow-display", "--Live:MaxPendingWrites=16");
         var op = await DefineCrowdedOperation(server.Http);
 
         // Joins, then never reads again, but keeps pinging: alive to SignalR, so only the relay's limit can cut it off.

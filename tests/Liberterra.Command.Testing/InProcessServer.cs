@@ -34,6 +34,10 @@ public sealed class InProcessServer : IAsyncDisposable
     public static async Task<InProcessServer> StartAsync(string connectionString, string? clusterId = null, params string[] extra) =>
         await StartAsync(connectionString, clusterId, null, extra);
 
+    /// <summary>A server of its own on a new database named after <paramref name="name"/>, with extra settings.</summary>
+    public static async Task<InProcessServer> StartOnNewDatabaseAsync(string name, params string[] extra) =>
+        await StartAsync(await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync(name), null, null, extra);
+
     public static async Task<InProcessServer> StartAsync(
         string connectionString, string? clusterId, Action<WebApplicationBuilder>? configure, params string[] extra)
     {
