@@ -432,13 +432,13 @@ public sealed partial class OperationGrain(
         foreach (var (id, team) in after.Teams)
         {
             if (before is null || !before.Teams.TryGetValue(id, out var old) || old.LastSeq != team.LastSeq)
-                updates.Add(GrainFactory.GetGrain<ITeamGrain>(GrainKeys.Team(OperationId, id)).Update(team));
+                updates.Add(GrainFactory.Reference<ITeamGrain>(GrainKeys.Team(OperationId, id)).Update(team));
         }
 
         foreach (var (id, region) in after.Regions)
         {
             if (before is null || !before.Regions.TryGetValue(id, out var old) || old.LastSeq != region.LastSeq)
-                updates.Add(GrainFactory.GetGrain<IHotspotRegionGrain>(GrainKeys.Region(OperationId, id)).Update(region));
+                updates.Add(GrainFactory.Reference<IHotspotRegionGrain>(GrainKeys.Region(OperationId, id)).Update(region));
         }
 
         try

@@ -35,14 +35,26 @@ public sealed class AuditLog(NpgsqlDataSource db)
         if (entries.Count == 0) return;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LockId})", connection, tx))
-            await lockCmd.ExecuteNonQueryAsync(ct);
 
+        // Three round trips: the lock and the head together, the rows, the commit. Under READ COMMITTED each statement
+        // of a batch takes its own snapshot, so the head is read once the lock is held and sees the previous holder's commit.
+        // The trail's commit does not wait for the disk (synchronous_commit off for this transaction only): a crash
+        // of PostgreSQL itself can lose the last fraction of a second of entries (a prefix of the chain survives,
+        // intact), and every acknowledged report's own commit flushes all entries written before it. Waiting here
+        // would add a second flush beside each timeline commit.
         long id = 0;
         var prev = Genesis;
-        await using (var head = new NpgsqlCommand("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", connection, tx))
-        await using (var reader = await head.ExecuteReaderAsync(ct))
+        await using (var start = new NpgsqlBatch(connection, tx)
         {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock({LockId})"),
+                new NpgsqlBatchCommand("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"),
+            },
+        })
+        await using (var reader = await start.ExecuteReaderAsync(ct))
+        {
+            await reader.NextResultAsync(ct); // past the lock's row
             if (await reader.ReadAsync(ct))
             {
                 id = reader.GetInt64(0);

@@ -183,6 +183,33 @@ public class AccessTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task writers_on_several_silos_racing_keep_one_unbroken_chain()
+    {
+        // Each silo has its own pool and its own trail; they serialise on the database's lock, not in this process.
+        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("audit-race");
+        var silos = Enumerable.Range(0, 4).Select(_ => NpgsqlDataSource.Create(connectionString)).ToList();
+        try
+        {
+            await Task.WhenAll(silos.Select((db, s) => Task.Run(async () =>
+            {
+                var log = new AuditLog(db);
+                for (var batch = 0; batch < 25; batch++)
+                    await log.AppendAsync([.. Enumerable.Range(0, 1 + batch % 3).Select(i =>
+                        new AuditEntry(DateTimeOffset.UtcNow, $"silo-{s}", "team-lead", "POST /x", $"{batch}/{i}", true, 201, "127.0.0.1", "{}"))]);
+            })));
+
+            var verified = await new AuditLog(silos[0]).VerifyAsync();
+            Assert.True(verified.Intact, verified.Message);
+            // 25 batches of 1, 2, 3, 1, 2, ... entries from each of four writers.
+            Assert.Equal(4 * Enumerable.Range(0, 25).Sum(b => 1 + b % 3), verified.Entries);
+        }
+        finally
+        {
+            foreach (var db in silos) await db.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task behind_the_balancer_the_audit_trail_records_the_client_address_it_forwards()
     {
         var op = await Api.DefineOperation(server.Http);

@@ -59,7 +59,7 @@ public static class ReportsApi
         if (parseError is not null) return Problems.From(parseError);
 
         var command = new TeamCommand(operationId, teamId, key, Actors.Of(http), clientTime?.ToUniversalTime(), payload!);
-        var outcome = await grains.GetGrain<IOperationGrain>(operationId).Submit(command);
+        var outcome = await grains.Reference<IOperationGrain>(operationId).Submit(command);
         switch (outcome)
         {
             case { Error: { } refused }:
