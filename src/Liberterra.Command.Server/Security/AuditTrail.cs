@@ -8,7 +8,8 @@ namespace Liberterra.Command.Server.Security;
 /// <summary>
 /// Collects audit entries and writes them in batches (every few milliseconds, one transaction each) so that the trail
 /// does not slow the write path. Accepted writes are also in the timeline itself, with their actor and time; what a
-/// crash of the process can lose is the last few milliseconds of audit entries not yet written.
+/// crash of the process can lose is the last few milliseconds of audit entries not yet written, and a crash of
+/// PostgreSQL the entries of its last fraction of a second not yet flushed (see <see cref="AuditLog"/>).
 /// </summary>
 public sealed partial class AuditTrail(IServiceProvider services, ILogger<AuditTrail> logger) : BackgroundService
 {
@@ -17,6 +18,9 @@ public sealed partial class AuditTrail(IServiceProvider services, ILogger<AuditT
         FullMode = BoundedChannelFullMode.Wait,
         SingleReader = true,
     });
+
+    /// <summary>How long the first entry of a batch waits for more.</summary>
+    public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(5);
 
     private readonly List<AuditEntry> _memory = [];
 
@@ -63,6 +67,9 @@ public sealed partial class AuditTrail(IServiceProvider services, ILogger<AuditT
         {
             while (await _pending.Reader.WaitToReadAsync(stoppingToken))
             {
+                // The first entry waits a few milliseconds for others: under light load one transaction then carries
+                // several requests' entries instead of one each, and it runs beside their responses, not in the middle.
+                await Task.Delay(Linger, stoppingToken);
                 await Drain(log, batch, CancellationToken.None);
             }
         }
