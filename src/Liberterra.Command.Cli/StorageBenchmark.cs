@@ -9,7 +9,9 @@ namespace Liberterra.Command.Cli;
 /// <summary>
 /// <c>liberterra bench storage</c>: durable field reports per second and their latency through the whole server
 /// (HTTP, grains, timeline commit) at several client counts, beside the floor measured in the same run against the
-/// same database: a raw Npgsql loop inserting one row per commit at the same concurrency.
+/// same database: a raw Npgsql loop inserting one row per commit at the same concurrency, the same request answered by
+/// bare Kestrel, and (with <c>--memory-server</c>) the same reports through a second server whose storage is in memory:
+/// what the request path costs with no database at all.
 /// </summary>
 internal static class StorageBenchmark
 {
@@ -23,22 +25,33 @@ internal static class StorageBenchmark
             Description = "Seconds of reports at 32 clients before the first step, not measured (JIT and tiered compilation of a fresh server).",
             DefaultValueFactory = _ => 20,
         };
+        var memory = new Option<Uri?>("--memory-server")
+        {
+            Description = "A second server with Silo:Storage=Memory (same signing key): the same reports with no database, measured beside the others.",
+            CustomParser = result =>
+            {
+                var text = result.Tokens[^1].Value;
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
+                result.AddError($"--memory-server must be an http or https address (got '{text}').");
+                return null;
+            },
+        };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
         var command = new System.CommandLine.Command("storage", "Durable reports/s and latency vs a raw one-row-per-commit insert loop.")
         {
-            DatabaseCommands.Connection, clients, duration, warmup, prime, json, markdown,
+            DatabaseCommands.Connection, clients, duration, warmup, prime, memory, json, markdown,
         };
         command.SetAction((parse, ct) => Run(parse,
             [.. parse.GetValue(clients)!.Split(',').Select(int.Parse)],
             TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
-            TimeSpan.FromSeconds(parse.GetValue(prime)),
+            TimeSpan.FromSeconds(parse.GetValue(prime)), parse.GetValue(memory),
             parse.GetValue(json), parse.GetValue(markdown), ct));
         return command;
     }
 
     private static async Task<int> Run(ParseResult parse, int[] clientCounts, TimeSpan duration, TimeSpan warmup, TimeSpan prime,
-        FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
+        Uri? memoryServer, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
         var connection = parse.GetValue(DatabaseCommands.Connection);
         if (string.IsNullOrWhiteSpace(connection))
@@ -60,8 +73,15 @@ internal static class StorageBenchmark
         using var bare = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000 }) { BaseAddress = echo.Address };
         if (parse.GetValue(ServerOptions.Token) is { Length: > 0 } bareToken)
             bare.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bareToken);
+        using var inMemory = memoryServer is null ? null : new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000 })
+        {
+            BaseAddress = memoryServer,
+            Timeout = TimeSpan.FromSeconds(30),
+            DefaultRequestHeaders = { Authorization = http.DefaultRequestHeaders.Authorization },
+        };
         var teams = Math.Max(clientCounts.Max(), 32);
         var operation = await DefineOperation(http, teams, ct);
+        if (inMemory is not null) await DefineOperation(inMemory, teams, ct, operation);
         await using (var create = db.CreateCommand(
             "CREATE TABLE IF NOT EXISTS bench_raw_insert (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload jsonb NOT NULL)"))
             await create.ExecuteNonQueryAsync(ct);
@@ -73,6 +93,9 @@ internal static class StorageBenchmark
             await Measure(4, TimeSpan.Zero, TimeSpan.FromSeconds(2), (_, _) => RawInsert(db, ct), ct);
             await Measure(32, TimeSpan.Zero, prime, (client, i) =>
                 PostReport(http, operation, $"T{client:D4}", $"bench-{operation}-prime-{client}-{i}", ct), ct);
+            if (inMemory is not null)
+                await Measure(32, TimeSpan.Zero, prime, (client, i) =>
+                    PostReport(inMemory, operation, $"T{client:D4}", $"bench-{operation}-prime-{client}-{i}", ct), ct);
         }
 
         var rows = new List<Row>();
@@ -83,13 +106,16 @@ internal static class StorageBenchmark
                 PostReport(bare, null, $"T{client:D4}", $"bare-{c}-{client}-{i}", ct), ct);
             var reports = await Measure(c, warmup, duration, (client, i) =>
                 PostReport(http, operation, $"T{client:D4}", $"bench-{operation}-c{c}-{client}-{i}", ct), ct);
-            var row = new Row(c, raw, http0, reports);
+            var memory = inMemory is null ? null : await Measure(c, warmup, duration, (client, i) =>
+                PostReport(inMemory, operation, $"T{client:D4}", $"bench-{operation}-m{c}-{client}-{i}", ct), ct);
+            var row = new Row(c, raw, http0, reports, memory);
             rows.Add(row);
             Console.WriteLine(
                 $"{c,3} clients: raw insert {raw.PerSecond,8:N0}/s p50 {raw.P50,6:N2} ms p99 {raw.P99,6:N2} ms | " +
                 $"bare HTTP {http0.PerSecond,8:N0}/s p50 {http0.P50,6:N2} ms | " +
                 $"reports {reports.PerSecond,8:N0}/s p50 {reports.P50,6:N2} ms p99 {reports.P99,6:N2} ms | " +
-                $"x{row.ThroughputRatio:N2} throughput, x{row.P50Ratio:N2} p50, errors {reports.Errors}");
+                (memory is null ? "" : $"no database {memory.PerSecond,8:N0}/s p50 {memory.P50,6:N2} ms | ") +
+                $"x{row.ThroughputRatio:N2} throughput, x{row.P50Ratio:N2} p50, errors {reports.Errors + (memory?.Errors ?? 0)}");
         }
 
         foreach (var (kind, count) in ErrorKinds.OrderByDescending(e => e.Value))
@@ -100,19 +126,20 @@ internal static class StorageBenchmark
         if (markdownFile is not null) await File.WriteAllTextAsync(markdownFile.FullName, table, ct);
         if (jsonFile is not null)
             await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(rows, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
-        return rows.Sum(r => r.Reports.Errors) == 0 ? 0 : 1;
+        return rows.Sum(r => r.Reports.Errors + (r.Memory?.Errors ?? 0)) == 0 ? 0 : 1;
     }
 
     private static string Markdown(IEnumerable<Row> rows) =>
-        "| clients | raw insert/s | raw p50 ms | raw p99 ms | bare HTTP/s | bare HTTP p50 ms | durable reports/s | report p50 ms | report p99 ms | reports/s ÷ raw | report p50 ÷ raw p50 | bare HTTP/s ÷ raw |\n" +
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n" +
+        "| clients | raw insert/s | raw p50 ms | raw p99 ms | bare HTTP/s | bare HTTP p50 ms | durable reports/s | report p50 ms | report p99 ms | reports/s ÷ raw | report p50 ÷ raw p50 | bare HTTP/s ÷ raw | no database reports/s ÷ raw | no database p50 ÷ raw p50 |\n" +
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n" +
         string.Concat(rows.Select(r =>
             $"| {r.Clients} | {r.Raw.PerSecond:N0} | {r.Raw.P50:N2} | {r.Raw.P99:N2} | {r.Http.PerSecond:N0} | {r.Http.P50:N2} | " +
-            $"{r.Reports.PerSecond:N0} | {r.Reports.P50:N2} | {r.Reports.P99:N2} | {r.ThroughputRatio:N2} | {r.P50Ratio:N2} | {r.Http.PerSecond / r.Raw.PerSecond:N2} |\n"));
+            $"{r.Reports.PerSecond:N0} | {r.Reports.P50:N2} | {r.Reports.P99:N2} | {r.ThroughputRatio:N2} | {r.P50Ratio:N2} | {r.Http.PerSecond / r.Raw.PerSecond:N2} | " +
+            (r.Memory is { } m ? $"{m.PerSecond / r.Raw.PerSecond:N2} ({m.PerSecond:N0}/s) | {m.P50 / r.Raw.P50:N2} ({m.P50:N2} ms) |\n" : "- | - |\n")));
 
-    private static async Task<string> DefineOperation(HttpClient http, int teams, CancellationToken ct)
+    private static async Task<string> DefineOperation(HttpClient http, int teams, CancellationToken ct, string? id = null)
     {
-        var id = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}";
+        id ??= $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}";
         var start = DateTimeOffset.UtcNow.Date.AddDays(-1);
         var body = new
         {
@@ -205,7 +232,7 @@ internal static class StorageBenchmark
 
     private sealed record Result(double PerSecond, double P50, double P99, int Count, int Errors);
 
-    private sealed record Row(int Clients, Result Raw, Result Http, Result Reports)
+    private sealed record Row(int Clients, Result Raw, Result Http, Result Reports, Result? Memory)
     {
         public double ThroughputRatio => Reports.PerSecond / Raw.PerSecond;
         public double P50Ratio => Reports.P50 / Raw.P50;
