@@ -250,6 +250,43 @@ public class CliTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task bench_storage_measures_durable_reports_beside_its_floors_and_the_same_server_without_a_database()
+    {
+        await using var memory = await InProcessServer.StartAsync("", null, "--Silo:Storage=Memory");
+        var json = Path.Combine(Path.GetTempPath(), $"liberterra-bench-storage-{Guid.NewGuid():N}.json");
+        try
+        {
+            var run = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "storage", "--connection", server.ConnectionString,
+                "--memory-server", memory.Address.ToString(), "--clients", "1,2", "--seconds", "1", "--warmup", "0", "--prime", "0", "--json", json);
+            Assert.True(run.Exit == 0, run.Out + run.Err);
+            Assert.Contains("no database reports/s ÷ raw", run.Out);
+
+            var rows = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.EnumerateArray().ToList();
+            Assert.Equal([1, 2], rows.Select(r => r.GetProperty("clients").GetInt32()));
+            foreach (var row in rows)
+            {
+                // Every series measured in the same run: the raw insert, bare HTTP, durable reports, and no database.
+                foreach (var series in new[] { "raw", "http", "reports", "memory" })
+                {
+                    var result = row.GetProperty(series);
+                    Assert.True(result.GetProperty("count").GetInt32() > 0, $"{series}: nothing measured");
+                    Assert.Equal(0, result.GetProperty("errors").GetInt32());
+                    Assert.True(result.GetProperty("p50").GetDouble() > 0, $"{series}: no latency");
+                }
+            }
+
+            var failed = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "storage", "--connection", server.ConnectionString,
+                "--memory-server", "ftp://example.org", "--clients", "1");
+            Assert.NotEqual(0, failed.Exit);
+            Assert.Contains("--memory-server must be an http or https address", failed.Err + failed.Out);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
     public async Task watch_shows_reports_live_as_they_are_committed()
     {
         var op = await Api.DefineOperation(server.Http);
