@@ -59,21 +59,31 @@ server_urls="$(IFS=,; echo "${urls[*]}")"
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}'), .NET $(dotnet --version)"
 status=0
-if [ "$which" = all ] || [ "$which" = storage ]; then
-  # The same server with its storage in memory, beside the real one: what the request path costs with no database.
-  memory_port=$((http_port + 50))
-  dotnet "$build/Liberterra.Command.Server.dll" --urls "http://127.0.0.1:$memory_port" --Logging:LogLevel:Default=Warning \
+# The same server with its storage in memory, beside the real one, for the storage and wall benchmarks: what the
+# request path costs with no database at all (the durable path cannot beat it). Started for one benchmark, then stopped.
+memory_port=$((http_port + 50))
+memory_url="http://127.0.0.1:$memory_port"
+start_memory_server() {
+  dotnet "$build/Liberterra.Command.Server.dll" --urls "$memory_url" --Logging:LogLevel:Default=Warning \
     --Silo:Storage=Memory --Silo:ClusterId="bench-memory-$$" --Silo:SiloPort=11350 --Silo:GatewayPort=30350 \
     --Auth:SigningKeyFile="$out/signing.key" --RateLimits:PermitsPerSecond=1000000 --RateLimits:Burst=1000000 ${LIBERTERRA_BENCH_SERVER_ARGS:-} >"$out/server-memory.log" 2>&1 &
   servers+=($!)
-  for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$memory_port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench storage --memory-server "http://127.0.0.1:$memory_port" \
-    --json "$out/storage.json" --markdown "$out/storage.md" "$@" || status=$?
+  for _ in $(seq 1 120); do curl -fsS "$memory_url/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+}
+stop_memory_server() {
   kill "${servers[-1]}" 2>/dev/null; wait "${servers[-1]}" 2>/dev/null || true; unset 'servers[-1]'
+}
+if [ "$which" = all ] || [ "$which" = storage ]; then
+  start_memory_server
+  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench storage --memory-server "$memory_url" \
+    --json "$out/storage.json" --markdown "$out/storage.md" "$@" || status=$?
+  stop_memory_server
 fi
 if [ "$which" = all ] || [ "$which" = wall ]; then
-  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench wall --server-pid "$server" \
+  start_memory_server
+  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench wall --server-pid "$server" --memory-server "$memory_url" \
     --json "$out/wall.json" --markdown "$out/wall.md" "$@" || status=$?
+  stop_memory_server
 fi
 if [ "$which" = all ] || [ "$which" = timeline ]; then
   dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench timeline \

@@ -13,7 +13,8 @@ namespace Liberterra.Command.Cli;
 /// <c>liberterra bench wall</c>: open-loop field reports at a fixed rate, M walls on the live hub, and for each
 /// acknowledged report the time from its POST to its arrival on every wall; every report must arrive exactly once on
 /// every wall. In the same run, at the same rate, the two floors: a raw Npgsql one-row insert with commit, and a bare
-/// SignalR broadcast (publisher → hub → M listeners) through a hub in its own process.
+/// SignalR broadcast (publisher → hub → M listeners) through a hub in its own process; and, with
+/// <c>--memory-server</c>, the same reports and walls through a second server whose storage is in memory (no database).
 /// </summary>
 internal static class WallBenchmark
 {
@@ -33,16 +34,28 @@ internal static class WallBenchmark
             DefaultValueFactory = _ => 30,
         };
         var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id, to report its CPU and memory." };
+        var memory = new Option<Uri?>("--memory-server")
+        {
+            Description = "A second server with Silo:Storage=Memory (same signing key): each step also runs through it, with no database.",
+            CustomParser = result =>
+            {
+                var text = result.Tokens[^1].Value;
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
+                result.AddError($"--memory-server must be an http or https address (got '{text}').");
+                return null;
+            },
+        };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
         var command = new System.CommandLine.Command("wall", "Report-to-wall latency and completeness vs a raw insert and a bare SignalR broadcast.")
         {
-            DatabaseCommands.Connection, steps, duration, warmup, teams, prime, serverPid, json, markdown,
+            DatabaseCommands.Connection, steps, duration, warmup, teams, prime, serverPid, memory, json, markdown,
         };
         command.SetAction((parse, ct) => Run(parse,
             [.. parse.GetValue(steps)!.Split(',').Select(Step.Parse)],
             TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
-            TimeSpan.FromSeconds(parse.GetValue(prime)), parse.GetValue(teams), parse.GetValue(serverPid), parse.GetValue(json), parse.GetValue(markdown), ct));
+            TimeSpan.FromSeconds(parse.GetValue(prime)), parse.GetValue(teams), parse.GetValue(serverPid), parse.GetValue(memory),
+            parse.GetValue(json), parse.GetValue(markdown), ct));
         return command;
     }
 
@@ -56,7 +69,7 @@ internal static class WallBenchmark
     }
 
     private static async Task<int> Run(ParseResult parse, Step[] steps, TimeSpan duration, TimeSpan warmup, TimeSpan prime, int teams,
-        int? serverPid, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
+        int? serverPid, Uri? memoryServer, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
         var connection = parse.GetValue(DatabaseCommands.Connection);
         var server = parse.GetValue(ServerOptions.Server)!;
@@ -77,6 +90,12 @@ internal static class WallBenchmark
             Timeout = TimeSpan.FromSeconds(30),
         };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var inMemory = memoryServer is null ? null : new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2000 })
+        {
+            BaseAddress = memoryServer,
+            Timeout = TimeSpan.FromSeconds(30),
+            DefaultRequestHeaders = { Authorization = http.DefaultRequestHeaders.Authorization },
+        };
         await using var echo = await EchoProcess.StartAsync(ct);
 
         Console.WriteLine($"{Environment.ProcessorCount} cores; {duration.TotalSeconds:0} s measured per step after {warmup.TotalSeconds:0} s warm-up; open loop");
@@ -88,6 +107,8 @@ internal static class WallBenchmark
         await Floors.BroadcastFloor(echo.Address, 500, 5, TimeSpan.Zero, TimeSpan.FromSeconds(2), ct);
         if (prime > TimeSpan.Zero)
             await WallRun(http, server, token!, await DefineOperation(http, teams, ct), teams, new Step(1000, 10), TimeSpan.Zero, prime, null, ct);
+        if (prime > TimeSpan.Zero && inMemory is not null)
+            await WallRun(inMemory, memoryServer!, token!, await DefineOperation(inMemory, teams, ct), teams, new Step(1000, 10), TimeSpan.Zero, prime, null, ct);
 
         var rows = new List<Row>();
         foreach (var step in steps)
@@ -96,12 +117,15 @@ internal static class WallBenchmark
             var broadcast = await Floors.BroadcastFloor(echo.Address, step.Rate, step.Walls, warmup, duration, ct);
             var operation = await DefineOperation(http, teams, ct);
             var wall = await WallRun(http, server, token!, operation, teams, step, warmup, duration, serverPid, ct);
-            var row = new Row(step.Rate, step.Walls, raw, broadcast, wall);
+            var noDatabase = inMemory is null ? null
+                : await WallRun(inMemory, memoryServer!, token!, await DefineOperation(inMemory, teams, ct), teams, step, warmup, duration, null, ct);
+            var row = new Row(step.Rate, step.Walls, raw, broadcast, wall, noDatabase);
             rows.Add(row);
             Console.WriteLine(
                 $"{step.Rate,5}/s x {step.Walls,2} walls: acked {wall.AckedPerSecond,7:N0}/s, POST p50 {wall.Post.P50,6:N2} p99 {wall.Post.P99,6:N2} | " +
                 $"to wall p50 {wall.ToWall.P50,6:N2} p99 {wall.ToWall.P99,6:N2} max {wall.ToWall.Max,7:N2} ms | lost {wall.Lost} dup {wall.Duplicated} errors {wall.Errors} | " +
                 $"floors: insert p50 {raw.P50:N2} p99 {raw.P99:N2}, broadcast p50 {broadcast.P50:N2} p99 {broadcast.P99:N2} | p50 ÷ floors {row.P50OverFloors:N2}" +
+                (noDatabase is null ? "" : $" | no database: to wall p50 {noDatabase.ToWall.P50:N2} p99 {noDatabase.ToWall.P99:N2}, lost {noDatabase.Lost} dup {noDatabase.Duplicated}") +
                 (wall.ServerCpuPercent is { } cpu ? $" | server CPU {cpu:N0}% peak RSS {wall.ServerPeakRssMb:N0} MB" : ""));
         }
 
@@ -113,7 +137,7 @@ internal static class WallBenchmark
         if (markdownFile is not null) await File.WriteAllTextAsync(markdownFile.FullName, table, ct);
         if (jsonFile is not null)
             await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(rows, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
-        return rows.All(r => r.Wall.Lost == 0 && r.Wall.Duplicated == 0 && r.Wall.Errors == 0) ? 0 : 1;
+        return rows.All(r => Complete(r.Wall) && (r.NoDatabase is null || Complete(r.NoDatabase))) ? 0 : 1;
     }
 
     // ------------------------------------------------------------------ the real path
@@ -178,24 +202,27 @@ internal static class WallBenchmark
 
     private static readonly ErrorTally ErrorKinds = new();
 
+    private static bool Complete(WallResult r) => r.Lost == 0 && r.Duplicated == 0 && r.Errors == 0;
+
     private static readonly object WallReport = new { children = 1, arrested = 1 };
 
     private sealed record WallResult(double AckedPerSecond, Stats Post, Stats ToWall, long Lost, long Duplicated, int Errors,
         double? ServerCpuPercent, double? ServerPeakRssMb);
 
-    private sealed record Row(int Rate, int Walls, Stats RawInsert, Stats Broadcast, WallResult Wall)
+    private sealed record Row(int Rate, int Walls, Stats RawInsert, Stats Broadcast, WallResult Wall, WallResult? NoDatabase)
     {
         public double FloorsP50 => RawInsert.P50 + Broadcast.P50;
         public double P50OverFloors => Wall.ToWall.P50 / FloorsP50;
     }
 
     private static string Markdown(IEnumerable<Row> rows) =>
-        "| reports/s | walls | acked/s | POST p50 / p99 ms | report→wall p50 / p99 / max ms | lost | dup | errors | raw insert p50 / p99 ms | bare broadcast p50 / p99 ms | wall p50 ÷ (insert + broadcast p50) | wall p99 ÷ (insert + broadcast p99) | server CPU % / peak RSS MB |\n" +
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n" +
+        "| reports/s | walls | acked/s | POST p50 / p99 ms | report→wall p50 / p99 / max ms | lost | dup | errors | raw insert p50 / p99 ms | bare broadcast p50 / p99 ms | wall p50 ÷ (insert + broadcast p50) | wall p99 ÷ (insert + broadcast p99) | server CPU % / peak RSS MB | no database: report→wall p50 / p99 ms |\n" +
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n" +
         string.Concat(rows.Select(r =>
             $"| {r.Rate:N0} | {r.Walls} | {r.Wall.AckedPerSecond:N0} | {r.Wall.Post.P50:N2} / {r.Wall.Post.P99:N2} | " +
             $"{r.Wall.ToWall.P50:N2} / {r.Wall.ToWall.P99:N2} / {r.Wall.ToWall.Max:N1} | {r.Wall.Lost} | {r.Wall.Duplicated} | {r.Wall.Errors} | " +
             $"{r.RawInsert.P50:N2} / {r.RawInsert.P99:N2} | {r.Broadcast.P50:N2} / {r.Broadcast.P99:N2} | {r.P50OverFloors:N2} | " +
             $"{r.Wall.ToWall.P99 / (r.RawInsert.P99 + r.Broadcast.P99):N2} | " +
-            (r.Wall.ServerCpuPercent is { } cpu ? $"{cpu:N0} / {r.Wall.ServerPeakRssMb:N0}" : "-") + " |\n"));
+            (r.Wall.ServerCpuPercent is { } cpu ? $"{cpu:N0} / {r.Wall.ServerPeakRssMb:N0}" : "-") + " | " +
+            (r.NoDatabase is { } m ? $"{m.ToWall.P50:N2} / {m.ToWall.P99:N2}" + (Complete(m) ? "" : $" (lost {m.Lost}, dup {m.Duplicated}, errors {m.Errors})") : "-") + " |\n"));
 }

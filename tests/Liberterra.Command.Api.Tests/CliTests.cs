@@ -287,6 +287,39 @@ public class CliTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task bench_wall_runs_each_step_through_the_durable_server_and_the_same_server_without_a_database()
+    {
+        await using var memory = await InProcessServer.StartAsync("", null, "--Silo:Storage=Memory");
+        var json = Path.Combine(Path.GetTempPath(), $"liberterra-bench-wall-{Guid.NewGuid():N}.json");
+        try
+        {
+            var run = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "wall", "--connection", server.ConnectionString,
+                "--memory-server", memory.Address.ToString(), "--steps", "20x2", "--teams", "6", "--seconds", "2", "--warmup", "0", "--prime", "0", "--json", json);
+            Assert.True(run.Exit == 0, run.Out + run.Err);
+
+            var row = Assert.Single(JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.EnumerateArray());
+            foreach (var path in new[] { "wall", "noDatabase" })
+            {
+                // Every acknowledged report seen exactly once on both walls, through either server.
+                var result = row.GetProperty(path);
+                var acked = result.GetProperty("post").GetProperty("count").GetInt32();
+                Assert.True(acked > 0, $"{path}: nothing acknowledged");
+                Assert.Equal(2 * acked, result.GetProperty("toWall").GetProperty("count").GetInt32());
+                Assert.Equal(0, result.GetProperty("lost").GetInt64());
+                Assert.Equal(0, result.GetProperty("duplicated").GetInt64());
+                Assert.Equal(0, result.GetProperty("errors").GetInt32());
+            }
+
+            Assert.True(row.GetProperty("rawInsert").GetProperty("count").GetInt32() > 0);
+            Assert.True(row.GetProperty("broadcast").GetProperty("count").GetInt32() > 0);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    [Fact]
     public async Task watch_shows_reports_live_as_they_are_committed()
     {
         var op = await Api.DefineOperation(server.Http);
