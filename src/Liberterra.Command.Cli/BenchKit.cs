@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Collections.Concurrent;
@@ -103,6 +104,34 @@ internal sealed record SeqOnly(long Seq);
 
 
 /// <summary>A field report as the benchmarks send it: its sequence number when acknowledged (201), else the error counted.</summary>
+/// <summary>
+/// The no-database reference of the storage and wall benchmarks: the same requests through a second server whose
+/// storage is in memory (<c>Silo:Storage=Memory</c>, same signing key), which the durable path cannot beat.
+/// </summary>
+internal static class NoDatabase
+{
+    public static readonly Option<Uri?> Server = new("--memory-server")
+    {
+        Description = "A second server with Silo:Storage=Memory and the same signing key: every step also runs through it, with no database.",
+        CustomParser = result =>
+        {
+            var text = result.Tokens[^1].Value;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
+            result.AddError($"--memory-server must be an http or https address (got '{text}').");
+            return null;
+        },
+    };
+
+    /// <summary>A client for it with the same credential and timeout as <paramref name="like"/>; null without one.</summary>
+    public static HttpClient? Client(Uri? address, HttpClient like) => address is null ? null
+        : new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2000 })
+        {
+            BaseAddress = address,
+            Timeout = like.Timeout,
+            DefaultRequestHeaders = { Authorization = like.DefaultRequestHeaders.Authorization },
+        };
+}
+
 internal static class FieldReports
 {
     public static async Task<long?> PostAsync(HttpClient http, string? token, string operation, string team, string key, object body,

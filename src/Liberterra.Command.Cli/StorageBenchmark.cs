@@ -25,27 +25,16 @@ internal static class StorageBenchmark
             Description = "Seconds of reports at 32 clients before the first step, not measured (JIT and tiered compilation of a fresh server).",
             DefaultValueFactory = _ => 20,
         };
-        var memory = new Option<Uri?>("--memory-server")
-        {
-            Description = "A second server with Silo:Storage=Memory (same signing key): the same reports with no database, measured beside the others.",
-            CustomParser = result =>
-            {
-                var text = result.Tokens[^1].Value;
-                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
-                result.AddError($"--memory-server must be an http or https address (got '{text}').");
-                return null;
-            },
-        };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
         var command = new System.CommandLine.Command("storage", "Durable reports/s and latency vs a raw one-row-per-commit insert loop.")
         {
-            DatabaseCommands.Connection, clients, duration, warmup, prime, memory, json, markdown,
+            DatabaseCommands.Connection, clients, duration, warmup, prime, NoDatabase.Server, json, markdown,
         };
         command.SetAction((parse, ct) => Run(parse,
             [.. parse.GetValue(clients)!.Split(',').Select(int.Parse)],
             TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
-            TimeSpan.FromSeconds(parse.GetValue(prime)), parse.GetValue(memory),
+            TimeSpan.FromSeconds(parse.GetValue(prime)), parse.GetValue(NoDatabase.Server),
             parse.GetValue(json), parse.GetValue(markdown), ct));
         return command;
     }
@@ -73,12 +62,7 @@ internal static class StorageBenchmark
         using var bare = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000 }) { BaseAddress = echo.Address };
         if (parse.GetValue(ServerOptions.Token) is { Length: > 0 } bareToken)
             bare.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bareToken);
-        using var inMemory = memoryServer is null ? null : new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000 })
-        {
-            BaseAddress = memoryServer,
-            Timeout = TimeSpan.FromSeconds(30),
-            DefaultRequestHeaders = { Authorization = http.DefaultRequestHeaders.Authorization },
-        };
+        using var inMemory = NoDatabase.Client(memoryServer, http);
         var teams = Math.Max(clientCounts.Max(), 32);
         var operation = await DefineOperation(http, teams, ct);
         if (inMemory is not null) await DefineOperation(inMemory, teams, ct, operation);

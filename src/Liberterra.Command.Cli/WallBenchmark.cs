@@ -34,27 +34,16 @@ internal static class WallBenchmark
             DefaultValueFactory = _ => 30,
         };
         var serverPid = new Option<int?>("--server-pid") { Description = "The server's process id, to report its CPU and memory." };
-        var memory = new Option<Uri?>("--memory-server")
-        {
-            Description = "A second server with Silo:Storage=Memory (same signing key): each step also runs through it, with no database.",
-            CustomParser = result =>
-            {
-                var text = result.Tokens[^1].Value;
-                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return uri;
-                result.AddError($"--memory-server must be an http or https address (got '{text}').");
-                return null;
-            },
-        };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
         var command = new System.CommandLine.Command("wall", "Report-to-wall latency and completeness vs a raw insert and a bare SignalR broadcast.")
         {
-            DatabaseCommands.Connection, steps, duration, warmup, teams, prime, serverPid, memory, json, markdown,
+            DatabaseCommands.Connection, steps, duration, warmup, teams, prime, serverPid, NoDatabase.Server, json, markdown,
         };
         command.SetAction((parse, ct) => Run(parse,
             [.. parse.GetValue(steps)!.Split(',').Select(Step.Parse)],
             TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
-            TimeSpan.FromSeconds(parse.GetValue(prime)), parse.GetValue(teams), parse.GetValue(serverPid), parse.GetValue(memory),
+            TimeSpan.FromSeconds(parse.GetValue(prime)), parse.GetValue(teams), parse.GetValue(serverPid), parse.GetValue(NoDatabase.Server),
             parse.GetValue(json), parse.GetValue(markdown), ct));
         return command;
     }
@@ -90,12 +79,7 @@ internal static class WallBenchmark
             Timeout = TimeSpan.FromSeconds(30),
         };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        using var inMemory = memoryServer is null ? null : new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 2000 })
-        {
-            BaseAddress = memoryServer,
-            Timeout = TimeSpan.FromSeconds(30),
-            DefaultRequestHeaders = { Authorization = http.DefaultRequestHeaders.Authorization },
-        };
+        using var inMemory = NoDatabase.Client(memoryServer, http);
         await using var echo = await EchoProcess.StartAsync(ct);
 
         Console.WriteLine($"{Environment.ProcessorCount} cores; {duration.TotalSeconds:0} s measured per step after {warmup.TotalSeconds:0} s warm-up; open loop");
