@@ -11,21 +11,25 @@ public static class GrainReferences
 {
     public static T Reference<T>(this IGrainFactory grains, string key) where T : IGrainWithStringKey
     {
-        var (type, interfaceType) = Types<T>.Resolve(grains);
-        return (T)grains.GetGrain(GrainId.Create(type, IdSpan.Create(key)), interfaceType);
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        var types = Types<T>.Resolve(grains);
+        return (T)grains.GetGrain(GrainId.Create(types.Grain, IdSpan.Create(key)), types.Interface);
     }
 
+    private sealed record Resolved(GrainType Grain, GrainInterfaceType Interface);
+
     // The same for every silo of a cluster: both come from the interface and the grain class, not from the runtime.
+    // Published as one reference, so a caller racing the first resolution sees all of it or none of it.
     private static class Types<T> where T : IGrainWithStringKey
     {
-        private static (GrainType, GrainInterfaceType)? _resolved;
+        private static Resolved? _resolved;
 
-        public static (GrainType, GrainInterfaceType) Resolve(IGrainFactory grains)
+        public static Resolved Resolve(IGrainFactory grains)
         {
-            if (_resolved is { } known) return known;
+            if (Volatile.Read(ref _resolved) is { } known) return known;
             var sample = (GrainReference)(object)grains.GetGrain<T>("-");
-            var resolved = (sample.GrainId.Type, sample.InterfaceType);
-            _resolved = resolved;
+            var resolved = new Resolved(sample.GrainId.Type, sample.InterfaceType);
+            Volatile.Write(ref _resolved, resolved);
             return resolved;
         }
     }

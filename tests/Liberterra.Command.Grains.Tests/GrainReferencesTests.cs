@@ -22,5 +22,8 @@ public class GrainReferencesTests(ClusterFixture fixture)
             fixture.Grains.Reference<IHotspotRegionGrain>(GrainKeys.Region(op, "AR")).GetGrainId());
         Assert.Equal("AR-RAID-01", (await fixture.Grains.Reference<ITeamGrain>(key).GetState())!.Definition.Id);
         Assert.Equal(op, (await fixture.Grains.Reference<IOperationGrain>(op).GetState())!.Definition.Id);
+        // Like GetGrain: no reference to a grain without a key.
+        Assert.ThrowsAny<ArgumentException>(() => fixture.Grains.Reference<IOperationGrain>(" "));
+        Assert.ThrowsAny<ArgumentException>(() => fixture.Grains.Reference<IOperationGrain>(null!));
     }
 }
