@@ -287,9 +287,13 @@ if check(isinstance(compose, dict), "deploy/compose.yaml is a mapping"):
     ngx = os.path.join(deploy, "compose", "nginx.conf")
     if os.path.isfile(ngx):
         conf = open(ngx).read()
-        ups = re.findall(r"^\s*server\s+([\w.-]+):(\d+)", conf, re.M)
-        check(sorted(h for h, _ in ups) == sorted(silos) and all(p == "8080" for _, p in ups),
-              f"nginx.conf: the upstream lists exactly the silo services on 8080 ({', '.join(h + ':' + p for h, p in ups)})")
+        blocks = dict(re.findall(r"^\s*upstream\s+(\w+)\s*\{(.*?)\}", conf, re.M | re.S))
+        for name in ("liberterra", "liberterra_hubs"):
+            ups = re.findall(r"^\s*server\s+([\w.-]+):(\d+)", blocks.get(name, ""), re.M)
+            check(sorted(h for h, _ in ups) == sorted(silos) and all(p == "8080" for _, p in ups),
+                  f"nginx.conf: the upstream {name} lists exactly the silo services on 8080 ({', '.join(h + ':' + p for h, p in ups)})")
+        check("hash $lt_affinity" in blocks.get("liberterra_hubs", "") and "hash" not in blocks.get("liberterra", ""),
+              "nginx.conf: the hubs' upstream hashes on the affinity cookie, the API's does not")
 
 # ---- Kubernetes -----------------------------------------------------------------------------------------------------
 k8s = os.path.join(deploy, "k8s")
@@ -531,25 +535,32 @@ try:
              f"nginx: a request without the cookie is proxied and gets Set-Cookie lt_affinity (HttpOnly, Path=/): {sc}"):
         first = b["port"]
         check(r.getheader("X-Liberterra-Upstream") == f"127.0.0.1:{first}", "nginx: X-Liberterra-Upstream names the upstream")
+        negotiate = "/hubs/operations/negotiate?negotiateVersion=1"
+        r1, b1 = req(negotiate, cookie=cookie, method="POST", body=b"")
+        hub = b1.get("port")
         seen, no_cookie = set(), True
         for i in range(10):
-            r2, b2 = req("/api/operations" if i % 2 else "/hubs/operations/negotiate?negotiateVersion=1", cookie=cookie, method="GET" if i % 2 else "POST", body=None if i % 2 else b"")
+            r2, b2 = req(negotiate if i % 2 else "/hubs/operations?id=abc", cookie=cookie, method="POST" if i % 2 else "GET", body=b"" if i % 2 else None)
             seen.add(b2.get("port")); no_cookie = no_cookie and r2.getheader("Set-Cookie") is None
-        check(seen == {first}, f"nginx: with that cookie, 10 requests (negotiate POSTs included) reach the first request's upstream {first}")
+        check(hub in ups and seen == {hub}, f"nginx: with that cookie, 10 hub requests (negotiate POSTs included) reach one upstream {hub}")
         check(no_cookie, "nginx: no Set-Cookie once the client has the cookie")
         r3, b3 = req("/hubs/operations?id=abc&access_token=SECRET-TOKEN", cookie=cookie, headers={"Upgrade": "websocket", "Connection": "Upgrade"})
         h = b3.get("headers", {})
-        check(b3.get("port") == first and h.get("upgrade") == "websocket" and h.get("connection", "").lower() == "upgrade",
+        check(b3.get("port") == hub and h.get("upgrade") == "websocket" and h.get("connection", "").lower() == "upgrade",
               f"nginx: a WebSocket request keeps affinity and forwards Upgrade/Connection ({h.get('upgrade')}, {h.get('connection')})")
-        check("connection" not in b2.get("headers", {}) and b2["headers"].get("x-forwarded-for") == "127.0.0.1" and "x-forwarded-proto" in b2["headers"],
+        api = [req("/api/operations", cookie=cookie)[1] for _ in range(9)]
+        check({a.get("port") for a in api} == set(ups), f"nginx: with the same cookie, 9 API requests go round-robin over every upstream ({sorted({a.get('port') for a in api})})")
+        check("connection" not in api[0].get("headers", {}) and api[0]["headers"].get("x-forwarded-for") == "127.0.0.1" and "x-forwarded-proto" in api[0]["headers"],
               "nginx: plain requests go without Connection: close (upstream keepalive) and with X-Forwarded-For/-Proto")
-        spread = {req(cookie=f"{i:032x}")[1].get("port") for i in range(30)}
-        check(len(spread) >= 2, f"nginx: 30 different cookies spread over {len(spread)} upstreams")
+        spread = {req(negotiate, cookie=f"{i:032x}", method="POST", body=b"")[1].get("port") for i in range(30)}
+        check(len(spread) >= 2, f"nginx: 30 different cookies spread the hubs over {len(spread)} upstreams")
         r4, b4 = req("/api/operations/x/definition", cookie=cookie, method="POST", body=b"x" * (2 * 1024 * 1024))
         check(r4.status == 200, f"nginx: a 2 MiB body passes (client_max_body_size; got {r4.status})")
-        servers[first].dead = True; servers[first].shutdown(); servers[first].server_close()
-        r5, b5 = req(cookie=cookie)
-        check(r5.status == 200 and b5.get("port") not in (None, first), f"nginx: with upstream {first} down, the same cookie is served by {b5.get('port')}")
+        servers[hub].dead = True; servers[hub].shutdown(); servers[hub].server_close()
+        r5, b5 = req("/hubs/operations?id=abc", cookie=cookie)
+        check(r5.status == 200 and b5.get("port") not in (None, hub), f"nginx: with upstream {hub} down, the same cookie's hub requests are served by {b5.get('port')}")
+        after = {req("/api/operations")[1].get("port") for _ in range(6)}
+        check(after == set(ups) - {hub}, f"nginx: with upstream {hub} down, API requests go to the others ({sorted(after - {None})})")
         time.sleep(0.3)
         logged = open(access_log).read()
         check("/hubs/operations" in logged and "SECRET-TOKEN" not in logged and "access_token" not in logged,

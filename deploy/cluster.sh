@@ -85,6 +85,7 @@ balancer_config() {
     servers+="        server 127.0.0.1:$((http_base + i)) max_fails=1 fail_timeout=5s;\n"
   done
   awk -v servers="$servers" -v port="$port" -v dir="$dir" '
+    /^ *upstream / { done = 0 }
     /^ *server silo[0-9]+:8080/ { if (!done) { printf "%s", servers; done = 1 } next }
     /^ *listen 8080;/ { sub(/8080/, "127.0.0.1:" port) }
     /^error_log / { print "error_log " dir "/nginx-error.log warn;"; next }

@@ -134,7 +134,7 @@ public class FailoverTests(ITestOutputHelper output)
         foreach (var (w, _, _) in walls) await w.DisposeAsync();
     }
 
-    /// <summary>Affinity cookies the balancer maps to each silo, <paramref name="perSilo"/> of each.</summary>
+    /// <summary>Affinity cookies the balancer maps to each silo (for the hubs: nothing else is sticky), <paramref name="perSilo"/> of each.</summary>
     private static async Task<List<(string Cookie, int Silo)>> CookiesPerSilo(LocalCluster cluster, int perSilo)
     {
         var found = new List<(string, int)>();
@@ -142,7 +142,7 @@ public class FailoverTests(ITestOutputHelper output)
         for (var i = 0; i < 500 && found.Count < 3 * perSilo; i++)
         {
             var cookie = $"wall-{i}";
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/hubs/operations");   // 401 here; the header names the silo
             request.Headers.Add("Cookie", $"lt_affinity={cookie}");
             using var response = await http.SendAsync(request);
             var silo = cluster.SiloOfUpstream(response.Headers.GetValues("X-Liberterra-Upstream").Single());
