@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Liberterra.Command.Grains;
 
@@ -417,7 +418,25 @@ public sealed partial class OperationGrain(
     private async Task WriteSnapshot(OperationState state)
     {
         snapshot.State.State = state;
-        await snapshot.WriteStateAsync();
+        try
+        {
+            await snapshot.WriteStateAsync();
+        }
+        catch (InconsistentStateException ex)
+        {
+            // The stored snapshot changed since this activation read it: another activation of this grain wrote it
+            // (Orleans can briefly run two while the cluster's membership changes). Without the stored version every
+            // later write would fail the same way, so read it and write over it unless it is already newer. Either
+            // snapshot is a fold of the timeline, which stays the truth (appends conflict on the sequence number).
+            LogSnapshotConflict(ex, OperationId);
+            await snapshot.ReadStateAsync();
+            if ((snapshot.State.State?.LastSeq ?? 0) < state.LastSeq)
+            {
+                snapshot.State.State = state;
+                await snapshot.WriteStateAsync();
+            }
+        }
+
         // The same state kept as a past state too: time travel starts its folds from the nearest one.
         await timeline.SavePastStateAsync(OperationId, state.LastSeq, TimeTravel.Serialize(state));
         _snapshotSeq = state.LastSeq;
@@ -506,6 +525,9 @@ public sealed partial class OperationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: a team or region view was not updated")]
     private partial void LogViewUpdateFailed(Exception ex, string operationId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: the stored snapshot was written by another activation; reading it and writing again")]
+    private partial void LogSnapshotConflict(Exception ex, string operationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: snapshot not written")]
     private partial void LogSnapshotFailed(Exception ex, string operationId);
