@@ -6,7 +6,8 @@ namespace Liberterra.Command.Server.Api;
 
 /// <summary>
 /// Answers every failure with a ProblemDetails: malformed JSON (400, with the JSON path), an oversized body (413),
-/// a timeline that cannot be written (503 with Retry-After), anything else (500, details logged, not shown).
+/// a timeline or cluster briefly out of reach (503 with Retry-After, logged as one warning line), anything else (500,
+/// details logged with the stack trace, not shown).
 /// </summary>
 internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
@@ -29,7 +30,10 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             _ => (StatusCodes.Status500InternalServerError, "Unexpected server error.", "The error was logged."),
         };
 
-        if (status >= 500) LogFailure(exception, context.Request.Method, context.Request.Path);
+        if (status == StatusCodes.Status503ServiceUnavailable)
+            LogUnavailable(context.Request.Method, context.Request.Path, exception.GetType().Name, exception.Message);
+        else if (status >= 500)
+            LogFailure(exception, context.Request.Method, context.Request.Path);
         if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "1";
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -58,6 +62,10 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         json.Path is { Length: > 0 } path
             ? $"The body is not valid JSON for this request at '{path}': {json.Message}"
             : $"The body is not valid JSON: {json.Message}";
+
+    // Expected while a silo dies or PostgreSQL restarts, and answered with "retry": one line each, no stack trace.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Method} {Path} answered 503 (retry): {ExceptionType}: {Reason}")]
+    private partial void LogUnavailable(string method, PathString path, string exceptionType, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {Method} {Path} failed")]
     private partial void LogFailure(Exception ex, string method, PathString path);
