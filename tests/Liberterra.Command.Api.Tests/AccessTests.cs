@@ -289,7 +289,7 @@ public class AbuseTests
     [Fact]
     public async Task logs_never_contain_tokens_or_notes()
     {
-        var logs = new CapturingLoggerProvider();
+        var logs = new CapturedLogs();
         var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("logs");
         await using var server = await InProcessServer.StartAsync(connectionString, null, (Microsoft.AspNetCore.Builder.WebApplicationBuilder builder) =>
         {
@@ -312,31 +312,5 @@ public class AbuseTests
         var leak = text.IndexOf(token.Split('.')[2], StringComparison.Ordinal);
         Assert.True(leak < 0, "token in the logs: " + (leak < 0 ? "" : text[Math.Max(0, text.LastIndexOf('\n', leak))..Math.Min(text.Length, leak + 40)]));
         Assert.DoesNotContain(token, text);
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        private readonly System.Text.StringBuilder _text = new();
-
-        public string Text
-        {
-            get { lock (_text) return _text.ToString(); }
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose() { }
-
-        private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                lock (owner._text) owner._text.Append(category).Append(' ').Append(formatter(state, exception)).Append(' ').AppendLine(exception?.ToString());
-            }
-        }
     }
 }

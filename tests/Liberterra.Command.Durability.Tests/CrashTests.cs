@@ -1,5 +1,6 @@
 using System.Net;
 using Liberterra.Command.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Liberterra.Command.Durability.Tests;
 
@@ -48,7 +49,9 @@ public class CrashTests
     {
         await using var pg = await PostgresCluster.StartPrivateAsync();
         var connectionString = await pg.CreateMigratedDatabaseAsync("outage");
-        await using var server = await InProcessServer.StartAsync(connectionString);
+        var logs = new CapturedLogs();
+        await using var server = await InProcessServer.StartAsync(connectionString, null,
+            (Microsoft.AspNetCore.Builder.WebApplicationBuilder builder) => builder.Logging.AddProvider(logs));
         var op = await Scenario.Define(server.Http);
 
         var load = new ReportLoad();
@@ -75,6 +78,18 @@ public class CrashTests
             Assert.Equal("application/problem+json", f.ContentType);
         });
         Assert.True(duringOutage - acknowledgedBeforeOutage.Count <= 6, "reports were acknowledged while the database was down");
+
+        // Each refusal is logged as one warning line naming its cause, not as an error with a stack trace.
+        var refusals = logs.Entries.Where(e => e.Category.EndsWith(".ProblemExceptionHandler", StringComparison.Ordinal)).ToList();
+        Assert.True(refusals.Count >= load.Failures.Count, $"{refusals.Count} refusals logged, {load.Failures.Count} seen");
+        Assert.All(refusals, e =>
+        {
+            Assert.Equal(LogLevel.Warning, e.Level);
+            Assert.Null(e.Exception);
+            Assert.Contains("answered 503 (retry)", e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        });
+        Assert.Contains(refusals, e => e.Message.Contains("NpgsqlException", StringComparison.Ordinal) || e.Message.Contains("PostgresException", StringComparison.Ordinal));
 
         // Recovered without a restart: everything acknowledged, once, and the totals are the timeline's.
         Assert.Equal(6 * 80, load.Acknowledged.Count);

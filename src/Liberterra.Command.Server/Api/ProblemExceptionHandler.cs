@@ -31,7 +31,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         };
 
         if (status == StatusCodes.Status503ServiceUnavailable)
-            LogUnavailable(context.Request.Method, context.Request.Path, exception.GetType().Name, exception.Message);
+            LogUnavailable(context.Request.Method, context.Request.Path, Cause(exception));
         else if (status >= 500)
             LogFailure(exception, context.Request.Method, context.Request.Path);
         if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "1";
@@ -64,8 +64,19 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             : $"The body is not valid JSON: {json.Message}";
 
     // Expected while a silo dies or PostgreSQL restarts, and answered with "retry": one line each, no stack trace.
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Method} {Path} answered 503 (retry): {ExceptionType}: {Reason}")]
-    private partial void LogUnavailable(string method, PathString path, string exceptionType, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Method} {Path} answered 503 (retry): {Cause}")]
+    private partial void LogUnavailable(string method, PathString path, string cause);
+
+    // The chain of exception types down to the root, and the root's message up to its first line break (some wrap
+    // whole printed exceptions in their message).
+    private static string Cause(Exception exception)
+    {
+        var types = new List<string>();
+        for (var e = exception; e is not null; e = e.InnerException) types.Add(e.GetType().Name);
+        var message = exception.GetBaseException().Message;
+        var end = message.IndexOfAny(['\r', '\n']);
+        return $"{string.Join(" <- ", types)}: {(end < 0 ? message : message[..end])}";
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {Method} {Path} failed")]
     private partial void LogFailure(Exception ex, string method, PathString path);
