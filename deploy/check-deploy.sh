@@ -294,6 +294,8 @@ if check(isinstance(compose, dict), "deploy/compose.yaml is a mapping"):
                   f"nginx.conf: the upstream {name} lists exactly the silo services on 8080 ({', '.join(h + ':' + p for h, p in ups)})")
         check("hash $lt_affinity" in blocks.get("liberterra_hubs", "") and "hash" not in blocks.get("liberterra", ""),
               "nginx.conf: the hubs' upstream hashes on the affinity cookie, the API's does not")
+        check(all(re.search(r"^\s*zone\s+\w+\s+\d+k;", blocks.get(n, ""), re.M) for n in ("liberterra", "liberterra_hubs")),
+              "nginx.conf: both upstreams have a shared zone (one rotation and one record of failed silos for every worker)")
 
 # ---- Kubernetes -----------------------------------------------------------------------------------------------------
 k8s = os.path.join(deploy, "k8s")
