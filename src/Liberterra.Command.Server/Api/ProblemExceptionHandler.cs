@@ -31,10 +31,15 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         };
 
         if (status == StatusCodes.Status503ServiceUnavailable)
+        {
             LogUnavailable(context.Request.Method, context.Request.Path, Cause(exception));
+            context.Response.Headers.RetryAfter = "1";
+        }
         else if (status >= 500)
+        {
             LogFailure(exception, context.Request.Method, context.Request.Path);
-        if (status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "1";
+        }
+
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
