@@ -17,6 +17,7 @@ public sealed class TokenIssuer(string issuer, string audience, byte[] key)
         if (role != Roles.TeamLead && teams.Count > 0) throw new ArgumentException("Only team-lead credentials are bound to teams.", nameof(teams));
         if (lifetime <= TimeSpan.Zero || lifetime > MaxLifetime) throw new ArgumentException($"The lifetime must be between 1 second and {MaxLifetime.TotalDays:0} days.", nameof(lifetime));
         if (string.IsNullOrWhiteSpace(subject)) throw new ArgumentException("A subject is required.", nameof(subject));
+        if (CredentialClaims.Problem(subject, teams, operation) is { } problem) throw new ArgumentException(problem.Message, problem.Field);
 
         var issued = now ?? DateTimeOffset.UtcNow;
         var claims = new List<Claim> { new(ClaimNames.Subject, subject), new(ClaimNames.Role, role), new("jti", Guid.NewGuid().ToString("N")) };
@@ -34,22 +35,50 @@ public sealed class TokenIssuer(string issuer, string audience, byte[] key)
         });
     }
 
-    /// <summary>Parses "12h", "30m", "7d", "90s".</summary>
+    /// <summary>Parses "12h", "30m", "7d", "90s"; a lifetime beyond <see cref="MaxLifetime"/> is refused, not overflowed.</summary>
     public static TimeSpan ParseLifetime(string text)
     {
         text = text.Trim();
-        if (text.Length >= 2 && double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
+        if (text.Length is >= 2 and <= 20
+            && double.TryParse(text[..^1], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            && double.IsFinite(n) && n > 0)
         {
-            return char.ToLowerInvariant(text[^1]) switch
+            var seconds = char.ToLowerInvariant(text[^1]) switch
             {
-                's' => TimeSpan.FromSeconds(n),
-                'm' => TimeSpan.FromMinutes(n),
-                'h' => TimeSpan.FromHours(n),
-                'd' => TimeSpan.FromDays(n),
-                _ => throw new FormatException($"'{text}': use a number and s, m, h or d (12h)."),
+                's' => n,
+                'm' => n * 60,
+                'h' => n * 3600,
+                'd' => n * 86400,
+                _ => double.NaN,
             };
+            if (double.IsNaN(seconds)) throw new FormatException("use a number and s, m, h or d (12h).");
+            if (seconds < 1 || seconds > MaxLifetime.TotalSeconds)
+                throw new FormatException($"the lifetime must be between 1 second and {MaxLifetime.TotalDays:0} days.");
+            return TimeSpan.FromSeconds(seconds);
         }
 
-        throw new FormatException($"'{text}': use a number and s, m, h or d (12h).");
+        throw new FormatException("use a number and s, m, h or d (12h).");
+    }
+}
+
+/// <summary>
+/// What a credential may carry, for the built-in issuer and for any other: a subject of one line of plain text (it
+/// becomes the timeline's actor), team and operation claims that are valid ids. Checked when a credential is issued
+/// and again whenever one is presented.
+/// </summary>
+public static class CredentialClaims
+{
+    public const int MaxSubjectLength = 200;
+
+    /// <summary>What is wrong with these claims (the field and why), or null.</summary>
+    public static (string Field, string Message)? Problem(string subject, IEnumerable<string> teams, string? operation)
+    {
+        if (subject.Length > MaxSubjectLength) return ("subject", $"The subject must be at most {MaxSubjectLength} characters.");
+        if (Domain.PlainText.Problem(subject, multiline: false) is { } text) return ("subject", $"The subject {text}.");
+        foreach (var team in teams)
+            if (!Domain.OperationRules.IsValidId(team)) return ("teams", "Every team must be a team id: 1-64 letters, digits, '_', '.' or '-'.");
+        if (operation is not null && !Domain.OperationRules.IsValidId(operation))
+            return ("operation", "The operation must be an operation id: 1-64 letters, digits, '_', '.' or '-'.");
+        return null;
     }
 }

@@ -17,7 +17,10 @@ public enum DomainErrorKind
     IdempotencyKeyReused,
 }
 
-/// <summary>A refusal: what kind, a short title, a plain-words detail, and the fields concerned.</summary>
+/// <summary>
+/// A refusal: what kind, a short title, a plain-words detail, and the fields concerned (at most
+/// <see cref="MaxFields"/> of them; <see cref="MoreFields"/> counts the rest, so that a refusal stays small).
+/// </summary>
 public sealed record DomainError(
     DomainErrorKind Kind,
     string Title,
@@ -25,12 +28,25 @@ public sealed record DomainError(
     ImmutableSortedDictionary<string, string[]> Fields,
     ImmutableArray<TeamStatus> AllowedNext)
 {
-    public static DomainError Invalid(IReadOnlyDictionary<string, List<string>> fields) => new(
-        DomainErrorKind.Validation,
-        "One or more fields are invalid.",
-        string.Join(" ", fields.Select(f => $"{f.Key}: {string.Join("; ", f.Value)}.")),
-        fields.ToImmutableSortedDictionary(f => f.Key, f => f.Value.ToArray(), StringComparer.Ordinal),
-        []);
+    /// <summary>The most fields a refusal names; a definition of a million bad regions is refused in a few hundred bytes.</summary>
+    public const int MaxFields = 20;
+
+    /// <summary>How many more fields were wrong than <see cref="Fields"/> names.</summary>
+    public int MoreFields { get; init; }
+
+    public static DomainError Invalid(IReadOnlyDictionary<string, List<string>> fields)
+    {
+        var shown = fields.OrderBy(f => f.Key, StringComparer.Ordinal).Take(MaxFields).ToList();
+        var more = fields.Count - shown.Count;
+        var detail = string.Join(" ", shown.Select(f => $"{f.Key}: {string.Join("; ", f.Value.Take(5))}."));
+        return new DomainError(
+            DomainErrorKind.Validation,
+            "One or more fields are invalid.",
+            more > 0 ? $"{detail} And {more} more fields." : detail,
+            shown.ToImmutableSortedDictionary(f => f.Key, f => f.Value.Take(5).ToArray(), StringComparer.Ordinal),
+            [])
+        { MoreFields = more };
+    }
 
     public static DomainError Invalid(string field, string message) =>
         Invalid(new Dictionary<string, List<string>> { [field] = [message] });

@@ -96,3 +96,9 @@ public static class TimelineClock
 
     public static DateTimeOffset? Normalize(DateTimeOffset? time) => time is { } t ? Normalize(t) : null;
 }
+
+/// <summary>The event a correction names in <c>corrects</c>, as the timeline holds it: whose it is and what kind.</summary>
+public sealed record CorrectionTarget(long Seq, string? TeamId, string Kind)
+{
+    public static CorrectionTarget Of(TimelineEvent e) => new(e.Seq, e.TeamId, e.Kind);
+}

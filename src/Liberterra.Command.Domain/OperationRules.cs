@@ -112,8 +112,13 @@ public static partial class OperationRules
         return null;
     }
 
-    /// <summary>Checks a correction: bounded signed deltas, a reason, and no total below zero.</summary>
-    public static DomainError? ValidateCorrection(TeamState team, Correction c, DateTimeOffset? clientTime, DateTimeOffset serverNow)
+    /// <summary>
+    /// Checks a correction: bounded signed deltas, a reason, no total below zero, and a <c>corrects</c> that names one
+    /// of this team's own earlier reports or corrections (<paramref name="target"/>: that event as the timeline holds it,
+    /// null when there is none).
+    /// </summary>
+    public static DomainError? ValidateCorrection(
+        TeamState team, Correction c, CorrectionTarget? target, DateTimeOffset? clientTime, DateTimeOffset serverNow)
     {
         var errors = new FieldErrors();
         CheckDelta(errors, "children", c.Delta.Children);
@@ -123,8 +128,8 @@ public static partial class OperationRules
         if (c.Delta.IsZero) errors.Add("children", "a correction must change at least one count");
         if (string.IsNullOrWhiteSpace(c.Reason)) errors.Add("reason", "is required");
         else CheckText(errors, "reason", c.Reason, MaxReasonLength);
-        if (team.ReportCount == 0 || c.CorrectsSeq < 1 || c.CorrectsSeq > team.LastSeq)
-            errors.Add("corrects", "must be the sequence number of one of this team's earlier reports");
+        if (team.ReportCount == 0 || c.CorrectsSeq < 1 || c.CorrectsSeq > team.LastSeq || !IsOwnReport(team, c.CorrectsSeq, target))
+            errors.Add("corrects", "must be the sequence number of one of this team's earlier reports or corrections");
         CheckClientTime(errors, clientTime, serverNow);
         if (errors.ToError() is { } invalid) return invalid;
 
@@ -136,6 +141,9 @@ public static partial class OperationRules
         if (after.Arrested < 0) below.Add("arrested", $"would bring the team's total to {after.Arrested}; it is {team.Totals.Arrested}");
         return below.ToError();
     }
+
+    private static bool IsOwnReport(TeamState team, long seq, CorrectionTarget? target) =>
+        target is { } t && t.Seq == seq && t.TeamId == team.Id && t.Kind is EventKinds.FieldReported or EventKinds.ReportCorrected;
 
     /// <summary>
     /// Teams that should have checked in by now: in an active status, silent for at least <paramref name="interval"/>,
@@ -169,15 +177,22 @@ public static partial class OperationRules
     private static void CheckName(FieldErrors errors, string field, string? value)
     {
         if (string.IsNullOrWhiteSpace(value)) errors.Add(field, "is required");
-        else CheckText(errors, field, value, MaxNameLength);
+        else CheckText(errors, field, value, MaxNameLength, multiline: false);
     }
 
-    private static void CheckText(FieldErrors errors, string field, string value, int max)
+    // Notes and reasons may span lines; names and titles are one line. Both follow PlainText's one rule.
+    private static void CheckText(FieldErrors errors, string field, string value, int max, bool multiline = true)
     {
         if (value.Length > max) errors.Add(field, $"must be at most {max} characters (got {value.Length})");
-        // Plain text only: line breaks and tabs are fine, other control characters are not.
-        if (value.Any(ch => char.IsControl(ch) && ch is not '\n' and not '\r' and not '\t'))
-            errors.Add(field, "must be plain text without control characters");
+        if (PlainText.Problem(value, multiline) is { } problem) errors.Add(field, problem);
+    }
+
+    /// <summary>Checks the title of a significant-event mark: required, one line of plain text, at most 200 characters.</summary>
+    public static DomainError? ValidateMarkTitle(string? title)
+    {
+        var errors = new FieldErrors();
+        CheckName(errors, "title", title);
+        return errors.ToError();
     }
 
     private static void CheckClientTime(FieldErrors errors, DateTimeOffset? clientTime, DateTimeOffset serverNow)

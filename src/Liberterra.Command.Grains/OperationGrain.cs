@@ -33,6 +33,10 @@ public sealed partial class OperationGrain(
     private OperationState? _pending;
     private readonly Dictionary<string, KeyEntry> _keys = new(StringComparer.Ordinal);
     private List<PendingEvent> _queue = [];
+    // Events queued or being committed, by sequence number: what a correction may name before it is stored.
+    private readonly Dictionary<long, TimelineEvent> _uncommitted = [];
+    // While a batch that the database refused for one command's content is split up, every new command waits.
+    private Task? _isolating;
     private Task? _flushing;
     private Task? _snapshotting;
     // The sequence number of the last snapshot known to be written (a failed write leaves it unchanged).
@@ -208,14 +212,25 @@ public sealed partial class OperationGrain(
 
         var payload = new OperationDefined(definition);
         var pending = Enqueue(SystemKey($"define/{Guid.NewGuid():N}"), Fingerprints.Of(null, null, payload), actor, null, null, payload);
-        await pending.Task;
+        try
+        {
+            await pending.Task;
+        }
+        catch (CommandRefusedException refused)
+        {
+            return new DefineOutcome(null, DefineResult.Refused, refused.Error);
+        }
+
         if (current is null) await StartCheckIns();
         return new DefineOutcome(_committed, current is null ? DefineResult.Created : DefineResult.Updated, null);
     }
 
-    public Task<CommandOutcome> Submit(TeamCommand command)
+    public Task<CommandOutcome> Submit(TeamCommand command) => Submit(command, null);
+
+    // target: the event a correction names, when it had to be read from the timeline first.
+    private Task<CommandOutcome> Submit(TeamCommand command, CorrectionTarget? target)
     {
-        if (_stale)
+        if (_stale || _isolating is { IsCompleted: false })
             return SubmitAfterReload(command);
         if (command.OperationId != OperationId)
             throw new ArgumentException("Command sent to the wrong operation.", nameof(command));
@@ -236,11 +251,20 @@ public sealed partial class OperationGrain(
             return Task.FromResult(CommandOutcome.Refused(
                 DomainError.NotFound($"No team '{command.TeamId}' in operation '{OperationId}'.")));
 
+        // A correction names an earlier event: one still in flight is known here, a stored one is read first (an event
+        // never changes once numbered, so reading it outside this synchronous stretch cannot make the check wrong).
+        if (command.Payload is ReportCorrected { Correction.CorrectsSeq: var corrects } && corrects >= 1 && corrects <= team.LastSeq
+            && target?.Seq != corrects)
+        {
+            if (_uncommitted.TryGetValue(corrects, out var queued)) target = CorrectionTarget.Of(queued);
+            else return SubmitAfterLookup(command, corrects);
+        }
+
         var now = clock.GetUtcNow();
         var error = command.Payload switch
         {
             FieldReported r => OperationRules.ValidateReport(team, r.Report, command.ClientTime, now),
-            ReportCorrected c => OperationRules.ValidateCorrection(team, c.Correction, command.ClientTime, now),
+            ReportCorrected c => OperationRules.ValidateCorrection(team, c.Correction, target, command.ClientTime, now),
             _ => DomainError.Invalid("kind", "a team may only submit field reports and corrections"),
         };
         if (error is not null)
@@ -257,16 +281,41 @@ public sealed partial class OperationGrain(
         return await Submit(command);
     }
 
-    private static async Task<CommandOutcome> Accepted(PendingEvent pending, string teamId) =>
-        new(await pending.Task, Replayed: false, Error: null, pending.StateAfter.Teams[teamId]);
+    private async Task<CommandOutcome> SubmitAfterLookup(TeamCommand command, long seq)
+    {
+        var e = await timeline.ReadEventAsync(OperationId, seq);
+        return await Submit(command, e is null ? new CorrectionTarget(seq, null, "none") : CorrectionTarget.Of(e));
+    }
+
+    private static async Task<CommandOutcome> Accepted(PendingEvent pending, string teamId)
+    {
+        try
+        {
+            var e = await pending.Task;
+            return new CommandOutcome(e, Replayed: false, Error: null, pending.StateAfter.Teams[teamId]);
+        }
+        catch (CommandRefusedException refused)
+        {
+            return CommandOutcome.Refused(refused.Error);
+        }
+    }
 
     // A retry: the original event, waiting for it if it is still being committed.
     private async Task<CommandOutcome> Replay(KeyEntry seen)
     {
-        var e = seen.Pending is { } pending
-            ? await pending
-            : await timeline.ReadEventAsync(OperationId, seen.Seq)
-              ?? throw new InvalidOperationException($"Event {seen.Seq} of '{OperationId}' is missing from the timeline.");
+        TimelineEvent e;
+        try
+        {
+            e = seen.Pending is { } pending
+                ? await pending
+                : await timeline.ReadEventAsync(OperationId, seen.Seq)
+                  ?? throw new InvalidOperationException($"Event {seen.Seq} of '{OperationId}' is missing from the timeline.");
+        }
+        catch (CommandRefusedException refused)
+        {
+            return CommandOutcome.Refused(refused.Error);
+        }
+
         return new CommandOutcome(e, Replayed: true, Error: null, e.TeamId is null ? null : _committed?.Teams.GetValueOrDefault(e.TeamId));
     }
 
@@ -279,6 +328,7 @@ public sealed partial class OperationGrain(
         _pending = OperationReducer.Apply(_pending, e);
         var pending = new PendingEvent(e, _pending);
         _keys[key] = new KeyEntry(fingerprint, e.Seq, pending.Task);
+        _uncommitted[e.Seq] = e;
         _queue.Add(pending);
         // The store may complete synchronously, so a finished loop is recognised by its task, not by a flag it clears.
         if (_flushing is null || _flushing.IsCompleted)
@@ -296,35 +346,142 @@ public sealed partial class OperationGrain(
             {
                 await timeline.AppendAsync(OperationId, [.. batch.Select(p => p.Event)]);
             }
+            catch (Exception ex) when (TimelineContentRefusedException.IsContentRefusal(ex))
+            {
+                // Nothing of the batch was stored, and one of its commands holds what the database will never take.
+                await Isolate(batch, ex);
+                if (_stale) return;
+                continue;
+            }
             catch (Exception ex)
             {
                 FailQueued(batch, ex);
                 return;
             }
 
-            var before = _committed;
-            _committed = batch[^1].StateAfter;
-            // Walls are told at once and never awaited: a slow display cannot hold the write path.
-            GrainFactory.GetGrain<IFeedRegistryGrain>(0).Publish(OperationId, [.. batch.Select(p => Committed(p.Event, p.StateAfter))]).Ignore();
-            foreach (var p in batch)
-            {
-                // Operation, team, kind and sequence number only: never a note, a name or a credential.
-                if (p.Event.Payload is CheckInOverdue) LogOverdue(OperationId, p.Event.TeamId, p.Event.Seq);
-                else LogCommitted(OperationId, p.Event.TeamId, p.Event.Kind, p.Event.Seq, p.Event.Actor);
-            }
-
-            // Views first, so that whoever gets an acknowledgement reads their own write from any view.
-            await UpdateViews(before, _committed);
-            foreach (var p in batch)
-            {
-                _keys[p.Event.IdempotencyKey] = new KeyEntry(_keys[p.Event.IdempotencyKey].Fingerprint, p.Event.Seq, null);
-                p.Complete();
-            }
-
-            MaybeSnapshot();
-            // A team now awaited and no reminder yet.
-            if (_reminder != true && OperationRules.AwaitsCheckIns(_committed)) _ = UpdateReminder();
+            await AfterAppend(batch);
         }
+    }
+
+    // The batch is in the timeline: the state moves on, walls are told, views updated, and then the callers answered.
+    private async Task AfterAppend(List<PendingEvent> batch)
+    {
+        var before = _committed;
+        _committed = batch[^1].StateAfter;
+        // Walls are told at once and never awaited: a slow display cannot hold the write path.
+        GrainFactory.GetGrain<IFeedRegistryGrain>(0).Publish(OperationId, [.. batch.Select(p => Committed(p.Event, p.StateAfter))]).Ignore();
+        foreach (var p in batch)
+        {
+            // Operation, team, kind and sequence number only: never a note, a name or a credential.
+            if (p.Event.Payload is CheckInOverdue) LogOverdue(OperationId, p.Event.TeamId, p.Event.Seq);
+            else LogCommitted(OperationId, p.Event.TeamId, p.Event.Kind, p.Event.Seq, p.Event.Actor);
+        }
+
+        // Views first, so that whoever gets an acknowledgement reads their own write from any view.
+        await UpdateViews(before, _committed);
+        foreach (var p in batch)
+        {
+            _keys[p.Event.IdempotencyKey] = new KeyEntry(_keys[p.Event.IdempotencyKey].Fingerprint, p.Event.Seq, null);
+            _uncommitted.Remove(p.Event.Seq);
+            p.Complete();
+        }
+
+        MaybeSnapshot();
+        // A team now awaited and no reminder yet.
+        if (_reminder != true && OperationRules.AwaitsCheckIns(_committed)) _ = UpdateReminder();
+    }
+
+    // The second wall behind the checks at the API's boundary: a batch refused for its content is appended again one
+    // command at a time, in order, each checked again against what is committed by then; the one the database refuses
+    // is answered 422 alone, the others commit (under new numbers when one before them dropped out). New commands wait.
+    private async Task Isolate(List<PendingEvent> batch, Exception refusal)
+    {
+        var all = batch.Concat(_queue).ToList();
+        _queue = [];
+        var split = new HashSet<long>(all.Select(p => p.Event.Seq));
+        foreach (var p in all) _uncommitted.Remove(p.Event.Seq);
+        var gate = new TaskCompletionSource();
+        _isolating = gate.Task;
+        LogIsolating(OperationId, all.Count, Cause(refusal));
+        try
+        {
+            for (var i = 0; i < all.Count; i++)
+            {
+                var p = all[i];
+                if (Recheck(p.Event, _committed, split) is { } error)
+                {
+                    Refuse(p, error);
+                    continue;
+                }
+
+                var e = p.Event with { Seq = (_committed?.LastSeq ?? 0) + 1 };
+                var after = OperationReducer.Apply(_committed, e);
+                try
+                {
+                    await timeline.AppendAsync(OperationId, [e]);
+                }
+                catch (Exception ex) when (TimelineContentRefusedException.IsContentRefusal(ex))
+                {
+                    LogContentRefused(OperationId, e.TeamId, e.Kind, Cause(ex));
+                    Refuse(p, DomainError.Invalid(RefusedField(e), "holds content the database cannot store (it was refused; nothing was stored)"));
+                    continue;
+                }
+                catch (Exception ex)
+                {
+                    // The database itself failed: this command and the rest fail as any write does (503, retry with the same key).
+                    _pending = _committed;
+                    FailQueued([.. all.Skip(i)], ex);
+                    return;
+                }
+
+                p.Renumber(e, after);
+                _pending = after;
+                await AfterAppend([p]);
+            }
+        }
+        finally
+        {
+            if (!_stale) _pending = _committed;
+            gate.SetResult();
+        }
+    }
+
+    private void Refuse(PendingEvent p, DomainError error)
+    {
+        _keys.Remove(p.Event.IdempotencyKey);
+        p.Fail(new CommandRefusedException(error));
+    }
+
+    // What a command of a split batch must still pass: the rules, against the state without the commands dropped before it.
+    private DomainError? Recheck(TimelineEvent e, OperationState? state, HashSet<long> split)
+    {
+        if (e.Payload is OperationDefined { Definition: var d }) return OperationRules.ValidateDefinition(d, state);
+        if (state is null || e.TeamId is null || !state.Teams.TryGetValue(e.TeamId, out var team))
+            return DomainError.NotFound($"No team '{e.TeamId}' in operation '{OperationId}'.");
+        return e.Payload switch
+        {
+            FieldReported r => OperationRules.ValidateReport(team, r.Report, e.ClientTime, e.ServerTime),
+            // It named an event of the split batch by a number that may now belong to another event.
+            ReportCorrected c when split.Contains(c.Correction.CorrectsSeq) =>
+                DomainError.Invalid("corrects", "names a report that was not stored; correct it once it has its number"),
+            // Its target was checked when it was accepted, and a stored event never changes.
+            ReportCorrected c => OperationRules.ValidateCorrection(team, c.Correction,
+                new CorrectionTarget(c.Correction.CorrectsSeq, team.Id, EventKinds.FieldReported), e.ClientTime, e.ServerTime),
+            CheckInOverdue o when team.OverdueSince is null && team.LastReportAt == o.LastCheckIn => null,
+            CheckInOverdue => DomainError.Conflict($"Team '{team.Id}' reported again, or is flagged already."),
+            _ => null,
+        };
+    }
+
+    // The field a refused command's content most likely came from: the credential, or the body.
+    private static string RefusedField(TimelineEvent e) => PlainText.IsPlain(e.Actor, multiline: false) ? "body" : "credential";
+
+    // The root cause's type and first line: PostgreSQL's messages name the problem (SQLSTATE and what), not the text.
+    private static string Cause(Exception ex)
+    {
+        var root = ex.GetBaseException();
+        var line = root.Message.Split('\n', 2)[0];
+        return $"{root.GetType().Name}: {line}";
     }
 
     // Everything queued behind a failed batch was checked against a state that included it, so it fails too.
@@ -338,6 +495,7 @@ public sealed partial class OperationGrain(
         foreach (var p in failed)
         {
             _keys.Remove(p.Event.IdempotencyKey);
+            _uncommitted.Remove(p.Event.Seq);
             p.Fail(new TimelineUnavailableException($"The timeline of '{OperationId}' could not be written.", ex));
         }
 
@@ -348,6 +506,7 @@ public sealed partial class OperationGrain(
     // callers get TimelineUnavailableException (503) and the next call tries again.
     private async Task EnsureCurrent()
     {
+        while (_isolating is { IsCompleted: false } isolating) await isolating;
         while (_stale)
         {
             if (_reloading is null || _reloading.IsCompleted) _reloading = Reload();
@@ -495,11 +654,24 @@ public sealed partial class OperationGrain(
         // Continuations run inline: they only wrap the event in an outcome, on this grain's own scheduler.
         private readonly TaskCompletionSource<TimelineEvent> _done = new();
 
-        public TimelineEvent Event { get; } = e;
-        public OperationState StateAfter { get; } = stateAfter;
+        public TimelineEvent Event { get; private set; } = e;
+        public OperationState StateAfter { get; private set; } = stateAfter;
         public Task<TimelineEvent> Task => _done.Task;
         public void Complete() => _done.TrySetResult(Event);
         public void Fail(Exception ex) => _done.TrySetException(ex);
+
+        /// <summary>The same command appended again under another number (its batch was split).</summary>
+        public void Renumber(TimelineEvent numbered, OperationState after)
+        {
+            Event = numbered;
+            StateAfter = after;
+        }
+    }
+
+    /// <summary>A queued command refused after all (its batch was split): the caller gets the refusal, not an error.</summary>
+    private sealed class CommandRefusedException(DomainError error) : Exception(error.Detail)
+    {
+        public DomainError Error { get; } = error;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} activated: snapshot at seq {SnapshotSeq}, timeline at seq {Seq}")]
@@ -513,6 +685,12 @@ public sealed partial class OperationGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Operation {OperationId}: append failed; {Count} commands refused, will reload from the timeline")]
     private partial void LogAppendFailed(Exception ex, string operationId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: the database refused a batch of {Count} commands for its content ({Cause}); appending them one at a time")]
+    private partial void LogIsolating(string operationId, int count, string cause);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: a {Kind} of team {TeamId} was refused by the database for its content ({Cause}); answered 422")]
+    private partial void LogContentRefused(string operationId, string? teamId, string kind, string cause);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: reloaded; {Found} events had been committed by the failed writes; timeline at seq {Seq}")]
     private partial void LogReloaded(string operationId, int found, long seq);
@@ -533,7 +711,10 @@ public sealed partial class OperationGrain(
     private partial void LogSnapshotFailed(Exception ex, string operationId);
 }
 
-/// <summary>The timeline could not be written: nothing of the command was stored, and it may be retried.</summary>
+/// <summary>
+/// The timeline could not be written or read right now. Whether a write reached the disk is not known (a connection can
+/// die during the commit): the caller retries with the same idempotency key, whose answer then says what was stored.
+/// </summary>
 [GenerateSerializer]
 public sealed class TimelineUnavailableException : Exception
 {

@@ -93,7 +93,16 @@ public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
             teams[i] = e.TeamId;
             kinds[i] = e.Kind;
             keys[i] = e.IdempotencyKey;
-            payloads[i] = JsonSerializer.Serialize(e.Payload, DomainJson.Options);
+            try
+            {
+                payloads[i] = JsonSerializer.Serialize(e.Payload, DomainJson.Options);
+            }
+            catch (ArgumentException ex)
+            {
+                // Text that has no UTF-8 form (a lone surrogate) cannot become JSON: this event's content, not the batch's.
+                throw new TimelineContentRefusedException($"Event {e.Seq} of '{operationId}' holds text that cannot be written as JSON.", ex);
+            }
+
             fingerprints[i] = Fingerprints.ToBytes(Fingerprints.Of(e.TeamId, e.ClientTime, payloads[i]));
         }
 
@@ -138,6 +147,11 @@ public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
         {
             throw new TimelineConflictException(
                 $"Appending {seqs[0]}..{seqs[^1]} to '{operationId}' conflicts with stored events ({e.ConstraintName}).", e);
+        }
+        catch (Exception e) when (TimelineContentRefusedException.IsContentRefusal(e))
+        {
+            throw new TimelineContentRefusedException(
+                $"The database refused the content of {seqs[0]}..{seqs[^1]} of '{operationId}': {(e as PostgresException)?.SqlState ?? e.GetType().Name}.", e);
         }
 
         if (inserted != seqs.Length)

@@ -122,7 +122,10 @@ public class DebriefApiTests(ServerFixture server)
             Assert.Contains(field, Api.ErrorFields(await Api.Problem(refused)));
         }
 
-        Assert.Equal(HttpStatusCode.NotFound, (await debriefer.GetAsync($"/api/operations/{op}/state?at=2000-01-01T00:00:00Z")).StatusCode);
+        // Before the operation existed: a parameter out of range (naming it), not "no such operation".
+        var before = await debriefer.GetAsync($"/api/operations/{op}/state?at=2000-01-01T00:00:00Z");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, before.StatusCode);
+        Assert.Contains("at", Api.ErrorFields(await Api.Problem(before)));
     }
 
     [Fact]

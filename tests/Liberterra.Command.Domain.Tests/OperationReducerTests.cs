@@ -124,7 +124,7 @@ public class OperationReducerTests
             {
                 var delta = new Tally(-random.Next(0, 4), random.Next(-2, 3), random.Next(-2, 3), -random.Next(0, 3));
                 var correction = new Correction(team.LastSeq, delta, "recount");
-                if (OperationRules.ValidateCorrection(team, correction, null, now) is not null) continue;
+                if (OperationRules.ValidateCorrection(team, correction, new CorrectionTarget(team.LastSeq, team.Id, EventKinds.FieldReported), null, now) is not null) continue;
                 e = new TimelineEvent(seq, "op-1", now, null, "lead", team.Id, $"k-{seq:D8}", new ReportCorrected(correction));
                 accepted = accepted.Add(delta);
             }

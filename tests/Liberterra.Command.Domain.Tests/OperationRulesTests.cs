@@ -66,8 +66,8 @@ public class OperationRulesTests
     public void a_correction_can_never_take_a_total_below_zero()
     {
         var team = Team with { Totals = new Tally(4, 2, 0, 3), LastSeq = 7, ReportCount = 1 };
-        Assert.Null(OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-4, 0, 0, -3), "double count"), null, Now));
-        var error = OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-5, 0, 0, 0), "double count"), null, Now);
+        Assert.Null(OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-4, 0, 0, -3), "double count"), Own7, null, Now));
+        var error = OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-5, 0, 0, 0), "double count"), Own7, null, Now);
         Assert.Equal(["children"], error!.Fields.Keys);
     }
 
@@ -75,12 +75,70 @@ public class OperationRulesTests
     public void a_correction_needs_a_reason_a_change_and_an_earlier_report()
     {
         var team = Team with { Totals = new Tally(4, 2, 0, 3), LastSeq = 7, ReportCount = 1 };
-        Assert.Contains("reason", OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-1, 0, 0, 0), " "), null, Now)!.Fields.Keys);
-        Assert.Contains("corrects", OperationRules.ValidateCorrection(team, new Correction(8, new Tally(-1, 0, 0, 0), "x"), null, Now)!.Fields.Keys);
-        Assert.NotNull(OperationRules.ValidateCorrection(team, new Correction(7, Tally.Zero, "x"), null, Now));
+        Assert.Contains("reason", OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-1, 0, 0, 0), " "), Own7, null, Now)!.Fields.Keys);
+        Assert.Contains("corrects", OperationRules.ValidateCorrection(team, new Correction(8, new Tally(-1, 0, 0, 0), "x"), null, null, Now)!.Fields.Keys);
+        Assert.NotNull(OperationRules.ValidateCorrection(team, new Correction(7, Tally.Zero, "x"), Own7, null, Now));
         // A team that never reported has nothing to correct (its definition event is not a report).
         var silent = Team with { LastSeq = 7, ReportCount = 0 };
-        Assert.Contains("corrects", OperationRules.ValidateCorrection(silent, new Correction(7, new Tally(2, 0, 0, 0), "x"), null, Now)!.Fields.Keys);
+        Assert.Contains("corrects", OperationRules.ValidateCorrection(silent, new Correction(7, new Tally(2, 0, 0, 0), "x"), Own7, null, Now)!.Fields.Keys);
+    }
+
+    private static readonly CorrectionTarget Own7 = new(7, "AR-RAID-01", EventKinds.FieldReported);
+
+    [Theory]
+    [InlineData(1L, null, EventKinds.OperationDefined)]
+    [InlineData(7L, "MK-RAID-01", EventKinds.FieldReported)]
+    [InlineData(7L, "AR-RAID-01", EventKinds.CheckInOverdue)]
+    public void a_correction_corrects_only_one_of_this_team_s_own_reports_or_corrections(long seq, string? teamId, string kind)
+    {
+        var team = Team with { Totals = new Tally(4, 2, 0, 3), LastSeq = 7, ReportCount = 1 };
+        var error = OperationRules.ValidateCorrection(team, new Correction(seq, new Tally(-1, 0, 0, 0), "x"), new CorrectionTarget(seq, teamId, kind), null, Now);
+        Assert.Equal(["corrects"], error!.Fields.Keys);
+        Assert.Null(OperationRules.ValidateCorrection(team, new Correction(7, new Tally(-1, 0, 0, 0), "x"),
+            new CorrectionTarget(7, "AR-RAID-01", EventKinds.ReportCorrected), null, Now));
+    }
+
+    [Theory]
+    [InlineData("nul\\u0000inside", true)]
+    [InlineData("bell\\u0007", true)]
+    [InlineData("lone \\ud800 high", true)]
+    [InlineData("lone \\udc00 low", true)]
+    [InlineData("reversed \\udc00\\ud800", true)]
+    [InlineData("C1 \\u0085 next line", true)]
+    [InlineData("two\\nlines", false)]
+    [InlineData("tab\\there", false)]
+    public void text_that_cannot_be_stored_or_shown_is_refused(string escaped, bool multiline)
+    {
+        var text = System.Text.RegularExpressions.Regex.Unescape(escaped);
+        Assert.NotNull(PlainText.Problem(text, multiline));
+    }
+
+    [Theory]
+    [InlineData("Farm near Tucumán", false)]
+    [InlineData("Скопје · 團隊 · فريق", false)]
+    [InlineData("emoji \\ud83d\\udea8 pair", false)]
+    [InlineData("two\\nlines\\r\\nand a\\ttab", true)]
+    public void plain_text_in_any_script_is_accepted(string escaped, bool multiline) =>
+        Assert.Null(PlainText.Problem(System.Text.RegularExpressions.Regex.Unescape(escaped), multiline));
+
+    [Fact]
+    public void a_title_is_one_line_of_plain_text()
+    {
+        Assert.Null(OperationRules.ValidateMarkTitle("Raid on the farm"));
+        Assert.Equal(["title"], OperationRules.ValidateMarkTitle("bell\u0007")!.Fields.Keys);
+        Assert.Equal(["title"], OperationRules.ValidateMarkTitle("two\nlines")!.Fields.Keys);
+        Assert.Equal(["title"], OperationRules.ValidateMarkTitle(" ")!.Fields.Keys);
+        Assert.Equal(["title"], OperationRules.ValidateMarkTitle(new string('x', 201))!.Fields.Keys);
+    }
+
+    [Fact]
+    public void a_refusal_names_at_most_twenty_fields_and_counts_the_rest()
+    {
+        var fields = Enumerable.Range(0, 1000).ToDictionary(i => $"regions[{i:D4}].name", _ => new List<string> { "is required" });
+        var error = DomainError.Invalid(fields);
+        Assert.Equal(DomainError.MaxFields, error.Fields.Count);
+        Assert.Equal(1000 - DomainError.MaxFields, error.MoreFields);
+        Assert.True(error.Detail.Length < 2000, error.Detail);
     }
 
     [Fact]

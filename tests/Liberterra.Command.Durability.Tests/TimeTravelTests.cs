@@ -92,7 +92,7 @@ public class TimeTravelTests
             else if (random.Next(7) == 0 && team.ReportCount > 0)
             {
                 var correction = new Correction(team.LastSeq, new Tally(-random.Next(0, 3), random.Next(-1, 2), 0, -random.Next(0, 2)), "recount");
-                if (OperationRules.ValidateCorrection(team, correction, null, now) is null) payload = new ReportCorrected(correction);
+                if (OperationRules.ValidateCorrection(team, correction, new CorrectionTarget(team.LastSeq, team.Id, EventKinds.FieldReported), null, now) is null) payload = new ReportCorrected(correction);
             }
             else
             {

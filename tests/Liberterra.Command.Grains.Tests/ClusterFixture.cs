@@ -99,8 +99,12 @@ public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
     /// <summary>The next append is committed, then reported as failed: a connection lost during the commit.</summary>
     public volatile bool LoseNextAcknowledgement;
 
+    /// <summary>The idempotency keys of every append tried, in order, one array per statement.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string[]> Appends { get; } = new();
+
     public async Task AppendAsync(string operationId, IReadOnlyList<TimelineEvent> events, CancellationToken cancellationToken = default)
     {
+        Appends.Enqueue([.. events.Select(e => e.IdempotencyKey)]);
         if (Failing) throw new IOException("database unreachable");
         await inner.AppendAsync(operationId, events, cancellationToken);
         if (LoseNextAcknowledgement)

@@ -71,7 +71,7 @@ public static class OperationsApi
             ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState()
             : null;
         return state is null
-            ? Problems.From(DomainError.NotFound($"No team '{teamId}' in operation '{operationId}'."))
+            ? Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."))
             : TypedResults.Ok(state.ToView());
     }
 
@@ -85,7 +85,7 @@ public static class OperationsApi
         var team = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(teamId)
             ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState()
             : null;
-        if (team is null) return Problems.From(DomainError.NotFound($"No team '{teamId}' in operation '{operationId}'."));
+        if (team is null) return Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."));
 
         var events = await timeline.ReadTeamAsync(operationId, teamId, after, limit, ct);
         var notes = Scope.CanReadNotes(http.User, teamId);
@@ -103,7 +103,7 @@ public static class OperationsApi
             ? await grains.GetGrain<IHotspotRegionGrain>(GrainKeys.Region(operationId, regionId)).GetState()
             : null;
         return state is null
-            ? Problems.From(DomainError.NotFound($"No region '{regionId}' in operation '{operationId}'."))
+            ? Problems.From(DomainError.NotFound($"No region {OperationLookup.Shown(regionId)} in operation {OperationLookup.Shown(operationId)}."))
             : TypedResults.Ok(state.ToView());
     }
 

@@ -50,12 +50,14 @@ public static class ReportsApi
     {
         if (string.IsNullOrEmpty(key))
             return Problems.BadRequest(IdempotencyKeyHeader,
-                "The Idempotency-Key header is required: a new random key (a UUID) per report, reused only to retry it.");
+                "The Idempotency-Key header is required: a new random key (a UUID) per report, reused only to retry it.",
+                Problems.Codes.IdempotencyKeyRequired);
         if (!OperationRules.IsValidIdempotencyKey(key))
             return Problems.BadRequest(IdempotencyKeyHeader,
-                "The Idempotency-Key must be 8 to 128 letters, digits, '_', '.', ':' or '-' (a UUID fits).");
+                "The Idempotency-Key must be 8 to 128 letters, digits, '_', '.', ':' or '-' (a UUID fits).",
+                Problems.Codes.IdempotencyKeyMalformed);
         if (!OperationRules.IsValidId(operationId) || !OperationRules.IsValidId(teamId))
-            return Problems.From(DomainError.NotFound($"No team '{teamId}' in operation '{operationId}'."));
+            return Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."));
         if (parseError is not null) return Problems.From(parseError);
 
         var command = new TeamCommand(operationId, teamId, key, Actors.Of(http), clientTime?.ToUniversalTime(), payload!);

@@ -31,6 +31,15 @@ public static class RequestMapping
 
     public static (OperationDefinition? Definition, DomainError? Error) ToDomain(string operationId, OperationDefinitionRequest r)
     {
+        // Counted before anything is read: a definition of a million regions is refused at once, in a few hundred bytes.
+        if (r.Regions?.Count > OperationRules.MaxRegions || r.Teams?.Count > OperationRules.MaxTeams)
+        {
+            var tooMany = new Dictionary<string, List<string>>();
+            if (r.Regions?.Count > OperationRules.MaxRegions) Add(tooMany, "regions", $"must list 0 to {OperationRules.MaxRegions} regions (got {r.Regions.Count})");
+            if (r.Teams?.Count > OperationRules.MaxTeams) Add(tooMany, "teams", $"must list 0 to {OperationRules.MaxTeams} teams (got {r.Teams.Count})");
+            return (null, DomainError.Invalid(tooMany));
+        }
+
         var errors = new Dictionary<string, List<string>>();
         if (r.WindowStart is null) Add(errors, "windowStart", "is required");
         if (r.WindowEnd is null) Add(errors, "windowEnd", "is required");
@@ -84,7 +93,7 @@ public static class RequestMapping
     private static T? ParseEnum<T>(string text, string field, Dictionary<string, List<string>> errors) where T : struct, Enum
     {
         if (TryParseEnum<T>(text, out var value)) return value;
-        Add(errors, field, $"'{Truncate(text)}' is not one of {string.Join(", ", Enum.GetNames<T>())}");
+        Add(errors, field, $"is not one of {string.Join(", ", Enum.GetNames<T>())}");
         return null;
     }
 
@@ -103,11 +112,15 @@ public static class RequestMapping
         return [.. result];
     }
 
+    // JSON reads 1e309 as infinity: refused here, so that no number that is not finite goes further than the boundary
+    // (the range itself is the domain's rule, checked with the other fields).
     private static GeoPoint? ParsePosition(PositionRequest p, string field, Dictionary<string, List<string>> errors)
     {
         if (p.Latitude is null) Add(errors, $"{field}.latitude", "is required");
+        else if (!double.IsFinite(p.Latitude.Value)) Add(errors, $"{field}.latitude", "must be a number between -90 and 90");
         if (p.Longitude is null) Add(errors, $"{field}.longitude", "is required");
-        return p.Latitude is { } lat && p.Longitude is { } lon ? new GeoPoint(lat, lon) : null;
+        else if (!double.IsFinite(p.Longitude.Value)) Add(errors, $"{field}.longitude", "must be a number between -180 and 180");
+        return p.Latitude is { } lat && p.Longitude is { } lon && double.IsFinite(lat) && double.IsFinite(lon) ? new GeoPoint(lat, lon) : null;
     }
 
     private static void Add(Dictionary<string, List<string>> errors, string field, string message)
@@ -115,8 +128,6 @@ public static class RequestMapping
         if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
         list.Add(message);
     }
-
-    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }
 
 /// <summary>The operation as its grain holds it now, and the answer when there is none.</summary>
@@ -127,5 +138,8 @@ internal static class OperationLookup
         OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
 
     public static ProblemHttpResult NoOperation(string operationId) =>
-        Problems.From(DomainError.NotFound($"No operation '{operationId}'."));
+        Problems.From(DomainError.NotFound($"No operation {Shown(operationId)}."));
+
+    /// <summary>An id as a refusal may repeat it: only one that is valid (an invalid one may hold anything).</summary>
+    public static string Shown(string id) => OperationRules.IsValidId(id) ? $"'{id}'" : "with that id (not a valid id)";
 }

@@ -91,7 +91,7 @@ public static class TimelineApi
         if (seq > head) return Problems.From(DomainError.Invalid("seq", $"is after the last event ({head})"));
         var state = seq is { } n ? await travel.AtSeqAsync(operationId, n, ct) : await travel.AtTimeAsync(operationId, at!.Value, ct);
         return state is null
-            ? Problems.From(DomainError.NotFound($"Operation '{operationId}' did not exist yet at {at:O}."))
+            ? Problems.Invalid("at", $"is before the operation was defined ({(await timeline.ReadEventAsync(operationId, 1, ct))?.ServerTime:O})")
             : TypedResults.Ok(state.ToView());
     }
 
@@ -165,13 +165,21 @@ public static class TimelineApi
     /// <summary>The hotspot regions as points with their totals (now, or after <c>seq</c>).</summary>
     private static async Task ExportHotspots(string operationId, IGrainFactory grains, TimeTravel travel, HttpContext http, long? seq = null, CancellationToken ct = default)
     {
-        var state = !OperationRules.IsValidId(operationId) ? null
-            : seq is { } n ? await travel.AtSeqAsync(operationId, n, ct) : await grains.GetGrain<IOperationGrain>(operationId).GetState();
-        if (state is null)
+        var current = await grains.CurrentState(operationId);
+        if (current is null)
         {
             await OperationLookup.NoOperation(operationId).ExecuteAsync(http);
             return;
         }
+
+        // Out of range is a refusal that names the parameter, never "no such operation" for one that exists.
+        if (seq is < 1 || seq > current.LastSeq)
+        {
+            await Problems.Invalid("seq", $"must be a sequence number of this operation, 1 to {current.LastSeq}").ExecuteAsync(http);
+            return;
+        }
+
+        var state = seq is { } n ? await travel.AtSeqAsync(operationId, n, ct) ?? current : current;
 
         Download(http, operationId, "application/geo+json", "hotspots.geojson");
         await using var json = new Utf8JsonWriter(http.Response.Body);
@@ -367,7 +375,7 @@ public static class TimelineApi
         if (state is null) return OperationLookup.NoOperation(operationId);
         var errors = new Dictionary<string, List<string>>();
         var title = request.Title?.Trim();
-        if (string.IsNullOrEmpty(title) || title.Length > 200) errors["title"] = ["required, at most 200 characters"];
+        if (OperationRules.ValidateMarkTitle(title) is { } badTitle) errors["title"] = [.. badTitle.Fields["title"]];
         if (request.Seq is not { } seq || seq < 1 || seq > state.LastSeq) errors["seq"] = [$"must be an event of this operation (1 to {state.LastSeq})"];
         if (errors.Count > 0) return Problems.From(DomainError.Invalid(errors));
         var mark = await timeline.MarkAsync(operationId, request.Seq!.Value, title!, Actors.Of(http), false, ct);
@@ -382,7 +390,7 @@ public static class TimelineApi
     {
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
         var mark = (await timeline.ListMarksAsync(operationId, ct)).FirstOrDefault(m => m.Seq == seq);
-        if (mark is null) return Problems.From(DomainError.NotFound($"Event {seq} is not marked significant."));
+        if (mark is null) return Problems.From(DomainError.NotFound($"Event {seq} of operation {OperationLookup.Shown(operationId)} is not marked significant."));
         await timeline.MarkAsync(operationId, seq, mark.Title, Actors.Of(http), true, ct);
         return TypedResults.NoContent();
     }

@@ -20,7 +20,8 @@ public static class TokensApi
         var limitedTo = Scope.Operations(http.User);
         if (limitedTo.Count > 0 && (request.Operation is null || !limitedTo.Contains(request.Operation)))
             return TypedResults.Problem($"This credential may only issue credentials for: {string.Join(", ", limitedTo)}.",
-                statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+                statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                extensions: new Dictionary<string, object?> { [Problems.CodeMember] = Problems.Codes.Forbidden });
         if (services.GetService<TokenIssuer>() is not { } issuer)
             return TypedResults.Problem("Credentials come from the configured identity provider (Auth:Authority).",
                 statusCode: StatusCodes.Status404NotFound, title: "The built-in issuer is off.");
@@ -31,12 +32,18 @@ public static class TokensApi
             var token = issuer.Issue(request.Subject ?? "", request.Role ?? "", request.Teams ?? [], request.Operation, lifetime, now);
             return TypedResults.Ok(new IssuedToken(token, now.Add(lifetime)));
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
+        catch (FormatException e)
         {
-            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "The credential cannot be issued.");
+            return Problems.From(Domain.DomainError.Invalid("ttl", e.Message));
+        }
+        catch (ArgumentException e)
+        {
+            var field = e.ParamName switch { "role" => "role", "teams" => "teams", "lifetime" => "ttl", "operation" => "operation", _ => "subject" };
+            return Problems.From(Domain.DomainError.Invalid(field, e.Message.Split(" (Parameter", 2)[0]));
         }
     }
 
+    [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
     public sealed record TokenRequest(string? Subject, string? Role, IReadOnlyList<string>? Teams, string? Operation, string? Ttl);
 
     public sealed record IssuedToken(string Token, DateTimeOffset ExpiresAt);

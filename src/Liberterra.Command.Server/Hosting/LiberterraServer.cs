@@ -115,14 +115,19 @@ public static class LiberterraServer
         builder.AddLiberterraTelemetry();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditTrail>());
-        builder.Services.AddProblemDetails();
+        // Every ProblemDetails, the framework's own too (401, 404, 405 from status code pages), carries a stable code.
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Complete);
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IConfiguration>().GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions());
         builder.Services.AddSingleton<HubAccessFilter>();
         builder.Services.AddSignalR(o =>
         {
             o.MaximumReceiveMessageSize = 32 * 1024;
             o.AddFilter<HubAccessFilter>();
-        });
+        }).AddJsonProtocol(o => StrictJson(o.PayloadSerializerOptions));
+        // SignalR's dispatcher logs every exception a hub method throws as an error with its stack trace, refusals
+        // (HubException) included. HubAccessFilter sees every invocation first and logs each the right way: a refusal
+        // as one warning line, a fault as an error with its stack trace.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None);
         builder.Services.AddLiberterraHealth();
         builder.Services.AddSingleton<Watchers>();
         builder.Services.AddSingleton<TimeTravel>();
@@ -145,12 +150,19 @@ public static class LiberterraServer
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddOpenApi();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(o =>
-        {
-            o.SerializerOptions.AllowTrailingCommas = false;
-            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
-        });
+        builder.Services.Configure<JsonOptions>(o => StrictJson(o.SerializerOptions));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestLimits.DefaultMaxBodyBytes);
+    }
+
+    /// <summary>
+    /// Requests are read strictly: no trailing commas, numbers as numbers, and a field given twice is refused (as an
+    /// unknown field is) rather than silently read as its last value.
+    /// </summary>
+    private static void StrictJson(System.Text.Json.JsonSerializerOptions options)
+    {
+        options.AllowTrailingCommas = false;
+        options.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        options.AllowDuplicateProperties = false;
     }
 
     /// <summary>

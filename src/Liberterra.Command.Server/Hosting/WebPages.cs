@@ -26,17 +26,25 @@ public static class WebPages
 
     public static string Root => Path.Combine(AppContext.BaseDirectory, "web");
 
-    /// <summary>Security headers on every answer, pages and API alike.</summary>
+    /// <summary>
+    /// Security headers on every answer, pages and API alike, set as the answer starts: an error answer written after
+    /// the exception handler cleared the response (400, 413, 415, 500) carries them too.
+    /// </summary>
     public static void UseSecurityHeaders(this WebApplication app) => app.Use((http, next) =>
     {
-        var headers = http.Response.Headers;
-        headers[HeaderNames.ContentSecurityPolicy] = http.Request.Path.StartsWithSegments(Api.DashboardAccess.Path)
-            ? DashboardContentSecurityPolicy
-            : ContentSecurityPolicy;
-        headers[HeaderNames.XContentTypeOptions] = "nosniff";
-        headers[HeaderNames.XFrameOptions] = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self)";
+        http.Response.OnStarting(static state =>
+        {
+            var context = (HttpContext)state;
+            var headers = context.Response.Headers;
+            headers[HeaderNames.ContentSecurityPolicy] = context.Request.Path.StartsWithSegments(Api.DashboardAccess.Path)
+                ? DashboardContentSecurityPolicy
+                : ContentSecurityPolicy;
+            headers[HeaderNames.XContentTypeOptions] = "nosniff";
+            headers[HeaderNames.XFrameOptions] = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self)";
+            return Task.CompletedTask;
+        }, http);
         return next(http);
     });
 

@@ -22,7 +22,8 @@ public sealed class HubPolicyAttribute(string policy) : Attribute
 /// limited per principal by the same token bucket settings as HTTP (the HTTP rate limiter does not see hub
 /// invocations), and every refusal written to the audit trail.
 /// </summary>
-public sealed class HubAccessFilter(RateLimitOptions limits, IAuthorizationService authorization, AuditTrail audit, TimeProvider clock) : IHubFilter
+public sealed partial class HubAccessFilter(
+    RateLimitOptions limits, IAuthorizationService authorization, AuditTrail audit, TimeProvider clock, ILogger<HubAccessFilter> logger) : IHubFilter
 {
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _buckets = new();
 
@@ -57,11 +58,27 @@ public sealed class HubAccessFilter(RateLimitOptions limits, IAuthorizationServi
         }
         catch (HubException e)
         {
-            // The method itself refused (an operation outside the credential's scope, an unknown operation).
+            // The method itself refused (an operation outside the credential's scope, an unknown operation, a bad argument).
             await Record(context, StatusCodes.Status403Forbidden);
+            LogRefused(context.HubMethodName, Who(context), e.Message);
             throw new HubException(e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A fault, not a refusal: the one place it is logged with its stack trace (SignalR's own error log is off).
+            LogFault(e, context.HubMethodName, Who(context));
+            throw;
+        }
     }
+
+    private static string Who(HubInvocationContext context) =>
+        context.Context.User?.FindFirst(ClaimNames.Subject)?.Value ?? "anonymous";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hub {Method} refused for {Subject}: {Reason}")]
+    private partial void LogRefused(string method, string subject, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Hub {Method} failed for {Subject}")]
+    private partial void LogFault(Exception ex, string method, string subject);
 
     public static string? PolicyOf(MethodInfo method) =>
         method.GetCustomAttribute<HubPolicyAttribute>() is { } a && Policies.RolesOf.ContainsKey(a.Policy) ? a.Policy : null;
@@ -69,6 +86,7 @@ public sealed class HubAccessFilter(RateLimitOptions limits, IAuthorizationServi
     private async Task Refuse(HubInvocationContext context, int status, string message)
     {
         await Record(context, status);
+        LogRefused(context.HubMethodName, Who(context), message);
         throw new HubException(message);
     }
 

@@ -34,7 +34,18 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watcher
         // Join first, read second: a delta committed in between arrives with a number the snapshot already covers
         // and is skipped by the display, so nothing falls between the two.
         watchers.Join(Context.ConnectionId, operationId);
-        var state = await grains.GetGrain<IOperationGrain>(operationId).GetState();
+        OperationState? state;
+        try
+        {
+            state = await grains.GetGrain<IOperationGrain>(operationId).GetState();
+        }
+        catch
+        {
+            // A join that fails for any reason leaves the connection unsubscribed: no delta before a snapshot.
+            watchers.Leave(Context.ConnectionId, operationId);
+            throw;
+        }
+
         if (state is null)
         {
             watchers.Leave(Context.ConnectionId, operationId);
@@ -61,6 +72,7 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watcher
     [HubPolicy(Policies.ReadOperations)]
     public Task LeaveOperation(string operationId)
     {
+        if (!OperationRules.IsValidId(operationId)) throw new HubException("operationId: must be an operation id.");
         watchers.Leave(Context.ConnectionId, operationId);
         return Task.CompletedTask;
     }

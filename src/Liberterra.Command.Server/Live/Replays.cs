@@ -37,6 +37,8 @@ public sealed class ReplayHub(Replays replays) : Hub
     public Task<ReplayStatus> ControlReplay(ReplayControl control)
     {
         if (control is null) throw new HubException("A control is required.");
+        if (string.IsNullOrEmpty(control.ReplayId)) throw new HubException("replayId: is required (the id StartReplay answered).");
+        if (string.IsNullOrEmpty(control.Action)) throw new HubException("action: one of pause, resume, speed, seek, step, stop.");
         return replays.ControlAsync(Context.ConnectionId, control);
     }
 }
@@ -58,7 +60,7 @@ public sealed partial class Replays(ITimelineStore timeline, TimeTravel travel, 
 
     public async Task<ReplayStarted> StartAsync(string connectionId, ReplayRequest request)
     {
-        if (request.Speed is < MinSpeed or > MaxSpeed || double.IsNaN(request.Speed))
+        if (!double.IsFinite(request.Speed) || request.Speed is < MinSpeed or > MaxSpeed)
             throw new HubException($"speed: must be from {MinSpeed} to {MaxSpeed}.");
         if (request.From is { } f && request.To is { } t && t <= f) throw new HubException("to: must be after from.");
         if (_sessions.Values.Count(s => s.ConnectionId == connectionId) >= MaxPerConnection)
@@ -67,7 +69,7 @@ public sealed partial class Replays(ITimelineStore timeline, TimeTravel travel, 
         var head = await timeline.SeqAtAsync(request.OperationId, DateTimeOffset.MaxValue);
         if (head == 0) throw new HubException($"No operation '{request.OperationId}'.");
         // The replay starts just before its first event, or after the definition when it starts at the beginning.
-        var before = request.From is { } from ? await timeline.SeqAtAsync(request.OperationId, from.AddTicks(-1)) : 0;
+        var before = request.From is { } from && from > DateTimeOffset.MinValue ? await timeline.SeqAtAsync(request.OperationId, from.AddTicks(-1)) : 0;
         var last = request.To is { } to ? await timeline.SeqAtAsync(request.OperationId, to) : head;
         var startSeq = Math.Max(1, before);
         if (last <= startSeq) throw new HubException("No events in that part of the timeline.");
@@ -91,7 +93,7 @@ public sealed partial class Replays(ITimelineStore timeline, TimeTravel travel, 
             case "pause": return session.Pause();
             case "resume": return session.Resume();
             case "speed":
-                if (control.Speed is not { } speed || speed is < MinSpeed or > MaxSpeed || double.IsNaN(speed))
+                if (control.Speed is not { } speed || !double.IsFinite(speed) || speed is < MinSpeed or > MaxSpeed)
                     throw new HubException($"speed: must be from {MinSpeed} to {MaxSpeed}.");
                 return session.SetSpeed(speed);
             case "seek":

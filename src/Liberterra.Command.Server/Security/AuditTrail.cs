@@ -47,13 +47,24 @@ public sealed partial class AuditTrail(IServiceProvider services, ILogger<AuditT
     {
         if (text.Length == 0) return "-";
         // The usual case, on every request: nothing to remove, nothing to cut, no copy.
-        if (text.Length <= max && !text.AsSpan().ContainsAnyInRange('\u0000', '\u001f') && !text.AsSpan().ContainsAnyInRange('\u007f', '\u009f'))
+        var span = text.AsSpan();
+        if (text.Length <= max && !span.ContainsAnyInRange('\u0000', '\u001f') && !span.ContainsAnyInRange('\u007f', '\u009f')
+            && !span.ContainsAnyInRange('\ud800', '\udfff'))
             return text;
         var kept = new System.Text.StringBuilder(Math.Min(text.Length, max));
-        foreach (var c in text)
+        for (var i = 0; i < text.Length && kept.Length < max; i++)
         {
-            if (kept.Length == max) break;
-            if (!char.IsControl(c)) kept.Append(c);
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                // A pair is kept whole or not at all.
+                if (kept.Length + 2 > max) break;
+                kept.Append(c).Append(text[++i]);
+            }
+            else if (!char.IsControl(c) && !char.IsSurrogate(c))
+            {
+                kept.Append(c);
+            }
         }
 
         return kept.Length == 0 ? "-" : kept.ToString();
@@ -106,6 +117,14 @@ public sealed partial class AuditTrail(IServiceProvider services, ILogger<AuditT
                 batch.Clear();
                 return;
             }
+            catch (Exception ex) when (Storage.TimelineContentRefusedException.IsContentRefusal(ex))
+            {
+                // One entry the database will never take must not hold the others back (nor be retried for a minute):
+                // they are written one at a time, and only that one is dropped, with a warning.
+                await WriteOneByOne(log, batch, ct);
+                batch.Clear();
+                return;
+            }
             catch (Exception ex) when (attempt < 30)
             {
                 // The database is briefly out of reach: keep the entries and try again.
@@ -120,6 +139,39 @@ public sealed partial class AuditTrail(IServiceProvider services, ILogger<AuditT
             }
         }
     }
+
+    private async Task WriteOneByOne(AuditLog log, List<AuditEntry> batch, CancellationToken ct)
+    {
+        foreach (var entry in batch)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await log.AppendAsync([entry], ct);
+                    break;
+                }
+                catch (Exception ex) when (Storage.TimelineContentRefusedException.IsContentRefusal(ex))
+                {
+                    LogRefusedEntry(entry.Action, entry.Status, ex.GetBaseException().GetType().Name);
+                    break;
+                }
+                catch (Exception ex) when (attempt < 30)
+                {
+                    LogRetry(ex, 1, attempt);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), ct);
+                }
+                catch (Exception ex)
+                {
+                    LogLost(ex, 1);
+                    break;
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit: the database refused one entry ({Action}, status {Status}) for its content ({Cause}); the others were written")]
+    private partial void LogRefusedEntry(string action, int status, string cause);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit: {Count} entries not written yet (attempt {Attempt}); retrying")]
     private partial void LogRetry(Exception ex, int count, int attempt);

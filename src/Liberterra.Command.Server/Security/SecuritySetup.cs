@@ -54,6 +54,19 @@ public static class SecuritySetup
                         context.Token = token;
                     return Task.CompletedTask;
                 },
+                // Whoever signed it, a credential carries only what the timeline and the audit trail can store: its
+                // subject becomes an event's actor. One that does not is refused here, before any request runs.
+                OnTokenValidated = context =>
+                {
+                    var user = context.Principal!;
+                    var subject = user.FindFirst(ClaimNames.Subject)?.Value;
+                    var operations = user.FindAll(ClaimNames.Operation).Select(c => c.Value).ToList();
+                    if (string.IsNullOrWhiteSpace(subject)
+                        || CredentialClaims.Problem(subject, user.FindAll(ClaimNames.Team).Select(c => c.Value), null) is not null
+                        || operations.Any(op => !Domain.OperationRules.IsValidId(op)))
+                        context.Fail("The credential's subject, teams or operations are not plain text or not valid ids.");
+                    return Task.CompletedTask;
+                },
             };
             if (auth.UsesBuiltInIssuer)
             {
