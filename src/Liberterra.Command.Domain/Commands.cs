@@ -54,16 +54,3 @@ public static class Fingerprints
 
     public static UInt128 FromBytes(byte[] bytes) => System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
 }
-
-/// <summary>
-/// A committed event with what it changed, as the live walls need it: the team and region after it and the operation's
-/// totals. Applying one replaces those parts of a wall's picture, so applying it twice changes nothing.
-/// </summary>
-public sealed record CommittedEvent(
-    TimelineEvent Event,
-    TeamState? Team,
-    RegionState? Region,
-    Tally Totals,
-    int TeamsActive,
-    int TeamsCompleted,
-    int TeamsOverdue);

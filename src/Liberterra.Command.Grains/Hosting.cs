@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Orleans.Serialization;
 
 namespace Liberterra.Command.Grains;
@@ -13,6 +14,9 @@ public static class Hosting
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddKeyedSingleton(OperationGrainOptions.ClockKey, TimeProvider.System);
         silo.Services.AddOptions<OperationGrainOptions>();
+        // The push path's fan-out: every silo's committed batches to every silo (see FeedDirectory).
+        silo.Services.AddSingleton<FeedDirectory>();
+        silo.Services.AddHostedService(sp => sp.GetRequiredService<FeedDirectory>());
         return silo;
     }
 }

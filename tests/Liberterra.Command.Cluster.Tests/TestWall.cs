@@ -16,6 +16,7 @@ public sealed class TestWall : IAsyncDisposable
     private readonly object _lock = new();
     private readonly List<OperationDelta> _early = [];
     private bool _joining;
+    private volatile bool _disposed;
 
     private TestWall(HubConnection hub, string operation, string name)
     {
@@ -91,8 +92,18 @@ public sealed class TestWall : IAsyncDisposable
         }
         catch
         {
+            // Connected but refused for now (the server is still joining its cluster, the operation is moving to a
+            // survivor): try again, as the page does (web/live.js). A wall left without a subscription would show a
+            // stale picture forever.
             lock (_lock) _joining = false;
+            if (!_disposed && _hub.State == HubConnectionState.Connected) _ = RetryJoin();
         }
+    }
+
+    private async Task RetryJoin()
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        if (!_disposed && _hub.State == HubConnectionState.Connected) await Join();
     }
 
     private void Receive(OperationDelta[] batch)
@@ -125,7 +136,11 @@ public sealed class TestWall : IAsyncDisposable
     public override string ToString() =>
         $"{Name}: seq {LastSeq}, applied {Applied}, gaps {Gaps}, reconnects {Reconnects}, resyncs {Resyncs}, {State}";
 
-    public ValueTask DisposeAsync() => _hub.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        return _hub.DisposeAsync();
+    }
 
     private sealed class Forever : IRetryPolicy
     {

@@ -1,6 +1,7 @@
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Grains;
+using Liberterra.Command.Server.Views;
 using Liberterra.Command.Server.Security;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;

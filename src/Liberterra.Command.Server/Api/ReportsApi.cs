@@ -1,4 +1,5 @@
-using Liberterra.Command.Server.Hosting;
+using Liberterra.Command.Server.Views;
+using Liberterra.Command.Server.Observability;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Grains;

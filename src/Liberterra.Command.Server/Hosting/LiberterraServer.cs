@@ -3,6 +3,7 @@ using Liberterra.Command.Grains;
 using Liberterra.Command.Server.Api;
 using Liberterra.Command.Server.Security;
 using Liberterra.Command.Server.Live;
+using Liberterra.Command.Server.Observability;
 using Microsoft.AspNetCore.SignalR;
 using Liberterra.Command.Contracts;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -140,12 +141,10 @@ public static class LiberterraServer
         {
             MaxPendingWrites = builder.Configuration.GetValue("Live:MaxPendingWrites", 256),
         });
-        builder.Services.AddSingleton(sp =>
-        {
-            var relay = ActivatorUtilities.CreateInstance<WallRelay>(sp);
-            relay.FlushInterval = builder.Configuration.GetValue("Live:FlushInterval", relay.FlushInterval);
-            return relay;
-        });
+        builder.Services.AddSingleton<IDisplayCount>(sp => sp.GetRequiredService<LiveConnections>());
+        // Live:FlushInterval: the shortest time between two messages to an operation's displays (zero: each batch alone).
+        builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<WallRelay>(sp,
+            builder.Configuration.GetValue("Live:FlushInterval", TimeSpan.Zero)));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WallRelay>());
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddOpenApi();

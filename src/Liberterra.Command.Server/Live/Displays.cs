@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
+using Liberterra.Command.Server.Observability;
 
 namespace Liberterra.Command.Server.Live;
 
@@ -9,7 +10,7 @@ namespace Liberterra.Command.Server.Live;
 /// display itself (see <see cref="Displays"/>). Everything else is the default single-silo behaviour.
 /// </summary>
 public sealed class LiveConnections(ILogger<DefaultHubLifetimeManager<OperationsHub>> logger)
-    : DefaultHubLifetimeManager<OperationsHub>(logger)
+    : DefaultHubLifetimeManager<OperationsHub>(logger), IDisplayCount
 {
     private readonly ConcurrentDictionary<string, HubConnectionContext> _connections = new(StringComparer.Ordinal);
 

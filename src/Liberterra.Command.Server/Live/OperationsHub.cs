@@ -1,7 +1,7 @@
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Grains;
-using Liberterra.Command.Server.Api;
+using Liberterra.Command.Server.Views;
 using Liberterra.Command.Server.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
-using Liberterra.Command.Server.Api;
+using Liberterra.Command.Server.Views;
 using Liberterra.Command.Server.Security;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Authorization;
@@ -265,7 +265,7 @@ public sealed partial class Replays(ITimelineStore timeline, TimeTravel travel, 
         private OperationDelta Apply(TimelineEvent e)
         {
             _state = OperationReducer.Apply(_state, e);
-            return WallRelay.Fold(_state, e);
+            return CommittedEvent.Of(e, _state).ToDelta();
         }
 
         private Task SendAsync(OperationDelta[] deltas) => Client.SendAsync(ReplayMessages.Deltas, Id, deltas, _stop.Token);

@@ -1,9 +1,9 @@
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 
-namespace Liberterra.Command.Server.Api;
+namespace Liberterra.Command.Server.Views;
 
-/// <summary>Domain state to the API's JSON shapes.</summary>
+/// <summary>Domain state to the wire shapes of the API and the hubs (Contracts): one place for every mapping.</summary>
 public static class ViewMapping
 {
     public static TotalsView ToView(this Tally t) => new(t.Children, t.Women, t.Men, t.Rescued, t.Arrested);
@@ -49,4 +49,13 @@ public static class ViewMapping
             c.Delta.ToView(), [], null, null, c.CorrectsSeq, c.Reason),
         _ => throw new InvalidOperationException($"Event {e.Seq} is not a team report."),
     };
+
+    /// <summary>A committed event as the walls receive it (<see cref="HubMessages.Deltas"/>).</summary>
+    public static OperationDelta ToDelta(this CommittedEvent c)
+    {
+        var e = c.Event;
+        var report = e.IsTeamReport() ? e.ToAck() : null;
+        return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, e.TeamId, report, c.Team?.ToView(),
+            c.Region?.ToChange(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue);
+    }
 }

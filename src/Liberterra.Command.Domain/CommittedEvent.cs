@@ -1,0 +1,40 @@
+namespace Liberterra.Command.Domain;
+
+/// <summary>
+/// A committed event with what it changed, as the live walls need it: the team and region after it and the operation's
+/// totals. Applying one replaces those parts of a wall's picture, so applying it twice changes nothing.
+/// </summary>
+/// <remarks>
+/// The push path starts here: the operation grain builds one for every event it commits, the wall relay for every
+/// event it reads back from the timeline, and the debrief's replay for every event it plays, all with <see cref="Of"/>.
+/// </remarks>
+public sealed record CommittedEvent(
+    TimelineEvent Event,
+    TeamState? Team,
+    RegionState? Region,
+    Tally Totals,
+    int TeamsActive,
+    int TeamsCompleted,
+    int TeamsOverdue)
+{
+    /// <summary>What <paramref name="e"/> changed, given the operation's state just after it.</summary>
+    public static CommittedEvent Of(TimelineEvent e, OperationState after)
+    {
+        var team = e.TeamId is { } id ? after.Teams.GetValueOrDefault(id) : null;
+        var region = team is null ? null : after.Regions.GetValueOrDefault(team.Definition.RegionId);
+        return new CommittedEvent(e, team, region, after.Totals, after.TeamsActive, after.TeamsCompleted, after.TeamsOverdue);
+    }
+
+    /// <summary>
+    /// Folds <paramref name="events"/> onto <paramref name="state"/> (the state before the first of them) and says what
+    /// each changed, in order: how a reader of the timeline sees the same changes the writer published.
+    /// </summary>
+    public static IEnumerable<CommittedEvent> Replay(OperationState? state, IEnumerable<TimelineEvent> events)
+    {
+        foreach (var e in events)
+        {
+            state = OperationReducer.Apply(state, e);
+            yield return Of(e, state);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace Liberterra.Command.Grains;
+
+/// <summary>
+/// Where each silo's feed can be reached: used by <see cref="FeedDirectory"/> to discover the other silos when it
+/// starts and every few seconds, never per commit, so the silo this grain lives on can die without stopping a wall.
+/// </summary>
+public interface IFeedRegistryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Records <paramref name="feed"/> and answers every feed known, its own included.</summary>
+    Task<SiloFeed[]> Subscribe(SiloFeed feed);
+
+    Task Unsubscribe(SiloAddress silo);
+}
+
+/// <summary>One silo's feed: the object that receives every operation's committed batches on that silo.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SiloFeed([property: Id(0)] SiloAddress Silo, [property: Id(1)] ISiloFeed Feed);
+
+public sealed partial class FeedRegistryGrain(IClusterMembershipService membership, ILogger<FeedRegistryGrain> logger)
+    : Grain, IFeedRegistryGrain
+{
+    private readonly Dictionary<SiloAddress, ISiloFeed> _feeds = [];
+
+    public Task<SiloFeed[]> Subscribe(SiloFeed feed)
+    {
+        if (!_feeds.ContainsKey(feed.Silo)) LogSubscribed(feed.Silo.ToString());
+        _feeds[feed.Silo] = feed.Feed;
+        // A feed whose silo the cluster declared dead is forgotten (rebuilt after a move: every silo subscribes again).
+        var snapshot = membership.CurrentSnapshot;
+        foreach (var silo in _feeds.Keys.Where(s => snapshot.GetSiloStatus(s) == SiloStatus.Dead).ToList())
+        {
+            _feeds.Remove(silo);
+            LogDropped(silo.ToString());
+        }
+
+        return Task.FromResult(_feeds.Select(f => new SiloFeed(f.Key, f.Value)).ToArray());
+    }
+
+    public Task Unsubscribe(SiloAddress silo)
+    {
+        _feeds.Remove(silo);
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Feed of silo {Silo} registered")]
+    private partial void LogSubscribed(string silo);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Feed of silo {Silo} forgotten: the silo is dead")]
+    private partial void LogDropped(string silo);
+}

@@ -1,0 +1,301 @@
+using Liberterra.Command.Domain;
+using Liberterra.Command.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+using Orleans.Storage;
+
+namespace Liberterra.Command.Grains;
+
+/// <summary>
+/// The commit queue: accepted commands are numbered, folded and queued; one loop appends everything queued as one batch
+/// (group commit), tells the walls, updates the views and then answers the callers. A batch the database refuses for one
+/// command's content is split; a failed write makes the next call reload from the timeline.
+/// </summary>
+public sealed partial class OperationGrain
+{
+    private PendingEvent Enqueue(
+        string key, UInt128 fingerprint, string actor, string? teamId, DateTimeOffset? clientTime, EventPayload payload)
+    {
+        var e = new TimelineEvent(
+            (_pending?.LastSeq ?? 0) + 1, OperationId, TimelineClock.Normalize(clock.GetUtcNow()), clientTime, actor, teamId,
+            key, payload);
+        _pending = OperationReducer.Apply(_pending, e);
+        var pending = new PendingEvent(e, _pending);
+        _keys[key] = new KeyEntry(fingerprint, e.Seq, pending.Task);
+        _uncommitted[e.Seq] = e;
+        _queue.Add(pending);
+        // The store may complete synchronously, so a finished loop is recognised by its task, not by a flag it clears.
+        if (_flushing is null || _flushing.IsCompleted)
+            _flushing = FlushLoop();
+        return pending;
+    }
+
+    private async Task FlushLoop()
+    {
+        while (_queue.Count > 0)
+        {
+            var batch = _queue;
+            _queue = [];
+            try
+            {
+                await timeline.AppendAsync(OperationId, [.. batch.Select(p => p.Event)]);
+            }
+            catch (Exception ex) when (TimelineContentRefusedException.IsContentRefusal(ex))
+            {
+                // Nothing of the batch was stored, and one of its commands holds what the database will never take.
+                await Isolate(batch, ex);
+                if (_stale) return;
+                continue;
+            }
+            catch (Exception ex)
+            {
+                FailQueued(batch, ex);
+                return;
+            }
+
+            await AfterAppend(batch);
+        }
+    }
+
+    // The batch is in the timeline: the state moves on, walls are told, views updated, and then the callers answered.
+    private async Task AfterAppend(List<PendingEvent> batch)
+    {
+        var before = _committed;
+        _committed = batch[^1].StateAfter;
+        // Walls are told at once and never awaited: a slow display cannot hold the write path.
+        feed.Publish(OperationId, [.. batch.Select(p => CommittedEvent.Of(p.Event, p.StateAfter))]);
+        foreach (var p in batch)
+        {
+            // Operation, team, kind and sequence number only: never a note, a name or a credential.
+            if (p.Event.Payload is CheckInOverdue) LogOverdue(OperationId, p.Event.TeamId, p.Event.Seq);
+            else LogCommitted(OperationId, p.Event.TeamId, p.Event.Kind, p.Event.Seq, p.Event.Actor);
+        }
+
+        // Views first, so that whoever gets an acknowledgement reads their own write from any view.
+        await UpdateViews(before, _committed);
+        foreach (var p in batch)
+        {
+            _keys[p.Event.IdempotencyKey] = new KeyEntry(_keys[p.Event.IdempotencyKey].Fingerprint, p.Event.Seq, null);
+            _uncommitted.Remove(p.Event.Seq);
+            p.Complete();
+        }
+
+        MaybeSnapshot();
+        // A team now awaited and no reminder yet.
+        if (_reminder != true && OperationRules.AwaitsCheckIns(_committed)) _ = UpdateReminder();
+    }
+
+    // The second wall behind the checks at the API's boundary: a batch refused for its content is appended again one
+    // command at a time, in order, each checked again against what is committed by then; the one the database refuses
+    // is answered 422 alone, the others commit (under new numbers when one before them dropped out). New commands wait.
+    private async Task Isolate(List<PendingEvent> batch, Exception refusal)
+    {
+        var all = batch.Concat(_queue).ToList();
+        _queue = [];
+        var split = new HashSet<long>(all.Select(p => p.Event.Seq));
+        foreach (var p in all) _uncommitted.Remove(p.Event.Seq);
+        var gate = new TaskCompletionSource();
+        _isolating = gate.Task;
+        LogIsolating(OperationId, all.Count, Cause(refusal));
+        try
+        {
+            for (var i = 0; i < all.Count; i++)
+            {
+                var p = all[i];
+                if (Recheck(p.Event, _committed, split) is { } error)
+                {
+                    Refuse(p, error);
+                    continue;
+                }
+
+                var e = p.Event with { Seq = (_committed?.LastSeq ?? 0) + 1 };
+                var after = OperationReducer.Apply(_committed, e);
+                try
+                {
+                    await timeline.AppendAsync(OperationId, [e]);
+                }
+                catch (Exception ex) when (TimelineContentRefusedException.IsContentRefusal(ex))
+                {
+                    LogContentRefused(OperationId, e.TeamId, e.Kind, Cause(ex));
+                    Refuse(p, DomainError.Invalid(RefusedField(e), "holds content the database cannot store (it was refused; nothing was stored)"));
+                    continue;
+                }
+                catch (Exception ex)
+                {
+                    // The database itself failed: this command and the rest fail as any write does (503, retry with the same key).
+                    _pending = _committed;
+                    FailQueued([.. all.Skip(i)], ex);
+                    return;
+                }
+
+                p.Renumber(e, after);
+                _pending = after;
+                await AfterAppend([p]);
+            }
+        }
+        finally
+        {
+            if (!_stale) _pending = _committed;
+            gate.SetResult();
+        }
+    }
+
+    private void Refuse(PendingEvent p, DomainError error)
+    {
+        _keys.Remove(p.Event.IdempotencyKey);
+        p.Fail(new CommandRefusedException(error));
+    }
+
+    // What a command of a split batch must still pass: the rules, against the state without the commands dropped before it.
+    private DomainError? Recheck(TimelineEvent e, OperationState? state, HashSet<long> split)
+    {
+        if (e.Payload is OperationDefined { Definition: var d }) return OperationRules.ValidateDefinition(d, state);
+        if (state is null || e.TeamId is null || !state.Teams.TryGetValue(e.TeamId, out var team))
+            return DomainError.NotFound($"No team '{e.TeamId}' in operation '{OperationId}'.");
+        return e.Payload switch
+        {
+            FieldReported r => OperationRules.ValidateReport(team, r.Report, e.ClientTime, e.ServerTime),
+            // It named an event of the split batch by a number that may now belong to another event.
+            ReportCorrected c when split.Contains(c.Correction.CorrectsSeq) =>
+                DomainError.Invalid("corrects", "names a report that was not stored; correct it once it has its number"),
+            // Its target was checked when it was accepted, and a stored event never changes.
+            ReportCorrected c => OperationRules.ValidateCorrection(team, c.Correction,
+                new CorrectionTarget(c.Correction.CorrectsSeq, team.Id, EventKinds.FieldReported), e.ClientTime, e.ServerTime),
+            CheckInOverdue o when team.OverdueSince is null && team.LastReportAt == o.LastCheckIn => null,
+            CheckInOverdue => DomainError.Conflict($"Team '{team.Id}' reported again, or is flagged already."),
+            _ => null,
+        };
+    }
+
+    // The field a refused command's content most likely came from: the credential, or the body.
+    private static string RefusedField(TimelineEvent e) => PlainText.IsPlain(e.Actor, multiline: false) ? "body" : "credential";
+
+    // The root cause's type and first line: PostgreSQL's messages name the problem (SQLSTATE and what), not the text.
+    private static string Cause(Exception ex)
+    {
+        var root = ex.GetBaseException();
+        var line = root.Message.Split('\n', 2)[0];
+        return $"{root.GetType().Name}: {line}";
+    }
+
+    // Everything queued behind a failed batch was checked against a state that included it, so it fails too.
+    // Callers retry with the same keys; the next call reloads first (see _stale).
+    private void FailQueued(List<PendingEvent> batch, Exception ex)
+    {
+        var failed = batch.Concat(_queue).ToList();
+        _queue = [];
+        _pending = _committed;
+        _stale = true;
+        foreach (var p in failed)
+        {
+            _keys.Remove(p.Event.IdempotencyKey);
+            _uncommitted.Remove(p.Event.Seq);
+            p.Fail(new TimelineUnavailableException($"The timeline of '{OperationId}' could not be written.", ex));
+        }
+
+        LogAppendFailed(ex, OperationId, failed.Count);
+    }
+
+    // One reload at a time; every call arriving meanwhile waits for it. If the database is still out of reach the
+    // callers get TimelineUnavailableException (503) and the next call tries again.
+    private async Task EnsureCurrent()
+    {
+        while (_isolating is { IsCompleted: false } isolating) await isolating;
+        while (_stale)
+        {
+            if (_reloading is null || _reloading.IsCompleted) _reloading = Reload();
+            await _reloading;
+        }
+    }
+
+    private async Task Reload()
+    {
+        var before = _committed;
+        var state = _committed;
+        var found = new List<CommittedEvent>();
+        try
+        {
+            await foreach (var e in timeline.ReadAsync(OperationId, state?.LastSeq ?? 0))
+            {
+                state = OperationReducer.Apply(state, e);
+                found.Add(CommittedEvent.Of(e, state));
+            }
+        }
+        catch (Exception ex)
+        {
+            throw new TimelineUnavailableException($"The timeline of '{OperationId}' cannot be read right now.", ex);
+        }
+
+        foreach (var c in found) _keys[c.Event.IdempotencyKey] = new KeyEntry(Fingerprints.Of(c.Event), c.Event.Seq, null);
+        _committed = _pending = state;
+        LogReloaded(OperationId, found.Count, state?.LastSeq ?? 0);
+        if (found.Count > 0)
+        {
+            // Writes that reached the disk though their writer heard otherwise: displays must see them too.
+            feed.Publish(OperationId, [.. found]);
+            await UpdateViews(before, state!);
+            if (before is null) await StartCheckIns();
+        }
+
+        _stale = false;
+    }
+
+
+    // Team and region grains are views; they keep the newest state they are sent, so order does not matter.
+    // A view that cannot be reached is not an error for the commit: it rebuilds from this grain when it activates.
+    private async Task UpdateViews(OperationState? before, OperationState after)
+    {
+        var updates = new List<Task>();
+        foreach (var (id, team) in after.Teams)
+        {
+            if (before is null || !before.Teams.TryGetValue(id, out var old) || old.LastSeq != team.LastSeq)
+                updates.Add(GrainFactory.Reference<ITeamGrain>(GrainKeys.Team(OperationId, id)).Update(team));
+        }
+
+        foreach (var (id, region) in after.Regions)
+        {
+            if (before is null || !before.Regions.TryGetValue(id, out var old) || old.LastSeq != region.LastSeq)
+                updates.Add(GrainFactory.Reference<IHotspotRegionGrain>(GrainKeys.Region(OperationId, id)).Update(region));
+        }
+
+        try
+        {
+            await Task.WhenAll(updates);
+        }
+        catch (Exception ex)
+        {
+            LogViewUpdateFailed(ex, OperationId);
+        }
+    }
+
+    /// <summary>A key seen in this operation: its request's fingerprint, its event, and the commit if still pending.</summary>
+    private readonly record struct KeyEntry(UInt128 Fingerprint, long Seq, Task<TimelineEvent>? Pending);
+
+    private sealed class PendingEvent(TimelineEvent e, OperationState stateAfter)
+    {
+        // Continuations run inline: they only wrap the event in an outcome, on this grain's own scheduler.
+        private readonly TaskCompletionSource<TimelineEvent> _done = new();
+
+        public TimelineEvent Event { get; private set; } = e;
+        public OperationState StateAfter { get; private set; } = stateAfter;
+        public Task<TimelineEvent> Task => _done.Task;
+        public void Complete() => _done.TrySetResult(Event);
+        public void Fail(Exception ex) => _done.TrySetException(ex);
+
+        /// <summary>The same command appended again under another number (its batch was split).</summary>
+        public void Renumber(TimelineEvent numbered, OperationState after)
+        {
+            Event = numbered;
+            StateAfter = after;
+        }
+    }
+
+    /// <summary>A queued command refused after all (its batch was split): the caller gets the refusal, not an error.</summary>
+    private sealed class CommandRefusedException(DomainError error) : Exception(error.Detail)
+    {
+        public DomainError Error { get; } = error;
+    }
+}

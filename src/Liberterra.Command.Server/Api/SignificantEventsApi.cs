@@ -1,0 +1,67 @@
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Domain;
+using Liberterra.Command.Grains;
+using Liberterra.Command.Server.Security;
+using Liberterra.Command.Server.Views;
+using Liberterra.Command.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Liberterra.Command.Server.Api;
+
+/// <summary>The significant-events lane of the debrief: command marks events as significant, and withdraws marks.</summary>
+public static class SignificantEventsApi
+{
+    public static IEndpointRouteBuilder MapSignificantEvents(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/operations/{operationId}/significant", ListSignificant).WithName("ListSignificantEvents")
+            .WithTags("Debrief").RequireAuthorization(Policies.ReadTimeline);
+        var marks = app.MapGroup("/api/operations/{operationId}/significant").WithTags("Debrief").RequireAuthorization(Policies.ManageOperations);
+        marks.MapPost("/", MarkSignificant).WithName("MarkSignificantEvent");
+        marks.MapDelete("/{seq:long}", WithdrawSignificant).WithName("WithdrawSignificantEvent");
+        return app;
+    }
+
+    /// <summary>The significant-events lane: the marked events in sequence order, each with its mark.</summary>
+    private static async Task<Results<Ok<SignificantEntry[]>, ProblemHttpResult>> ListSignificant(
+        string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+    {
+        var state = await grains.CurrentState(operationId);
+        if (state is null) return OperationLookup.NoOperation(operationId);
+        var entries = new List<SignificantEntry>();
+        foreach (var mark in await timeline.ListMarksAsync(operationId, ct))
+        {
+            var e = await timeline.ReadEventAsync(operationId, mark.Seq, ct);
+            if (e is not null) entries.Add(new SignificantEntry(mark.Seq, mark.Title, mark.MarkedBy, mark.MarkedAt, e.ToEntry(state, http.User)));
+        }
+
+        return TypedResults.Ok(entries.ToArray());
+    }
+
+    /// <summary>Command marks an event as significant (a verified entry: who marked it is kept, and audited).</summary>
+    private static async Task<Results<Created<SignificantEntry>, ProblemHttpResult>> MarkSignificant(
+        string operationId, MarkRequest request, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+    {
+        var state = await grains.CurrentState(operationId);
+        if (state is null) return OperationLookup.NoOperation(operationId);
+        var errors = new Dictionary<string, List<string>>();
+        var title = request.Title?.Trim();
+        if (OperationRules.ValidateMarkTitle(title) is { } badTitle) errors["title"] = [.. badTitle.Fields["title"]];
+        if (request.Seq is not { } seq || seq < 1 || seq > state.LastSeq) errors["seq"] = [$"must be an event of this operation (1 to {state.LastSeq})"];
+        if (errors.Count > 0) return Problems.From(DomainError.Invalid(errors));
+        var mark = await timeline.MarkAsync(operationId, request.Seq!.Value, title!, Actors.Of(http), false, ct);
+        var e = (await timeline.ReadEventAsync(operationId, mark.Seq, ct))!;
+        return TypedResults.Created($"/api/operations/{operationId}/significant",
+            new SignificantEntry(mark.Seq, mark.Title, mark.MarkedBy, mark.MarkedAt, e.ToEntry(state, http.User)));
+    }
+
+    /// <summary>Withdraws a mark: the lane no longer shows it; the history of marks keeps both.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> WithdrawSignificant(
+        string operationId, long seq, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+    {
+        if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
+        var mark = (await timeline.ListMarksAsync(operationId, ct)).FirstOrDefault(m => m.Seq == seq);
+        if (mark is null) return Problems.From(DomainError.NotFound($"Event {seq} of operation {OperationLookup.Shown(operationId)} is not marked significant."));
+        await timeline.MarkAsync(operationId, seq, mark.Title, Actors.Of(http), true, ct);
+        return TypedResults.NoContent();
+    }
+}

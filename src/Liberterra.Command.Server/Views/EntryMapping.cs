@@ -1,0 +1,26 @@
+using System.Security.Claims;
+using Liberterra.Command.Contracts;
+using Liberterra.Command.Domain;
+using Liberterra.Command.Server.Security;
+
+namespace Liberterra.Command.Server.Views;
+
+/// <summary>Timeline events to the debrief's shape.</summary>
+public static class EntryMapping
+{
+    /// <summary>An event as the debrief reads it (notes only for those who may read them).</summary>
+    public static TimelineEntry ToEntry(this TimelineEvent e, OperationState state, ClaimsPrincipal user)
+    {
+        var region = e.TeamId is { } id ? state.Teams.GetValueOrDefault(id)?.Definition.RegionId : null;
+        return e.Payload switch
+        {
+            FieldReported or ReportCorrected => new TimelineEntry(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, e.TeamId, region, e.IdempotencyKey,
+                Scope.CanReadNotes(user, e.TeamId!) ? e.ToAck() : e.ToAck() with { Note = null }, null, null, null),
+            CheckInOverdue o => new TimelineEntry(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, e.TeamId, region, e.IdempotencyKey,
+                null, o.LastCheckIn, o.IntervalMinutes, null),
+            OperationDefined { Definition: var d } => new TimelineEntry(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, null, null, e.IdempotencyKey,
+                null, null, null, new DefinitionSummary(d.Name, d.WindowStart, d.WindowEnd, d.Exercise, d.Regions.Length, d.Teams.Length)),
+            _ => throw new InvalidOperationException($"Event {e.Seq} has an unknown kind {e.Kind}."),
+        };
+    }
+}
