@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Liberterra.Command.Api.Tests;
 
 /// <summary>
-/// Every route the app maps, against every role, allowed or refused as the README documents. The list of routes comes
+/// Every route the app maps, against every role, allowed or refused as docs/security.md documents. The list of routes comes
 /// from the app itself, so a new route without a documented policy fails here.
 /// </summary>
 [Collection(ServerCollection.Name)]
@@ -21,7 +21,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
     private const string Anonymous = "(anonymous)";
     private const string OtherLead = "team-lead of another team";
 
-    /// <summary>The documented access table (README, "Who may do what"): route → roles allowed.</summary>
+    /// <summary>The documented access table (docs/security.md, "Who may do what"): route → roles allowed.</summary>
     private static readonly Dictionary<string, string[]> Documented = new()
     {
         ["GET /openapi/{documentName}.json"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],

@@ -9,7 +9,7 @@ namespace Liberterra.Command.Server.Api;
 /// </summary>
 public static class Problems
 {
-    /// <summary>The stable codes of refusals (the README's error table lists them with their statuses).</summary>
+    /// <summary>The stable codes of refusals (docs/api.md, "Errors", lists them with their statuses).</summary>
     public static class Codes
     {
         public const string MalformedJson = "malformed-json";

@@ -30,7 +30,7 @@ public static class Policies
     /// <summary>Operating the service: the cluster's view and the Orleans dashboard.</summary>
     public const string Administer = "administer";
 
-    /// <summary>Roles allowed by each policy, as documented in the README.</summary>
+    /// <summary>Roles allowed by each policy, as documented in docs/security.md ("Who may do what").</summary>
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
     {
         [ReadOperations] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
