@@ -52,10 +52,10 @@ internal static class AccessCommands
 
     public static System.CommandLine.Command CreateAudit()
     {
-        var verify = new System.CommandLine.Command("verify", "Check the audit trail's hash chain; names the first broken link.") { DatabaseCommands.Connection };
+        var verify = new System.CommandLine.Command("verify", "Check the audit trail's hash chain; names the first broken link.") { DatabaseOptions.Connection };
         verify.SetAction(async (parse, ct) =>
         {
-            var connection = parse.GetValue(DatabaseCommands.Connection);
+            var connection = parse.GetValue(DatabaseOptions.Connection);
             if (string.IsNullOrWhiteSpace(connection))
             {
                 await Console.Error.WriteLineAsync("liberterra: --connection (or ConnectionStrings__Liberterra) is required.");

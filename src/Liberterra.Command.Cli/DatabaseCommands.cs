@@ -7,16 +7,10 @@ namespace Liberterra.Command.Cli;
 /// <summary><c>liberterra db migrate</c> and <c>liberterra db status</c>: the PostgreSQL schema.</summary>
 internal static class DatabaseCommands
 {
-    public static readonly Option<string> Connection = new("--connection")
-    {
-        Description = "PostgreSQL connection string (environment ConnectionStrings__Liberterra).",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ConnectionStrings__Liberterra") ?? "",
-    };
-
     public static System.CommandLine.Command Create()
     {
         var repair = new Option<bool>("--repair") { Description = "Re-run every migration (each is re-runnable): restores rows or triggers removed by hand; data is untouched." };
-        var migrate = new System.CommandLine.Command("migrate", "Apply the schema migrations that are missing (idempotent).") { Connection, repair };
+        var migrate = new System.CommandLine.Command("migrate", "Apply the schema migrations that are missing (idempotent).") { DatabaseOptions.Connection, repair };
         migrate.SetAction((parse, ct) => Run(parse, async db =>
         {
             var applied = await SchemaMigrator.MigrateAsync(db, parse.GetValue(repair), ct);
@@ -27,7 +21,7 @@ internal static class DatabaseCommands
             return 0;
         }));
 
-        var status = new System.CommandLine.Command("status", "Show which migrations are applied and whether the server can start.") { Connection };
+        var status = new System.CommandLine.Command("status", "Show which migrations are applied and whether the server can start.") { DatabaseOptions.Connection };
         status.SetAction((parse, ct) => Run(parse, async db =>
         {
             var applied = (await SchemaMigrator.AppliedAsync(db, ct)).ToHashSet();
@@ -51,7 +45,7 @@ internal static class DatabaseCommands
 
     private static async Task<int> Run(ParseResult parse, Func<NpgsqlDataSource, Task<int>> action)
     {
-        var connection = parse.GetValue(Connection);
+        var connection = parse.GetValue(DatabaseOptions.Connection);
         if (string.IsNullOrWhiteSpace(connection))
         {
             await Console.Error.WriteLineAsync("liberterra: --connection (or ConnectionStrings__Liberterra) is required.");

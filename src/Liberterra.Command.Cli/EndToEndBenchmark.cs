@@ -43,7 +43,7 @@ internal static class EndToEndBenchmark
         var label = new Option<string>("--label") { Description = "A label for the rows (e.g. \"1 silo\").", DefaultValueFactory = _ => "" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
-        foreach (var o in new Option[] { DatabaseCommands.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, label, json, markdown })
+        foreach (var o in new Option[] { DatabaseOptions.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, label, json, markdown })
             bench.Options.Add(o);
         bench.SetAction((parse, ct) =>
         {
@@ -64,7 +64,7 @@ internal static class EndToEndBenchmark
 
     private static async Task<int> Run(ParseResult parse, Settings settings, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseCommands.Connection);
+        var connection = parse.GetValue(DatabaseOptions.Connection);
         var token = parse.GetValue(ServerOptions.Token);
         if (string.IsNullOrWhiteSpace(connection) || string.IsNullOrWhiteSpace(token))
         {

@@ -24,7 +24,7 @@ internal static class TimelineBenchmark
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
         var command = new System.CommandLine.Command("timeline", "Time travel and replay reading on a generated operation of a million events.")
         {
-            DatabaseCommands.Connection, events, queries, json, markdown,
+            DatabaseOptions.Connection, events, queries, json, markdown,
         };
         command.SetAction((parse, ct) => Run(parse, parse.GetValue(events), parse.GetValue(queries), parse.GetValue(json), parse.GetValue(markdown), ct));
         return command;
@@ -32,7 +32,7 @@ internal static class TimelineBenchmark
 
     private static async Task<int> Run(ParseResult parse, int count, int queries, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseCommands.Connection);
+        var connection = parse.GetValue(DatabaseOptions.Connection);
         if (string.IsNullOrWhiteSpace(connection))
         {
             await Console.Error.WriteLineAsync("liberterra: --connection (the server's database) is required: the events are written there.");

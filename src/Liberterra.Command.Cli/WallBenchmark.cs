@@ -38,7 +38,7 @@ internal static class WallBenchmark
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
         var command = new System.CommandLine.Command("wall", "Report-to-wall latency and completeness vs a raw insert and a bare SignalR broadcast.")
         {
-            DatabaseCommands.Connection, steps, duration, warmup, teams, prime, serverPid, NoDatabase.Server, json, markdown,
+            DatabaseOptions.Connection, steps, duration, warmup, teams, prime, serverPid, NoDatabase.Server, json, markdown,
         };
         command.SetAction((parse, ct) => Run(parse,
             [.. parse.GetValue(steps)!.Split(',').Select(Step.Parse)],
@@ -60,7 +60,7 @@ internal static class WallBenchmark
     private static async Task<int> Run(ParseResult parse, Step[] steps, TimeSpan duration, TimeSpan warmup, TimeSpan prime, int teams,
         int? serverPid, Uri? memoryServer, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseCommands.Connection);
+        var connection = parse.GetValue(DatabaseOptions.Connection);
         var server = parse.GetValue(ServerOptions.Server)!;
         var token = parse.GetValue(ServerOptions.Token);
         if (string.IsNullOrWhiteSpace(connection) || string.IsNullOrWhiteSpace(token))
