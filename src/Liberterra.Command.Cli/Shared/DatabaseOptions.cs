@@ -2,7 +2,10 @@ using System.CommandLine;
 
 namespace Liberterra.Command.Cli;
 
-/// <summary>Where the database is, for the commands that open it themselves (<c>db</c>, <c>audit verify</c>, the benchmarks' floors).</summary>
+/// <summary>
+/// Where the database is, for the commands that open it themselves: <c>liberterra db</c> and <c>liberterra audit
+/// verify</c> (and the benchmarks' floors in <c>liberterra-bench</c>, which compiles this folder too).
+/// </summary>
 internal static class DatabaseOptions
 {
     public static readonly Option<string> Connection = new("--connection")

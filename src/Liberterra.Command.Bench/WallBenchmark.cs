@@ -7,10 +7,10 @@ using Liberterra.Command.Contracts;
 using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 
-namespace Liberterra.Command.Cli;
+namespace Liberterra.Command.Bench;
 
 /// <summary>
-/// <c>liberterra bench wall</c>: open-loop field reports at a fixed rate, M walls on the live hub, and for each
+/// <c>liberterra-bench wall</c>: open-loop field reports at a fixed rate, M walls on the live hub, and for each
 /// acknowledged report the time from its POST to its arrival on every wall; every report must arrive exactly once on
 /// every wall. In the same run, at the same rate, the two floors: a raw Npgsql one-row insert with commit, and a bare
 /// SignalR broadcast (publisher → hub → M listeners) through a hub in its own process; and, with
@@ -65,7 +65,7 @@ internal static class WallBenchmark
         var token = parse.GetValue(ServerOptions.Token);
         if (string.IsNullOrWhiteSpace(connection) || string.IsNullOrWhiteSpace(token))
         {
-            await Console.Error.WriteLineAsync("liberterra: --connection (the server's database, for the raw-insert floor) and a credential (admin) are required.");
+            await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database, for the raw-insert floor) and a credential (admin) are required.");
             return 2;
         }
 

@@ -4,10 +4,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 
-namespace Liberterra.Command.Cli;
+namespace Liberterra.Command.Bench;
 
 /// <summary>
-/// <c>liberterra bench storage</c>: durable field reports per second and their latency through the whole server
+/// <c>liberterra-bench storage</c>: durable field reports per second and their latency through the whole server
 /// (HTTP, grains, timeline commit) at several client counts, beside the floor measured in the same run against the
 /// same database: a raw Npgsql loop inserting one row per commit at the same concurrency, the same request answered by
 /// bare Kestrel, and (with <c>--memory-server</c>) the same reports through a second server whose storage is in memory:
@@ -45,7 +45,7 @@ internal static class StorageBenchmark
         var connection = parse.GetValue(DatabaseOptions.Connection);
         if (string.IsNullOrWhiteSpace(connection))
         {
-            await Console.Error.WriteLineAsync("liberterra: --connection (the server's database) is required for the raw-insert floor.");
+            await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database) is required for the raw-insert floor.");
             return 2;
         }
 

@@ -10,10 +10,10 @@ using System.Text.Json.Nodes;
 using Liberterra.Command.Contracts;
 using Npgsql;
 
-namespace Liberterra.Command.Cli;
+namespace Liberterra.Command.Bench;
 
 /// <summary>
-/// <c>liberterra bench</c>: the whole path under open-loop load. N team leads, each signed in with their own
+/// <c>liberterra-bench</c>: the whole path under open-loop load. N team leads, each signed in with their own
 /// team-lead credential, post field reports at a fixed total rate to one or several silos; M walls (wall credentials)
 /// are connected over SignalR, spread over the silos. For each step: acknowledged reports per second, report latency,
 /// report-to-wall latency, completeness on every wall, errors by kind, the servers' CPU and memory; and in the same run,
@@ -68,13 +68,13 @@ internal static class EndToEndBenchmark
         var token = parse.GetValue(ServerOptions.Token);
         if (string.IsNullOrWhiteSpace(connection) || string.IsNullOrWhiteSpace(token))
         {
-            await Console.Error.WriteLineAsync("liberterra: --connection (the server's database, for the raw-insert floor) and an admin credential (to issue the leads' and walls' credentials) are required.");
+            await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database, for the raw-insert floor) and an admin credential (to issue the leads' and walls' credentials) are required.");
             return 2;
         }
 
         if (settings.Scenario is { Exists: false } missing)
         {
-            await Console.Error.WriteLineAsync($"liberterra: no such scenario file: {missing.FullName}");
+            await Console.Error.WriteLineAsync($"liberterra-bench: no such scenario file: {missing.FullName}");
             return 2;
         }
 
