@@ -11,7 +11,7 @@ internal static class DatabaseCommands
     {
         var repair = new Option<bool>("--repair") { Description = "Re-run every migration (each is re-runnable): restores rows or triggers removed by hand; data is untouched." };
         var migrate = new System.CommandLine.Command("migrate", "Apply the schema migrations that are missing (idempotent).") { DatabaseOptions.Connection, repair };
-        migrate.SetAction((parse, ct) => Run(parse, async db =>
+        migrate.SetAction((parse, ct) => WithDatabase(parse, 1, async db =>
         {
             var applied = await SchemaMigrator.MigrateAsync(db, parse.GetValue(repair), ct);
             Console.WriteLine(applied.Count == 0
@@ -22,7 +22,7 @@ internal static class DatabaseCommands
         }));
 
         var status = new System.CommandLine.Command("status", "Show which migrations are applied and whether the server can start.") { DatabaseOptions.Connection };
-        status.SetAction((parse, ct) => Run(parse, async db =>
+        status.SetAction((parse, ct) => WithDatabase(parse, 1, async db =>
         {
             var applied = (await SchemaMigrator.AppliedAsync(db, ct)).ToHashSet();
             foreach (var m in SchemaMigrator.All)
@@ -43,7 +43,11 @@ internal static class DatabaseCommands
         return new System.CommandLine.Command("db", "The PostgreSQL schema.") { migrate, status };
     }
 
-    private static async Task<int> Run(ParseResult parse, Func<NpgsqlDataSource, Task<int>> action)
+    /// <summary>
+    /// Runs <paramref name="action"/> on the database of <c>--connection</c>: 2 without one, <paramref name="failure"/>
+    /// (and the reason) when it cannot be reached or the connection string is not valid.
+    /// </summary>
+    internal static async Task<int> WithDatabase(ParseResult parse, int failure, Func<NpgsqlDataSource, Task<int>> action)
     {
         var connection = parse.GetValue(DatabaseOptions.Connection);
         if (string.IsNullOrWhiteSpace(connection))
@@ -60,7 +64,7 @@ internal static class DatabaseCommands
         catch (Exception e) when (e is NpgsqlException or SchemaNotReadyException or InvalidOperationException or ArgumentException)
         {
             await Console.Error.WriteLineAsync($"liberterra: {e.Message}");
-            return 1;
+            return failure;
         }
     }
 }
