@@ -219,6 +219,18 @@ public class CliTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task the_field_cli_has_no_benchmarks_and_no_web_server_in_it()
+    {
+        // The benchmarks write straight to the database (bench timeline fills the timeline around the single writer):
+        // they are liberterra-bench, never the binary team leads are given.
+        var refused = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "storage", "--connection", server.ConnectionString);
+        Assert.NotEqual(0, refused.Exit);
+        Assert.DoesNotContain("bench", (await Cli(null, null, "--help")).Out, StringComparison.Ordinal);
+        var runtime = await File.ReadAllTextAsync(Path.ChangeExtension(Repository.Cli, ".runtimeconfig.json"));
+        Assert.DoesNotContain("Microsoft.AspNetCore.App", runtime, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task bench_steps_up_the_rate_measures_every_wall_and_writes_json()
     {
         var json = Path.Combine(Path.GetTempPath(), $"liberterra-bench-{Guid.NewGuid():N}.json");
