@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks: a fresh PostgreSQL cluster and database, the server (Release) on it (or --silos N servers in one
-# Orleans cluster), then the chosen benchmark. Results in .data/bench/<name>.{md,json}.
+# Orleans cluster), then the chosen benchmark of liberterra-bench (src/Liberterra.Command.Bench; the field CLI,
+# liberterra, only migrates the database and issues the credential). Results in .data/bench/<name>.{md,json}.
 #   bash deploy/bench.sh                      storage and wall, default settings
-#   bash deploy/bench.sh e2e [options]        `liberterra bench`: the whole path, N leads x M walls, floors, CPU, memory;
+#   bash deploy/bench.sh e2e [options]        `liberterra-bench`: the whole path, N leads x M walls, floors, CPU, memory;
 #                                             e.g. --rates 500,1000 --walls 20 --leads 50, --step, --scenario FILE, --teams 10000
 #   bash deploy/bench.sh e2e --silos 3 --step the same over three silos (leads and walls spread over them)
 #   bash deploy/bench.sh storage [options]    e.g. --clients 1,8,32 --seconds 10
@@ -36,7 +37,7 @@ export ConnectionStrings__Liberterra="$(pg_url "" "$pg_port" bench)"
 # LIBERTERRA_BENCH_SERVER_ARGS adds server settings (e.g. "--Silo:Dashboard=false") for an A/B comparison.
 # LIBERTERRA_BENCH_NO_BUILD=1 reuses the last build (several runs of one version, while the tree changes).
 if [ "${LIBERTERRA_BENCH_NO_BUILD:-0}" != 1 ]; then
-  for project in Server Cli; do
+  for project in Server Cli Bench; do
     dotnet build "$root/src/Liberterra.Command.$project/Liberterra.Command.$project.csproj" -c Release -v q -nologo -o "$build" >/dev/null
   done
 fi
@@ -75,22 +76,22 @@ stop_memory_server() {
 }
 if [ "$which" = all ] || [ "$which" = storage ]; then
   start_memory_server
-  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench storage --memory-server "$memory_url" \
+  dotnet "$build/liberterra-bench.dll" --server "http://127.0.0.1:$http_port" storage --memory-server "$memory_url" \
     --json "$out/storage.json" --markdown "$out/storage.md" "$@" || status=$?
   stop_memory_server
 fi
 if [ "$which" = all ] || [ "$which" = wall ]; then
   start_memory_server
-  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench wall --server-pid "$server" --memory-server "$memory_url" \
+  dotnet "$build/liberterra-bench.dll" --server "http://127.0.0.1:$http_port" wall --server-pid "$server" --memory-server "$memory_url" \
     --json "$out/wall.json" --markdown "$out/wall.md" "$@" || status=$?
   stop_memory_server
 fi
 if [ "$which" = all ] || [ "$which" = timeline ]; then
-  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench timeline \
+  dotnet "$build/liberterra-bench.dll" --server "http://127.0.0.1:$http_port" timeline \
     --json "$out/timeline.json" --markdown "$out/timeline.md" "$@" || status=$?
 fi
 if [ "$which" = e2e ]; then
-  dotnet "$build/liberterra.dll" --server "http://127.0.0.1:$http_port" bench --servers "$server_urls" --server-pids "$server_pids" \
+  dotnet "$build/liberterra-bench.dll" --server "http://127.0.0.1:$http_port" --servers "$server_urls" --server-pids "$server_pids" \
     --label "$silos silo(s)" --json "$out/e2e.json" --markdown "$out/e2e.md" "$@" || status=$?
 fi
 exit $status

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Liberterra.Command.Access;
 using Liberterra.Command.Storage;
-using Npgsql;
 
 namespace Liberterra.Command.Cli;
 
@@ -52,35 +51,20 @@ internal static class AccessCommands
 
     public static System.CommandLine.Command CreateAudit()
     {
-        var verify = new System.CommandLine.Command("verify", "Check the audit trail's hash chain; names the first broken link.") { DatabaseCommands.Connection };
-        verify.SetAction(async (parse, ct) =>
+        var verify = new System.CommandLine.Command("verify", "Check the audit trail's hash chain; names the first broken link.") { DatabaseOptions.Connection };
+        // 3 when the database cannot be reached (1 is a broken chain).
+        verify.SetAction((parse, ct) => DatabaseCommands.WithDatabase(parse, 3, async db =>
         {
-            var connection = parse.GetValue(DatabaseCommands.Connection);
-            if (string.IsNullOrWhiteSpace(connection))
+            var result = await new AuditLog(db).VerifyAsync(ct);
+            if (result.Intact)
             {
-                await Console.Error.WriteLineAsync("liberterra: --connection (or ConnectionStrings__Liberterra) is required.");
-                return 2;
+                Console.WriteLine(result.Message);
+                return 0;
             }
 
-            try
-            {
-                await using var db = NpgsqlDataSource.Create(connection);
-                var result = await new AuditLog(db).VerifyAsync(ct);
-                if (result.Intact)
-                {
-                    Console.WriteLine(result.Message);
-                    return 0;
-                }
-
-                await Console.Error.WriteLineAsync($"audit chain BROKEN: {result.Message} ({result.Entries} entries before it are intact)");
-                return 1;
-            }
-            catch (NpgsqlException e)
-            {
-                await Console.Error.WriteLineAsync($"liberterra: {e.Message}");
-                return 3;
-            }
-        });
+            await Console.Error.WriteLineAsync($"audit chain BROKEN: {result.Message} ({result.Entries} entries before it are intact)");
+            return 1;
+        }));
         return new System.CommandLine.Command("audit", "The audit trail.") { verify };
     }
 }

@@ -7,17 +7,11 @@ namespace Liberterra.Command.Cli;
 /// <summary><c>liberterra db migrate</c> and <c>liberterra db status</c>: the PostgreSQL schema.</summary>
 internal static class DatabaseCommands
 {
-    public static readonly Option<string> Connection = new("--connection")
-    {
-        Description = "PostgreSQL connection string (environment ConnectionStrings__Liberterra).",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ConnectionStrings__Liberterra") ?? "",
-    };
-
     public static System.CommandLine.Command Create()
     {
         var repair = new Option<bool>("--repair") { Description = "Re-run every migration (each is re-runnable): restores rows or triggers removed by hand; data is untouched." };
-        var migrate = new System.CommandLine.Command("migrate", "Apply the schema migrations that are missing (idempotent).") { Connection, repair };
-        migrate.SetAction((parse, ct) => Run(parse, async db =>
+        var migrate = new System.CommandLine.Command("migrate", "Apply the schema migrations that are missing (idempotent).") { DatabaseOptions.Connection, repair };
+        migrate.SetAction((parse, ct) => WithDatabase(parse, 1, async db =>
         {
             var applied = await SchemaMigrator.MigrateAsync(db, parse.GetValue(repair), ct);
             Console.WriteLine(applied.Count == 0
@@ -27,8 +21,8 @@ internal static class DatabaseCommands
             return 0;
         }));
 
-        var status = new System.CommandLine.Command("status", "Show which migrations are applied and whether the server can start.") { Connection };
-        status.SetAction((parse, ct) => Run(parse, async db =>
+        var status = new System.CommandLine.Command("status", "Show which migrations are applied and whether the server can start.") { DatabaseOptions.Connection };
+        status.SetAction((parse, ct) => WithDatabase(parse, 1, async db =>
         {
             var applied = (await SchemaMigrator.AppliedAsync(db, ct)).ToHashSet();
             foreach (var m in SchemaMigrator.All)
@@ -49,9 +43,13 @@ internal static class DatabaseCommands
         return new System.CommandLine.Command("db", "The PostgreSQL schema.") { migrate, status };
     }
 
-    private static async Task<int> Run(ParseResult parse, Func<NpgsqlDataSource, Task<int>> action)
+    /// <summary>
+    /// Runs <paramref name="action"/> on the database of <c>--connection</c>: 2 without one, <paramref name="failure"/>
+    /// (and the reason) when it cannot be reached or the connection string is not valid.
+    /// </summary>
+    internal static async Task<int> WithDatabase(ParseResult parse, int failure, Func<NpgsqlDataSource, Task<int>> action)
     {
-        var connection = parse.GetValue(Connection);
+        var connection = parse.GetValue(DatabaseOptions.Connection);
         if (string.IsNullOrWhiteSpace(connection))
         {
             await Console.Error.WriteLineAsync("liberterra: --connection (or ConnectionStrings__Liberterra) is required.");
@@ -66,7 +64,7 @@ internal static class DatabaseCommands
         catch (Exception e) when (e is NpgsqlException or SchemaNotReadyException or InvalidOperationException or ArgumentException)
         {
             await Console.Error.WriteLineAsync($"liberterra: {e.Message}");
-            return 1;
+            return failure;
         }
     }
 }

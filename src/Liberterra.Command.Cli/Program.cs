@@ -15,10 +15,4 @@ root.Subcommands.Add(ScenarioCommands.Create());
 root.Subcommands.Add(DatabaseCommands.Create());
 root.Subcommands.Add(AccessCommands.CreateToken());
 root.Subcommands.Add(AccessCommands.CreateAudit());
-var bench = new System.CommandLine.Command("bench", "The end-to-end benchmark against running silos (and, as sub-commands, the focused ones).")
-{
-    StorageBenchmark.Create(), WallBenchmark.Create(), TimelineBenchmark.Create(), EchoHubServer.Create(),
-};
-EndToEndBenchmark.Configure(bench);
-root.Subcommands.Add(bench);
 return await root.Parse(args).InvokeAsync();

@@ -9,16 +9,24 @@ using Liberterra.Command.Testing;
 
 namespace Liberterra.Command.Api.Tests;
 
-/// <summary>The <c>liberterra</c> command as a process against a running server: output, exit codes, retries.</summary>
+/// <summary>
+/// The <c>liberterra</c> command, and the <c>liberterra-bench</c> harness, as processes against a running server: output,
+/// exit codes, retries.
+/// </summary>
 [Collection(ServerCollection.Name)]
 public class CliTests(ServerFixture server)
 {
     private sealed record Run(int Exit, string Out, string Err);
 
-    private async Task<Run> Cli(string? token, IDictionary<string, string>? env, params string[] args)
+    private Task<Run> Cli(string? token, IDictionary<string, string>? env, params string[] args) => Start(Repository.Cli, token, env, args);
+
+    /// <summary>The benchmark harness (<c>liberterra-bench</c>), a program of its own, started the same way.</summary>
+    private Task<Run> Bench(string? token, params string[] args) => Start(Repository.Bench, token, null, args);
+
+    private async Task<Run> Start(string assembly, string? token, IDictionary<string, string>? env, string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Repository.Cli);
+        start.ArgumentList.Add(assembly);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["LIBERTERRA_SERVER"] = server.Server.Address.ToString();
         start.Environment["LIBERTERRA_CONFIG"] = "/nonexistent/liberterra.json";
@@ -211,6 +219,18 @@ public class CliTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task the_field_cli_has_no_benchmarks_and_no_web_server_in_it()
+    {
+        // The benchmarks write straight to the database (bench timeline fills the timeline around the single writer):
+        // they are liberterra-bench, never the binary team leads are given.
+        var refused = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "storage", "--connection", server.ConnectionString);
+        Assert.NotEqual(0, refused.Exit);
+        Assert.DoesNotContain("bench", (await Cli(null, null, "--help")).Out, StringComparison.Ordinal);
+        var runtime = await File.ReadAllTextAsync(Path.ChangeExtension(Repository.Cli, ".runtimeconfig.json"));
+        Assert.DoesNotContain("Microsoft.AspNetCore.App", runtime, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task bench_steps_up_the_rate_measures_every_wall_and_writes_json()
     {
         var json = Path.Combine(Path.GetTempPath(), $"liberterra-bench-{Guid.NewGuid():N}.json");
@@ -218,7 +238,7 @@ public class CliTests(ServerFixture server)
         {
             // Step mode from 40/s, never above 70/s: 40, then 60, then 90 is over the cap, so 60 is the answer. The p99
             // limit is generous: this checks what the benchmark measures and decides, not how fast this machine is.
-            var run = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "--connection", server.ConnectionString, "--rates", "40", "--step",
+            var run = await Bench(TestAuth.Token(Roles.Admin), "--connection", server.ConnectionString, "--rates", "40", "--step",
                 "--max-rate", "70", "--p99-limit", "5000", "--walls", "2", "--leads", "3", "--teams", "6", "--seconds", "2", "--warmup", "0", "--prime", "0",
                 "--server-pids", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", json);
             Assert.True(run.Exit == 0, run.Out + run.Err);
@@ -256,7 +276,7 @@ public class CliTests(ServerFixture server)
         var json = Path.Combine(Path.GetTempPath(), $"liberterra-bench-storage-{Guid.NewGuid():N}.json");
         try
         {
-            var run = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "storage", "--connection", server.ConnectionString,
+            var run = await Bench(TestAuth.Token(Roles.Admin), "storage", "--connection", server.ConnectionString,
                 "--memory-server", memory.Address.ToString(), "--clients", "1,2", "--seconds", "1", "--warmup", "0", "--prime", "0", "--json", json);
             Assert.True(run.Exit == 0, run.Out + run.Err);
             Assert.Contains("no database reports/s ÷ raw", run.Out);
@@ -275,7 +295,7 @@ public class CliTests(ServerFixture server)
                 }
             }
 
-            var failed = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "storage", "--connection", server.ConnectionString,
+            var failed = await Bench(TestAuth.Token(Roles.Admin), "storage", "--connection", server.ConnectionString,
                 "--memory-server", "ftp://example.org", "--clients", "1");
             Assert.NotEqual(0, failed.Exit);
             Assert.Contains("--memory-server must be an http or https address", failed.Err + failed.Out);
@@ -293,7 +313,7 @@ public class CliTests(ServerFixture server)
         var json = Path.Combine(Path.GetTempPath(), $"liberterra-bench-wall-{Guid.NewGuid():N}.json");
         try
         {
-            var run = await Cli(TestAuth.Token(Roles.Admin), null, "bench", "wall", "--connection", server.ConnectionString,
+            var run = await Bench(TestAuth.Token(Roles.Admin), "wall", "--connection", server.ConnectionString,
                 "--memory-server", memory.Address.ToString(), "--steps", "20x2", "--teams", "6", "--seconds", "2", "--warmup", "0", "--prime", "0", "--json", json);
             Assert.True(run.Exit == 0, run.Out + run.Err);
 

@@ -31,13 +31,15 @@ public static class Repository
     }
 
     /// <summary>The built <c>liberterra</c> CLI, in the same configuration as the running tests.</summary>
-    public static string Cli
+    public static string Cli => Built("Liberterra.Command.Cli", "liberterra.dll");
+
+    /// <summary>The built <c>liberterra-bench</c> benchmark harness, in the same configuration as the running tests.</summary>
+    public static string Bench => Built("Liberterra.Command.Bench", "liberterra-bench.dll");
+
+    private static string Built(string project, string assembly)
     {
-        get
-        {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-            var path = Path.Combine(Root, "src", "Liberterra.Command.Cli", "bin", configuration, "net10.0", "liberterra.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException("Build the CLI first.", path);
-        }
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var path = Path.Combine(Root, "src", project, "bin", configuration, "net10.0", assembly);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first.", path);
     }
 }

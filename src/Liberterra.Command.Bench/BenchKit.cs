@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Liberterra.Command.Contracts;
 using Npgsql;
 
-namespace Liberterra.Command.Cli;
+namespace Liberterra.Command.Bench;
 
 // The machinery every benchmark shares: open-loop load, the two floors, a wall that records arrivals, statistics,
 // the bare hub's process and a process's CPU and memory.
@@ -279,7 +279,7 @@ internal static class Load
 
 }
 
-/// <summary>The bare hub in a child process (this same program, <c>bench echo-hub</c>).</summary>
+/// <summary>The bare hub in a child process (this same program, <c>liberterra-bench echo-hub</c>).</summary>
 internal sealed class EchoProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -296,9 +296,9 @@ internal sealed class EchoProcess : IAsyncDisposable
     {
         var port = FreePort();
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        // Run as "dotnet liberterra.dll" or as the apphost, whichever this is.
+        // Run as "dotnet liberterra-bench.dll" or as the apphost, whichever this is.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(WallBenchmark).Assembly.Location);
-        foreach (var a in new[] { "bench", "echo-hub", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "echo-hub", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }) start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -6,10 +6,10 @@ using Liberterra.Command.Domain;
 using Liberterra.Command.Storage;
 using Npgsql;
 
-namespace Liberterra.Command.Cli;
+namespace Liberterra.Command.Bench;
 
 /// <summary>
-/// <c>liberterra bench timeline</c>: a generated operation of N events (default 1,000,000) over a six-day window,
+/// <c>liberterra-bench timeline</c>: a generated operation of N events (default 1,000,000) over a six-day window,
 /// written to the server's database as the operation grain writes them (the timeline in batches, a past state every
 /// 1,000 events); then, through the running server's API, the state at random instants (p50, p99), and the read rate
 /// of the whole timeline streamed as JSON (events per second) — the path a replay and an export read.
@@ -24,7 +24,7 @@ internal static class TimelineBenchmark
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
         var command = new System.CommandLine.Command("timeline", "Time travel and replay reading on a generated operation of a million events.")
         {
-            DatabaseCommands.Connection, events, queries, json, markdown,
+            DatabaseOptions.Connection, events, queries, json, markdown,
         };
         command.SetAction((parse, ct) => Run(parse, parse.GetValue(events), parse.GetValue(queries), parse.GetValue(json), parse.GetValue(markdown), ct));
         return command;
@@ -32,10 +32,10 @@ internal static class TimelineBenchmark
 
     private static async Task<int> Run(ParseResult parse, int count, int queries, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseCommands.Connection);
+        var connection = parse.GetValue(DatabaseOptions.Connection);
         if (string.IsNullOrWhiteSpace(connection))
         {
-            await Console.Error.WriteLineAsync("liberterra: --connection (the server's database) is required: the events are written there.");
+            await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database) is required: the events are written there.");
             return 2;
         }
 
@@ -103,7 +103,7 @@ internal static class TimelineBenchmark
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             if (!response.IsSuccessStatusCode || view.GetProperty("lastSeq").GetInt64() != seq)
             {
-                await Console.Error.WriteLineAsync($"liberterra: state at {times[seq]:O} answered {(int)response.StatusCode}, expected event {seq}");
+                await Console.Error.WriteLineAsync($"liberterra-bench: state at {times[seq]:O} answered {(int)response.StatusCode}, expected event {seq}");
                 return 1;
             }
         }
@@ -121,7 +121,7 @@ internal static class TimelineBenchmark
             await foreach (var _ in JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(body, cancellationToken: ct)) read++;
             if (read != count)
             {
-                await Console.Error.WriteLineAsync($"liberterra: the export gave {read:N0} events, expected {count:N0}");
+                await Console.Error.WriteLineAsync($"liberterra-bench: the export gave {read:N0} events, expected {count:N0}");
                 return 1;
             }
         }

@@ -7,10 +7,10 @@ using Liberterra.Command.Contracts;
 using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 
-namespace Liberterra.Command.Cli;
+namespace Liberterra.Command.Bench;
 
 /// <summary>
-/// <c>liberterra bench wall</c>: open-loop field reports at a fixed rate, M walls on the live hub, and for each
+/// <c>liberterra-bench wall</c>: open-loop field reports at a fixed rate, M walls on the live hub, and for each
 /// acknowledged report the time from its POST to its arrival on every wall; every report must arrive exactly once on
 /// every wall. In the same run, at the same rate, the two floors: a raw Npgsql one-row insert with commit, and a bare
 /// SignalR broadcast (publisher → hub → M listeners) through a hub in its own process; and, with
@@ -38,7 +38,7 @@ internal static class WallBenchmark
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
         var command = new System.CommandLine.Command("wall", "Report-to-wall latency and completeness vs a raw insert and a bare SignalR broadcast.")
         {
-            DatabaseCommands.Connection, steps, duration, warmup, teams, prime, serverPid, NoDatabase.Server, json, markdown,
+            DatabaseOptions.Connection, steps, duration, warmup, teams, prime, serverPid, NoDatabase.Server, json, markdown,
         };
         command.SetAction((parse, ct) => Run(parse,
             [.. parse.GetValue(steps)!.Split(',').Select(Step.Parse)],
@@ -60,12 +60,12 @@ internal static class WallBenchmark
     private static async Task<int> Run(ParseResult parse, Step[] steps, TimeSpan duration, TimeSpan warmup, TimeSpan prime, int teams,
         int? serverPid, Uri? memoryServer, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseCommands.Connection);
+        var connection = parse.GetValue(DatabaseOptions.Connection);
         var server = parse.GetValue(ServerOptions.Server)!;
         var token = parse.GetValue(ServerOptions.Token);
         if (string.IsNullOrWhiteSpace(connection) || string.IsNullOrWhiteSpace(token))
         {
-            await Console.Error.WriteLineAsync("liberterra: --connection (the server's database, for the raw-insert floor) and a credential (admin) are required.");
+            await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database, for the raw-insert floor) and a credential (admin) are required.");
             return 2;
         }
 

@@ -4,10 +4,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 
-namespace Liberterra.Command.Cli;
+namespace Liberterra.Command.Bench;
 
 /// <summary>
-/// <c>liberterra bench storage</c>: durable field reports per second and their latency through the whole server
+/// <c>liberterra-bench storage</c>: durable field reports per second and their latency through the whole server
 /// (HTTP, grains, timeline commit) at several client counts, beside the floor measured in the same run against the
 /// same database: a raw Npgsql loop inserting one row per commit at the same concurrency, the same request answered by
 /// bare Kestrel, and (with <c>--memory-server</c>) the same reports through a second server whose storage is in memory:
@@ -29,7 +29,7 @@ internal static class StorageBenchmark
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
         var command = new System.CommandLine.Command("storage", "Durable reports/s and latency vs a raw one-row-per-commit insert loop.")
         {
-            DatabaseCommands.Connection, clients, duration, warmup, prime, NoDatabase.Server, json, markdown,
+            DatabaseOptions.Connection, clients, duration, warmup, prime, NoDatabase.Server, json, markdown,
         };
         command.SetAction((parse, ct) => Run(parse,
             [.. parse.GetValue(clients)!.Split(',').Select(int.Parse)],
@@ -42,10 +42,10 @@ internal static class StorageBenchmark
     private static async Task<int> Run(ParseResult parse, int[] clientCounts, TimeSpan duration, TimeSpan warmup, TimeSpan prime,
         Uri? memoryServer, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseCommands.Connection);
+        var connection = parse.GetValue(DatabaseOptions.Connection);
         if (string.IsNullOrWhiteSpace(connection))
         {
-            await Console.Error.WriteLineAsync("liberterra: --connection (the server's database) is required for the raw-insert floor.");
+            await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database) is required for the raw-insert floor.");
             return 2;
         }
 

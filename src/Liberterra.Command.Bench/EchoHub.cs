@@ -7,13 +7,13 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Liberterra.Command.Cli;
+namespace Liberterra.Command.Bench;
 
 /// <summary>
-/// <c>liberterra bench echo-hub</c>: a bare SignalR hub, in its own process, for the benchmark's broadcast floor: a
+/// <c>liberterra-bench echo-hub</c>: a bare SignalR hub, in its own process, for the benchmark's broadcast floor: a
 /// publisher sends a message, the hub sends it to every listening connection. No credential, no grain, no database.
 /// It also answers <c>POST /report</c> as bare Kestrel would (parse the JSON body, answer 201 with a small JSON
-/// acknowledgement): the HTTP floor of <c>bench storage</c>.
+/// acknowledgement): the HTTP floor of <c>liberterra-bench storage</c>.
 /// </summary>
 internal static class EchoHubServer
 {

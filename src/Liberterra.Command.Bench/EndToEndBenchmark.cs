@@ -10,10 +10,10 @@ using System.Text.Json.Nodes;
 using Liberterra.Command.Contracts;
 using Npgsql;
 
-namespace Liberterra.Command.Cli;
+namespace Liberterra.Command.Bench;
 
 /// <summary>
-/// <c>liberterra bench</c>: the whole path under open-loop load. N team leads, each signed in with their own
+/// <c>liberterra-bench</c>: the whole path under open-loop load. N team leads, each signed in with their own
 /// team-lead credential, post field reports at a fixed total rate to one or several silos; M walls (wall credentials)
 /// are connected over SignalR, spread over the silos. For each step: acknowledged reports per second, report latency,
 /// report-to-wall latency, completeness on every wall, errors by kind, the servers' CPU and memory; and in the same run,
@@ -43,7 +43,7 @@ internal static class EndToEndBenchmark
         var label = new Option<string>("--label") { Description = "A label for the rows (e.g. \"1 silo\").", DefaultValueFactory = _ => "" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
-        foreach (var o in new Option[] { DatabaseCommands.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, label, json, markdown })
+        foreach (var o in new Option[] { DatabaseOptions.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, label, json, markdown })
             bench.Options.Add(o);
         bench.SetAction((parse, ct) =>
         {
@@ -64,17 +64,17 @@ internal static class EndToEndBenchmark
 
     private static async Task<int> Run(ParseResult parse, Settings settings, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseCommands.Connection);
+        var connection = parse.GetValue(DatabaseOptions.Connection);
         var token = parse.GetValue(ServerOptions.Token);
         if (string.IsNullOrWhiteSpace(connection) || string.IsNullOrWhiteSpace(token))
         {
-            await Console.Error.WriteLineAsync("liberterra: --connection (the server's database, for the raw-insert floor) and an admin credential (to issue the leads' and walls' credentials) are required.");
+            await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database, for the raw-insert floor) and an admin credential (to issue the leads' and walls' credentials) are required.");
             return 2;
         }
 
         if (settings.Scenario is { Exists: false } missing)
         {
-            await Console.Error.WriteLineAsync($"liberterra: no such scenario file: {missing.FullName}");
+            await Console.Error.WriteLineAsync($"liberterra-bench: no such scenario file: {missing.FullName}");
             return 2;
         }
 
