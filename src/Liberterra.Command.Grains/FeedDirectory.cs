@@ -7,22 +7,6 @@ using Orleans.Runtime;
 
 namespace Liberterra.Command.Grains;
 
-/// <summary>One per silo, reached by the other silos' <see cref="FeedDirectory"/>: receives committed batches.</summary>
-public interface ISiloFeed : IGrainObserver
-{
-    [OneWay]
-    Task OnCommitted(string operationId, CommittedEvent[] events);
-
-    /// <summary>A silo that just started says where its feed is, so that commits reach it from the first one on.</summary>
-    Task Meet(SiloFeed newcomer);
-}
-
-/// <summary>What this silo does with the committed batches it receives (the wall relay; nothing without one).</summary>
-public interface ICommittedEventSink
-{
-    void OnCommitted(string operationId, CommittedEvent[] events);
-}
-
 /// <summary>
 /// The push path's fan-out, one per silo. An operation grain hands it every committed batch (<see cref="Publish"/>) and
 /// it sends the batch one-way straight to every silo's feed (its own in-process), as the Orleans GPSTracker sample

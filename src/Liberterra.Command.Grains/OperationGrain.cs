@@ -16,7 +16,7 @@ namespace Liberterra.Command.Grains;
 /// </summary>
 [Reentrant]
 public sealed partial class OperationGrain(
-    ITimelineStore timeline,
+    ITimelineWriter timeline,
     [PersistentState("operation", OperationGrainOptions.StorageName)] IPersistentState<OperationSnapshot> snapshot,
     IOptions<OperationGrainOptions> options,
     [FromKeyedServices(OperationGrainOptions.ClockKey)] TimeProvider clock,

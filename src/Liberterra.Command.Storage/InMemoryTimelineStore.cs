@@ -8,7 +8,7 @@ namespace Liberterra.Command.Storage;
 /// (gap-free sequence, one event per idempotency key) but forgets everything when the process ends, and it is only
 /// shared by silos that run in the same process.
 /// </summary>
-public sealed class InMemoryTimelineStore : ITimelineStore
+public sealed class InMemoryTimelineStore : ITimelineWriter, ITimelineReader
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Timeline> _timelines = new(StringComparer.Ordinal);

@@ -13,7 +13,7 @@ namespace Liberterra.Command.Storage;
 /// Both statements are fixed texts so that Npgsql's automatic preparation (see <see cref="CreateDataSource"/>) applies:
 /// unprepared, planning them costs more than the commit.
 /// </summary>
-public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineStore
+public sealed class PostgresTimelineStore(NpgsqlDataSource db) : ITimelineWriter, ITimelineReader
 {
     /// <summary>A data source for the timeline: prepared statements and no reset of pooled connections unless the connection string says otherwise.</summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)

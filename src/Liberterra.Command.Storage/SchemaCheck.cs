@@ -50,6 +50,3 @@ public static class SchemaCheck
                 "`liberterra db migrate --repair --connection \"...\"` (re-runs every migration; data is untouched).");
     }
 }
-
-/// <summary>The database is not ready for this server; the message says what is missing and how to fix it.</summary>
-public sealed class SchemaNotReadyException(string message) : Exception(message);

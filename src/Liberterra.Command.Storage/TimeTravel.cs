@@ -9,12 +9,12 @@ namespace Liberterra.Command.Storage;
 /// with each of its snapshots (every <c>SnapshotEvery</c> events), and a fold that passes <see cref="KeepEvery"/>
 /// events stores one too, so a query folds a bounded number of events once the past states exist.
 /// </summary>
-public sealed class TimeTravel(ITimelineStore timeline)
+public sealed class TimeTravel(ITimelineReader timeline)
 {
     public int KeepEvery { get; init; } = 1000;
 
     /// <summary>The timeline it reads.</summary>
-    public ITimelineStore Timeline => timeline;
+    public ITimelineReader Timeline => timeline;
 
     /// <summary>The state after event <paramref name="seq"/>, or null before the operation was defined.</summary>
     public async Task<OperationState?> AtSeqAsync(string operationId, long seq, CancellationToken cancellationToken = default)

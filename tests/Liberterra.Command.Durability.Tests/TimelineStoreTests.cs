@@ -66,9 +66,9 @@ public class TimelineStoreTests : IAsyncLifetime
             At(6, 80, "AR-RAID-01", new CheckInOverdue(T0, 30)),                       // no counts
             At(7, 200, "AR-RAID-01", Counts(9, 9, 9, 9)),                              // outside the range asked
         };
-        foreach (var store in new ITimelineStore[] { _store, memory })
+        foreach (var (writer, store) in new (ITimelineWriter, ITimelineReader)[] { (_store, _store), (memory, memory) })
         {
-            await store.AppendAsync("op-act", events);
+            await writer.AppendAsync("op-act", events);
             var cells = await store.ReadActivityAsync("op-act", T0, TimeSpan.FromHours(1), 2);
             Assert.Equal(
                 [("AR-RAID-01", 0, new Tally(3, 1, 0, 3)), ("AR-RAID-01", 1, new Tally(0, 3, 1, 1))],

@@ -37,7 +37,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddLiberterraGrains();
-            silo.Services.AddSingleton<ITimelineStore>(Timeline);
+            silo.Services.AddSingleton<ITimelineWriter>(Timeline);
             silo.Services.Configure<OperationGrainOptions>(o =>
             {
                 o.SnapshotEvery = SnapshotEvery;
@@ -91,8 +91,8 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
     public const string Name = "cluster";
 }
 
-/// <summary>The real timeline store, with a switch that makes appends fail as an unreachable database would.</summary>
-public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
+/// <summary>The real timeline store as the operation grain sees it, with a switch that makes appends fail as an unreachable database would.</summary>
+public sealed class FlakyTimelineStore(PostgresTimelineStore inner) : ITimelineWriter
 {
     public volatile bool Failing;
 
@@ -117,47 +117,12 @@ public sealed class FlakyTimelineStore(ITimelineStore inner) : ITimelineStore
     public IAsyncEnumerable<TimelineEvent> ReadAsync(string operationId, long afterSeq, CancellationToken cancellationToken = default) =>
         inner.ReadAsync(operationId, afterSeq, cancellationToken);
 
-    public Task<IReadOnlyList<TimelineEvent>> ReadTeamAsync(string operationId, string teamId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
-        inner.ReadTeamAsync(operationId, teamId, afterSeq, limit, cancellationToken);
-
     public Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default) =>
         inner.ReadEventAsync(operationId, seq, cancellationToken);
 
     public IAsyncEnumerable<KeyRecord> ReadKeysAsync(string operationId, long upToSeq, CancellationToken cancellationToken = default) =>
         inner.ReadKeysAsync(operationId, upToSeq, cancellationToken);
 
-    public Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default) =>
-        inner.ListOperationsAsync(cancellationToken);
-
-    public IAsyncEnumerable<TimelineEvent> ReadRangeAsync(string operationId, long afterSeq, long upToSeq, CancellationToken cancellationToken = default) =>
-        inner.ReadRangeAsync(operationId, afterSeq, upToSeq, cancellationToken);
-
-    public Task<IReadOnlyList<TimelineEvent>> QueryAsync(string operationId, TimelineQuery query, CancellationToken cancellationToken = default) =>
-        inner.QueryAsync(operationId, query, cancellationToken);
-
-    public Task<long> SeqAtAsync(string operationId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
-        inner.SeqAtAsync(operationId, at, cancellationToken);
-
-    public Task<(long Seq, string State)?> ReadPastStateAsync(string operationId, long seq, CancellationToken cancellationToken = default) =>
-        inner.ReadPastStateAsync(operationId, seq, cancellationToken);
-
     public Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default) =>
         inner.SavePastStateAsync(operationId, seq, state, cancellationToken);
-
-    public Task<int[]> HistogramAsync(string operationId, DateTimeOffset from, DateTimeOffset to, int buckets, CancellationToken cancellationToken = default) =>
-        inner.HistogramAsync(operationId, from, to, buckets, cancellationToken);
-
-    public Task<SignificantMark> MarkAsync(string operationId, long seq, string title, string markedBy, bool withdrawn, CancellationToken cancellationToken = default) =>
-        inner.MarkAsync(operationId, seq, title, markedBy, withdrawn, cancellationToken);
-
-    public Task<IReadOnlyList<SignificantMark>> ListMarksAsync(string operationId, CancellationToken cancellationToken = default) =>
-        inner.ListMarksAsync(operationId, cancellationToken);
-
-    public Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
-        string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default) =>
-        inner.ReadLatestAsync(operationId, kinds, limit, cancellationToken);
-
-    public Task<IReadOnlyList<ActivityCell>> ReadActivityAsync(
-        string operationId, DateTimeOffset from, TimeSpan bucket, int buckets, CancellationToken cancellationToken = default) =>
-        inner.ReadActivityAsync(operationId, from, bucket, buckets, cancellationToken);
 }

@@ -30,7 +30,7 @@ public static class OperationsApi
     }
 
     private static async Task<Ok<OperationSummary[]>> ListOperations(
-        ITimelineStore timeline, IGrainFactory grains, HttpContext http, CancellationToken ct)
+        ITimelineReader timeline, IGrainFactory grains, HttpContext http, CancellationToken ct)
     {
         var limitedTo = Scope.Operations(http.User);
         var ids = (await timeline.ListOperationsAsync(ct)).Where(id => limitedTo.Count == 0 || limitedTo.Contains(id)).ToList();
@@ -78,7 +78,7 @@ public static class OperationsApi
 
     /// <summary>A page of the team's reports and corrections, oldest first, notes included for those who may read them.</summary>
     private static async Task<Results<Ok<TeamReportsPage>, ProblemHttpResult>> GetTeamReports(
-        string operationId, string teamId, ITimelineStore timeline, IGrainFactory grains, HttpContext http,
+        string operationId, string teamId, ITimelineReader timeline, IGrainFactory grains, HttpContext http,
         long after = 0, int limit = 50, CancellationToken ct = default)
     {
         if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", $"must be from 1 to {MaxPage}"));
@@ -112,7 +112,7 @@ public static class OperationsApi
 
     /// <summary>The latest reports, corrections and overdue check-ins, newest first: what a wall's ticker starts from.</summary>
     private static async Task<Results<Ok<TickerEntry[]>, ProblemHttpResult>> GetTicker(
-        string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, int limit = 30, CancellationToken ct = default)
+        string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, int limit = 30, CancellationToken ct = default)
     {
         if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", $"must be from 1 to {MaxPage}"));
         var state = await grains.CurrentState(operationId);
@@ -135,7 +135,7 @@ public static class OperationsApi
     /// up to now: what the wall's sparklines start from before live deltas extend them.
     /// </summary>
     private static async Task<Results<Ok<ActivityView>, ProblemHttpResult>> GetActivity(
-        string operationId, IGrainFactory grains, ITimelineStore timeline,
+        string operationId, IGrainFactory grains, ITimelineReader timeline,
         [FromKeyedServices(OperationGrainOptions.ClockKey)] TimeProvider clock,
         int hours = 24, int bucketMinutes = 60, CancellationToken ct = default)
     {
@@ -169,10 +169,4 @@ public static class OperationsApi
             [.. state.Regions.Keys.Select(id => new RegionActivity(id, rescued[id], arrested[id]))]));
     }
 
-}
-
-/// <summary>Who is acting. Until sign-in exists every request is anonymous.</summary>
-internal static class Actors
-{
-    public static string Of(HttpContext http) => http.User.Identity?.Name is { Length: > 0 } name ? name : "anonymous";
 }

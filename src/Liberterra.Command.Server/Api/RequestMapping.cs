@@ -129,17 +129,3 @@ public static class RequestMapping
         list.Add(message);
     }
 }
-
-/// <summary>The operation as its grain holds it now, and the answer when there is none.</summary>
-internal static class OperationLookup
-{
-    /// <summary>The committed state, or null for an id that is not valid or an operation never defined.</summary>
-    public static async Task<OperationState?> CurrentState(this IGrainFactory grains, string operationId) =>
-        OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
-
-    public static ProblemHttpResult NoOperation(string operationId) =>
-        Problems.From(DomainError.NotFound($"No operation {Shown(operationId)}."));
-
-    /// <summary>An id as a refusal may repeat it: only one that is valid (an invalid one may hold anything).</summary>
-    public static string Shown(string id) => OperationRules.IsValidId(id) ? $"'{id}'" : "with that id (not a valid id)";
-}

@@ -23,7 +23,7 @@ public static class SignificantEventsApi
 
     /// <summary>The significant-events lane: the marked events in sequence order, each with its mark.</summary>
     private static async Task<Results<Ok<SignificantEntry[]>, ProblemHttpResult>> ListSignificant(
-        string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+        string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, CancellationToken ct)
     {
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
@@ -39,7 +39,7 @@ public static class SignificantEventsApi
 
     /// <summary>Command marks an event as significant (a verified entry: who marked it is kept, and audited).</summary>
     private static async Task<Results<Created<SignificantEntry>, ProblemHttpResult>> MarkSignificant(
-        string operationId, MarkRequest request, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+        string operationId, MarkRequest request, IGrainFactory grains, ITimelineReader timeline, HttpContext http, CancellationToken ct)
     {
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
@@ -56,7 +56,7 @@ public static class SignificantEventsApi
 
     /// <summary>Withdraws a mark: the lane no longer shows it; the history of marks keeps both.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> WithdrawSignificant(
-        string operationId, long seq, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+        string operationId, long seq, ITimelineReader timeline, HttpContext http, CancellationToken ct)
     {
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
         var mark = (await timeline.ListMarksAsync(operationId, ct)).FirstOrDefault(m => m.Seq == seq);

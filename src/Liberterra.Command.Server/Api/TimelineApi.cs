@@ -34,7 +34,7 @@ public static class TimelineApi
 
     /// <summary>Events by sequence number, filtered by time range, team, region and kind; paged with <c>after</c>.</summary>
     private static async Task<Results<Ok<TimelinePage>, ProblemHttpResult>> GetTimeline(
-        string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http,
+        string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http,
         long after = 0, int limit = 100, DateTimeOffset? from = null, DateTimeOffset? to = null,
         string? team = null, string? region = null, string? kind = null, CancellationToken ct = default)
     {
@@ -63,7 +63,7 @@ public static class TimelineApi
 
     /// <summary>Where events cluster in time: counts per equal span from the first event to the last.</summary>
     private static async Task<Results<Ok<TimelineHistogram>, ProblemHttpResult>> GetHistogram(
-        string operationId, ITimelineStore timeline, int buckets = 200, CancellationToken ct = default)
+        string operationId, ITimelineReader timeline, int buckets = 200, CancellationToken ct = default)
     {
         if (buckets is < 1 or > 2000) return Problems.From(DomainError.Invalid("buckets", "must be from 1 to 2000"));
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
@@ -77,7 +77,7 @@ public static class TimelineApi
 
     /// <summary>The operation exactly as the wall showed it after event <c>seq</c>, or as of the instant <c>at</c>.</summary>
     private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetState(
-        string operationId, ITimelineStore timeline, TimeTravel travel, long? seq = null, DateTimeOffset? at = null, CancellationToken ct = default)
+        string operationId, ITimelineReader timeline, TimeTravel travel, long? seq = null, DateTimeOffset? at = null, CancellationToken ct = default)
     {
         if (seq is null == at is null) return Problems.From(DomainError.Invalid("seq", "give exactly one of seq (a sequence number) or at (a UTC time)"));
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
@@ -96,7 +96,7 @@ public static class TimelineApi
 
     /// <summary>The after-action report's figures, from one pass over the timeline (streamed, constant memory per team).</summary>
     private static async Task<Results<Ok<AfterActionReport>, ProblemHttpResult>> GetReport(
-        string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+        string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, CancellationToken ct)
     {
         var final = await grains.CurrentState(operationId);
         if (final is null) return OperationLookup.NoOperation(operationId);

@@ -24,7 +24,7 @@ public static class TimelineExports
         return app;
     }
 
-    private static async Task<IResult> ExportJson(string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> ExportJson(string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, CancellationToken ct)
     {
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
@@ -34,7 +34,7 @@ public static class TimelineExports
     }
 
     private static async IAsyncEnumerable<TimelineEntry> Entries(
-        ITimelineStore timeline, string operationId, OperationState state, HttpContext http, [EnumeratorCancellation] CancellationToken ct)
+        ITimelineReader timeline, string operationId, OperationState state, HttpContext http, [EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var e in timeline.ReadAsync(operationId, 0, ct)) yield return e.ToEntry(state, http.User);
     }
@@ -45,7 +45,7 @@ public static class TimelineExports
         "women", "men", "arrested", "exploitation_types", "latitude", "longitude", "note", "corrects", "reason", "last_check_in",
     ];
 
-    private static async Task ExportCsv(string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+    private static async Task ExportCsv(string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, CancellationToken ct)
     {
         var state = await grains.CurrentState(operationId);
         if (state is null)
@@ -134,7 +134,7 @@ public static class TimelineExports
     }
 
     /// <summary>Every reported team position, in order, as points (streamed).</summary>
-    private static async Task ExportPositions(string operationId, IGrainFactory grains, ITimelineStore timeline, HttpContext http, CancellationToken ct)
+    private static async Task ExportPositions(string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, CancellationToken ct)
     {
         var state = await grains.CurrentState(operationId);
         if (state is null)

@@ -45,12 +45,12 @@ public static class LiberterraServer
             // Orleans' providers read their queries once at start-up: stop here, clearly, if the schema is not ready.
             SchemaCheck.EnsureReadyAsync(db).GetAwaiter().GetResult();
             builder.Services.AddSingleton(db);
-            builder.Services.AddSingleton<ITimelineStore, PostgresTimelineStore>();
+            AddTimeline<PostgresTimelineStore>(builder.Services);
             builder.Services.AddSingleton<AuditLog>();
         }
         else
         {
-            builder.Services.AddSingleton<ITimelineStore, InMemoryTimelineStore>();
+            AddTimeline<InMemoryTimelineStore>(builder.Services);
             builder.Services.AddHostedService<InMemoryStorageWarning>();
         }
 
@@ -104,6 +104,14 @@ public static class LiberterraServer
                 silo.UseInMemoryReminderService();
             }
         });
+    }
+
+    /// <summary>One timeline store, seen by the operation grain as its writer and by the read side as its reader.</summary>
+    private static void AddTimeline<TStore>(IServiceCollection services) where TStore : class, ITimelineWriter, ITimelineReader
+    {
+        services.AddSingleton<TStore>();
+        services.AddSingleton<ITimelineWriter>(sp => sp.GetRequiredService<TStore>());
+        services.AddSingleton<ITimelineReader>(sp => sp.GetRequiredService<TStore>());
     }
 
     public static void AddLiberterraApi(this WebApplicationBuilder builder)
@@ -209,51 +217,4 @@ public static class LiberterraServer
         app.MapHub<ReplayHub>(ReplayMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapWebPages();
     }
-}
-
-/// <summary>The <c>Silo</c> configuration section: cluster identity, ports and storage.</summary>
-public sealed class SiloOptions
-{
-    public const string Section = "Silo";
-    public const string ConnectionStringName = "Liberterra";
-
-    public string ClusterId { get; set; } = "liberterra-dev";
-    public string ServiceId { get; set; } = "liberterra-command";
-    public int SiloPort { get; set; } = 11111;
-    public int GatewayPort { get; set; } = 30000;
-    /// <summary>Port of the first silo when several run on one machine with localhost clustering.</summary>
-    public int? PrimarySiloPort { get; set; }
-    /// <summary>The address other silos and clients reach this silo at (PostgreSQL clustering).</summary>
-    public string AdvertisedAddress { get; set; } = "127.0.0.1";
-    public StorageKind Storage { get; set; } = StorageKind.PostgreSQL;
-    /// <summary>Running in Kubernetes (Microsoft.Orleans.Hosting.Kubernetes): see deploy/k8s.</summary>
-    public bool Kubernetes { get; set; }
-    /// <summary>The Orleans Dashboard at /dashboard (it records every grain call: measured, about 70 MB more memory under load).</summary>
-    public bool Dashboard { get; set; } = true;
-}
-
-/// <summary>Where the timeline, snapshots, membership and reminders live.</summary>
-public enum StorageKind
-{
-    /// <summary>PostgreSQL, durable: the default.</summary>
-    PostgreSQL,
-    /// <summary>Process memory, for quick experiments: everything is lost on exit.</summary>
-    Memory,
-}
-
-/// <summary>Says loudly, at start-up, that nothing will survive a restart.</summary>
-internal sealed partial class InMemoryStorageWarning(ILogger<InMemoryStorageWarning> logger) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        LogWarning();
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message =
-        "STORAGE IS IN MEMORY: every report is lost when this process stops, and silos in other processes do not " +
-        "share it. Use this for quick experiments only.")]
-    private partial void LogWarning();
 }

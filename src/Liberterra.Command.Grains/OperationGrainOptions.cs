@@ -1,0 +1,27 @@
+using Liberterra.Command.Domain;
+
+namespace Liberterra.Command.Grains;
+
+/// <summary>How often the operation grain writes its snapshot.</summary>
+public sealed class OperationGrainOptions
+{
+    public const string StorageName = "snapshots";
+
+    /// <summary>Write a snapshot after this many events have been committed since the last one.</summary>
+    public int SnapshotEvery { get; set; } = 1000;
+
+    /// <summary>An active team silent for this long is flagged overdue.</summary>
+    public TimeSpan CheckInInterval { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often an active operation grain looks for overdue teams (a reminder also does, every minute).</summary>
+    public TimeSpan CheckInScan { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The period of the durable reminder that brings an operation back to look for overdue check-ins when its silo is gone
+    /// (Orleans' reminders are meant for minutes; shorter only for drills and tests).
+    /// </summary>
+    public TimeSpan CheckInReminder { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The service key of the clock the operation grain reads (tests replace it; Orleans keeps its own).</summary>
+    public const string ClockKey = "liberterra";
+}
