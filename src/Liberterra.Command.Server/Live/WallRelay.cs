@@ -27,8 +27,8 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
     private readonly DeltaSequencer _sequencer;
     private readonly Channel<Incoming> _inbox = Channel.CreateUnbounded<Incoming>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>Deltas that arrived, or (with none) where the operation's stream stands: the next number to expect.</summary>
-    private readonly record struct Incoming(string Operation, OperationDelta[] Deltas, long Next, bool OnlyIfUnknown);
+    /// <summary>Committed events that arrived, or (with none) where the operation's stream stands: the next number to expect.</summary>
+    private readonly record struct Incoming(string Operation, CommittedEvent[] Events, long Next, bool OnlyIfUnknown);
 
     public WallRelay(FeedDirectory feed, Displays displays, Watchers watchers, TimeTravel timeTravel, LiberterraMetrics metrics,
         TimeProvider time, ILogger<WallRelay> logger, TimeSpan flushInterval)
@@ -41,14 +41,9 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
     /// <summary>Completes once every commit reaches this silo: a display that joins before then could miss deltas.</summary>
     public Task Ready => _feed.Ready;
 
-    public void OnCommitted(string operationId, CommittedEvent[] events)
-    {
-        // Nobody on this silo watches it: nothing to build (a display that joins later starts from a snapshot), but
-        // the sequencer learns where the stream stands, so that it never mistakes an early later batch for the first.
-        _inbox.Writer.TryWrite(_watchers.AnyFor(operationId)
-            ? new Incoming(operationId, [.. events.Select(e => e.ToDelta())], 0, false)
-            : new Incoming(operationId, [], events.Max(e => e.Event.Seq) + 1, false));
-    }
+    // Called on the committing grain's turn (in-process on the writer's silo): only a hand-over, all work is on the loop.
+    public void OnCommitted(string operationId, CommittedEvent[] events) =>
+        _inbox.Writer.TryWrite(new Incoming(operationId, events, 0, false));
 
     /// <summary>A display joined with a snapshot up to <paramref name="snapshotSeq"/>: what to send starts after it.</summary>
     public void Joined(string operationId, long snapshotSeq) =>
@@ -84,8 +79,11 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
             if (!await input) break;
             while (reader.TryRead(out var item))
             {
-                if (item.Deltas.Length == 0) _sequencer.Position(item.Operation, item.Next, item.OnlyIfUnknown);
-                else _sequencer.Deliver(item.Operation, item.Deltas);
+                if (item.Events.Length == 0) _sequencer.Position(item.Operation, item.Next, item.OnlyIfUnknown);
+                // Nobody on this silo watches it: nothing to build (a display that joins later starts from a snapshot),
+                // but the sequencer learns where the stream stands, so it never mistakes an early later batch for the first.
+                else if (!_watchers.AnyFor(item.Operation)) _sequencer.Position(item.Operation, item.Events.Max(e => e.Event.Seq) + 1, false);
+                else _sequencer.Deliver(item.Operation, [.. item.Events.Select(e => e.ToDelta())]);
             }
 
             // Under steady load the wait above never ends by itself: overdue gaps and due batches are handled here too.
@@ -117,9 +115,9 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
             var state = await _timeTravel.AtSeqAsync(operation, from - 1, timeout.Token);
             var events = new List<TimelineEvent>();
             await foreach (var e in _timeTravel.Timeline.ReadRangeAsync(operation, from - 1, upTo, timeout.Token)) events.Add(e);
-            OperationDelta[] deltas = [.. CommittedEvent.Replay(state, events).Select(c => c.ToDelta())];
-            LogGapFilled(operation, from, upTo, deltas.Length);
-            if (deltas.Length > 0) _inbox.Writer.TryWrite(new Incoming(operation, deltas, 0, false));
+            CommittedEvent[] found = [.. CommittedEvent.Replay(state, events)];
+            LogGapFilled(operation, from, upTo, found.Length);
+            if (found.Length > 0) _inbox.Writer.TryWrite(new Incoming(operation, found, 0, false));
         }
         catch (Exception ex)
         {
