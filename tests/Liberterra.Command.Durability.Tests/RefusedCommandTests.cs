@@ -47,6 +47,41 @@ public class when_the_database_refuses_a_command_for_its_content : IAsyncLifetim
         }
     }
 
+    // The use that automatically prepares a statement (the second, AutoPrepareMinUsages) sends Parse, Describe, Bind and
+    // Execute at once; if the database refuses that use, Npgsql must not keep the statement as prepared with a
+    // description that does not match the server's (npgsql/npgsql#6391: "Received unexpected backend message DataRow").
+    [Theory]
+    [InlineData("no such event")]
+    [InlineData("content")]
+    public async Task a_mark_refused_on_the_use_that_prepares_it_leaves_the_connection_fit(string refusal)
+    {
+        await _store.MarkAsync("op", 1, "first use", "cmd", false);
+        var refused = await Record.ExceptionAsync(() => refusal == "content"
+            ? _store.MarkAsync("op", 1, "nul\u0000title", "cmd", false)
+            : _store.MarkAsync("op", 999, "no such event", "cmd", false));
+        Assert.NotNull(refused);
+        for (var i = 0; i < 3; i++)
+        {
+            var mark = await _store.MarkAsync("op", 1, $"after refusal {i}", "cmd", false);
+            Assert.Equal($"after refusal {i}", mark.Title);
+        }
+
+        Assert.Equal("after refusal 2", (await _store.ListMarksAsync("op")).Single().Title);
+    }
+
+    [Fact]
+    public async Task an_append_refused_on_the_use_that_prepares_it_leaves_the_connection_fit()
+    {
+        // The definition above was the single-event statement's first use; its second is refused by the database (the
+        // definition's idempotency key again: a unique violation, after the head has moved inside the same statement).
+        var again = Report(2, "lead") with { IdempotencyKey = "define-1" };
+        var conflict = await Record.ExceptionAsync(() => _store.AppendAsync("op", [again]));
+        Assert.IsType<TimelineConflictException>(conflict);
+        Assert.IsType<PostgresException>(conflict.InnerException);
+        for (var seq = 2L; seq <= 4; seq++) await _store.AppendAsync("op", [Report(seq, "lead")]);
+        Assert.Equal([1L, 2, 3, 4], (await _store.ReadAsync("op", 0).ToListAsync()).Select(e => e.Seq));
+    }
+
     [Fact]
     public async Task appends_before_and_after_a_refused_append_succeed_and_the_refused_one_stored_nothing()
     {
