@@ -23,7 +23,6 @@ namespace Liberterra.Command.Bench;
 /// </summary>
 internal static class EndToEndBenchmark
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static void Configure(System.CommandLine.Command bench)
     {
@@ -64,8 +63,8 @@ internal static class EndToEndBenchmark
 
     private static async Task<int> Run(ParseResult parse, Settings settings, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseOptions.Connection);
-        var token = parse.GetValue(ServerOptions.Token);
+        var connection = DatabaseOptions.ConnectionOf(parse);
+        var token = ServerOptions.TokenOf(parse);
         if (string.IsNullOrWhiteSpace(connection) || string.IsNullOrWhiteSpace(token))
         {
             await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database, for the raw-insert floor) and an admin credential (to issue the leads' and walls' credentials) are required.");
@@ -160,7 +159,7 @@ internal static class EndToEndBenchmark
         Console.WriteLine();
         Console.WriteLine(table);
         if (markdownFile is not null) await File.WriteAllTextAsync(markdownFile.FullName, table, ct);
-        if (jsonFile is not null) await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(result, Json), ct);
+        if (jsonFile is not null) await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(result, BenchJson.Results), ct);
         foreach (var c in clients) c.Dispose();
         // Step mode fails by design at its last steps; it succeeds when it found a rate. Otherwise every step must be clean.
         return settings.Step ? (best is null ? 1 : 0) : rows.All(r => r.Lost == 0 && r.Duplicated == 0 && r.ErrorCount == 0) ? 0 : 1;
@@ -272,7 +271,7 @@ internal static class EndToEndBenchmark
         name = "Benchmark operation",
         regions = Enumerable.Range(0, 20).Select(r => new { id = $"R{r:D2}", name = $"Region {r}", centroid = new { latitude = -40 + r * 4.0, longitude = -120 + r * 12.0 } }),
         teams = Enumerable.Range(0, teams).Select(i => new { id = $"T{i:D5}", kind = "RaidTeam", regionId = $"R{i % 20:D2}", callSign = $"T{i}", agency = "Bench" }),
-    }, Json)!.AsObject();
+    }, BenchJson.Results)!.AsObject();
 
     // ------------------------------------------------------------------ results
 

@@ -42,7 +42,7 @@ internal static class StorageBenchmark
     private static async Task<int> Run(ParseResult parse, int[] clientCounts, TimeSpan duration, TimeSpan warmup, TimeSpan prime,
         Uri? memoryServer, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseOptions.Connection);
+        var connection = DatabaseOptions.ConnectionOf(parse);
         if (string.IsNullOrWhiteSpace(connection))
         {
             await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database) is required for the raw-insert floor.");
@@ -55,12 +55,12 @@ internal static class StorageBenchmark
             BaseAddress = parse.GetValue(ServerOptions.Server),
             Timeout = TimeSpan.FromSeconds(30),
         };
-        if (parse.GetValue(ServerOptions.Token) is { Length: > 0 } token)
+        if (ServerOptions.TokenOf(parse) is { Length: > 0 } token)
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
 
         await using var echo = await EchoProcess.StartAsync(ct);
         using var bare = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000 }) { BaseAddress = echo.Address };
-        if (parse.GetValue(ServerOptions.Token) is { Length: > 0 } bareToken)
+        if (ServerOptions.TokenOf(parse) is { Length: > 0 } bareToken)
             bare.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bareToken);
         using var inMemory = NoDatabase.Client(memoryServer, http);
         var teams = Math.Max(clientCounts.Max(), 32);
@@ -109,7 +109,7 @@ internal static class StorageBenchmark
         Console.WriteLine(table);
         if (markdownFile is not null) await File.WriteAllTextAsync(markdownFile.FullName, table, ct);
         if (jsonFile is not null)
-            await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(rows, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
+            await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(rows, BenchJson.Results), ct);
         return rows.Sum(r => r.Reports.Errors + (r.Memory?.Errors ?? 0)) == 0 ? 0 : 1;
     }
 

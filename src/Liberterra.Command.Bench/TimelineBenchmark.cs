@@ -32,7 +32,7 @@ internal static class TimelineBenchmark
 
     private static async Task<int> Run(ParseResult parse, int count, int queries, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseOptions.Connection);
+        var connection = DatabaseOptions.ConnectionOf(parse);
         if (string.IsNullOrWhiteSpace(connection))
         {
             await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database) is required: the events are written there.");
@@ -173,7 +173,7 @@ internal static class TimelineBenchmark
         Console.WriteLine(table);
         if (markdownFile is not null) await File.WriteAllTextAsync(markdownFile.FullName, table, ct);
         if (jsonFile is not null)
-            await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }), ct);
+            await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(result, BenchJson.Results), ct);
         return 0;
     }
 }

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Liberterra.Command.Contracts;
-using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 
 namespace Liberterra.Command.Bench;
@@ -60,9 +59,9 @@ internal static class WallBenchmark
     private static async Task<int> Run(ParseResult parse, Step[] steps, TimeSpan duration, TimeSpan warmup, TimeSpan prime, int teams,
         int? serverPid, Uri? memoryServer, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
-        var connection = parse.GetValue(DatabaseOptions.Connection);
+        var connection = DatabaseOptions.ConnectionOf(parse);
         var server = parse.GetValue(ServerOptions.Server)!;
-        var token = parse.GetValue(ServerOptions.Token);
+        var token = ServerOptions.TokenOf(parse);
         if (string.IsNullOrWhiteSpace(connection) || string.IsNullOrWhiteSpace(token))
         {
             await Console.Error.WriteLineAsync("liberterra-bench: --connection (the server's database, for the raw-insert floor) and a credential (admin) are required.");
@@ -120,7 +119,7 @@ internal static class WallBenchmark
         Console.WriteLine(table);
         if (markdownFile is not null) await File.WriteAllTextAsync(markdownFile.FullName, table, ct);
         if (jsonFile is not null)
-            await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(rows, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
+            await File.WriteAllTextAsync(jsonFile.FullName, JsonSerializer.Serialize(rows, BenchJson.Results), ct);
         return rows.All(r => Complete(r.Wall) && (r.NoDatabase is null || Complete(r.NoDatabase))) ? 0 : 1;
     }
 

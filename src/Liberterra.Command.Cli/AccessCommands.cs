@@ -19,7 +19,8 @@ internal static class AccessCommands
             Description = "The server's signing key file (environment Auth__SigningKeyFile).",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Auth__SigningKeyFile") ?? ".data/signing.key",
         };
-        var key = new Option<string?>("--key") { Description = "The signing key itself, base64 (environment Auth__SigningKey).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Auth__SigningKey") };
+        // No default value for the key itself: help would print it. The environment is read where it is used.
+        var key = new Option<string?>("--key") { Description = "The signing key itself, base64 (environment Auth__SigningKey)." };
         var issuer = new Option<string>("--issuer") { DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Auth__Issuer") ?? "liberterra" };
         var audience = new Option<string>("--audience") { DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Auth__Audience") ?? "liberterra-command" };
 
@@ -31,7 +32,8 @@ internal static class AccessCommands
         {
             try
             {
-                var signingKey = parse.GetValue(key) is { Length: > 0 } k ? SigningKey.FromBase64(k) : SigningKey.LoadOrCreate(parse.GetValue(keyFile)!);
+                var signingKey = (parse.GetValue(key) ?? Environment.GetEnvironmentVariable("Auth__SigningKey")) is { Length: > 0 } k
+                    ? SigningKey.FromBase64(k) : SigningKey.LoadOrCreate(parse.GetValue(keyFile)!);
                 var teamIds = parse.GetValue(teams) ?? [];
                 var r = parse.GetValue(role)!;
                 var who = parse.GetValue(subject) ?? (teamIds.Length > 0 ? $"{r}:{string.Join('+', teamIds)}" : r);

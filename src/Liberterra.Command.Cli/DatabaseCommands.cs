@@ -49,7 +49,7 @@ internal static class DatabaseCommands
     /// </summary>
     internal static async Task<int> WithDatabase(ParseResult parse, int failure, Func<NpgsqlDataSource, Task<int>> action)
     {
-        var connection = parse.GetValue(DatabaseOptions.Connection);
+        var connection = DatabaseOptions.ConnectionOf(parse);
         if (string.IsNullOrWhiteSpace(connection))
         {
             await Console.Error.WriteLineAsync("liberterra: --connection (or ConnectionStrings__Liberterra) is required.");

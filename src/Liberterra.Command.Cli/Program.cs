@@ -15,4 +15,16 @@ root.Subcommands.Add(ScenarioCommands.Create());
 root.Subcommands.Add(DatabaseCommands.Create());
 root.Subcommands.Add(AccessCommands.CreateToken());
 root.Subcommands.Add(AccessCommands.CreateAudit());
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // Bad input is exit code 2 (docs/cli.md), and the errors alone: the help is one --help away.
+    foreach (var error in parse.Errors) await Console.Error.WriteLineAsync($"liberterra: {error.Message}");
+    var names = new List<string>();
+    for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult) names.Insert(0, r.Command.Name);
+    names[0] = "liberterra";
+    await Console.Error.WriteLineAsync($"Try '{string.Join(' ', names)} --help'.");
+    return 2;
+}
+
+return await parse.InvokeAsync();

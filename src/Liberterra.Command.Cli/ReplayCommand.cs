@@ -20,7 +20,7 @@ internal static class ReplayCommand
         var replay = new System.CommandLine.Command("replay", "Replay an operation's timeline in the terminal.") { FieldCommands.Operation, speed, from, to };
         replay.SetAction(async (parse, ct) =>
         {
-            var token = parse.GetValue(ServerOptions.Token);
+            var token = ServerOptions.TokenOf(parse);
             await using var hub = new HubConnectionBuilder()
                 .WithUrl(new Uri(parse.GetValue(ServerOptions.Server)!, ReplayMessages.Path), o => o.AccessTokenProvider = () => Task.FromResult(token))
                 .Build();

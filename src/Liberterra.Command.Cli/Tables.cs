@@ -1,7 +1,3 @@
-using System.CommandLine;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Liberterra.Command.Contracts;
 
 namespace Liberterra.Command.Cli;

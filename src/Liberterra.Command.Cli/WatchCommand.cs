@@ -23,7 +23,7 @@ internal static class WatchCommand
             var wall = new TextWall(parse.GetValue(operation)!, parse.GetValue(plain));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             if (parse.GetValue(seconds) is { } s) stop.CancelAfter(TimeSpan.FromSeconds(s));
-            return await wall.Run(parse.GetValue(ServerOptions.Server)!, parse.GetValue(ServerOptions.Token), stop.Token);
+            return await wall.Run(parse.GetValue(ServerOptions.Server)!, ServerOptions.TokenOf(parse), stop.Token);
         });
         return watch;
     }

@@ -1,6 +1,6 @@
-using System.Net.Http.Json;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Liberterra.Command.Access;
@@ -216,6 +216,45 @@ public class CliTests(ServerFixture server)
         {
             File.Delete(config);
         }
+    }
+
+    [Fact]
+    public async Task no_secret_from_the_environment_is_ever_printed_and_bad_input_exits_2()
+    {
+        var token = TestAuth.Token(Roles.Admin);
+        const string password = "pw-never-shown-7f3a";
+        const string signingKey = "c2lnbmluZy1rZXktbmV2ZXItc2hvd24tYmFzZTY0LWJ5dGVz";
+        var env = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Liberterra"] = $"Host=127.0.0.1;Username=postgres;Password={password}",
+            ["Auth__SigningKey"] = signingKey,
+        };
+        var runs = new[]
+        {
+            await Cli(token, env, "report", "--operation", "op", "--team", "T", "--children", "many"),   // a value that does not parse
+            await Cli(token, env, "report", "--no-such-option"),
+            await Cli(token, env, "db", "status", "--bogus"),
+            await Cli(token, env, "token", "issue", "--role"),
+            await Cli(token, env, "--help"),
+            await Cli(token, env, "report", "--help"),
+            await Cli(token, env, "db", "migrate", "--help"),
+            await Cli(token, env, "token", "issue", "--help"),
+            await Cli(token, env, "audit", "verify", "--help"),
+        };
+        foreach (var run in runs)
+        {
+            var printed = run.Out + run.Err;
+            Assert.DoesNotContain(token, printed, StringComparison.Ordinal);
+            Assert.DoesNotContain(token[..20], printed, StringComparison.Ordinal);
+            Assert.DoesNotContain(password, printed, StringComparison.Ordinal);
+            Assert.DoesNotContain(signingKey, printed, StringComparison.Ordinal);
+        }
+
+        Assert.All(runs[..4], run => Assert.Equal(2, run.Exit));
+        Assert.Contains("Try 'liberterra report --help'.", runs[0].Err);
+        Assert.Contains("Try 'liberterra db status --help'.", runs[2].Err);
+        Assert.All(runs[4..], run => Assert.Equal(0, run.Exit));
+        Assert.Contains("LIBERTERRA_TOKEN", runs[5].Out);
     }
 
     [Fact]

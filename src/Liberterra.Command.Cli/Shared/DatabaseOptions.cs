@@ -8,9 +8,14 @@ namespace Liberterra.Command.Cli;
 /// </summary>
 internal static class DatabaseOptions
 {
-    public static readonly Option<string> Connection = new("--connection")
+    // No default value: help prints an option's default, and a connection string can hold a password. ConnectionOf
+    // reads the environment instead.
+    public static readonly Option<string?> Connection = new("--connection")
     {
         Description = "PostgreSQL connection string (environment ConnectionStrings__Liberterra).",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ConnectionStrings__Liberterra") ?? "",
     };
+
+    /// <summary><c>--connection</c>, else <c>ConnectionStrings__Liberterra</c>; empty if neither is set.</summary>
+    public static string ConnectionOf(ParseResult parse) =>
+        parse.GetValue(Connection) is { Length: > 0 } given ? given : Environment.GetEnvironmentVariable("ConnectionStrings__Liberterra") ?? "";
 }

@@ -44,17 +44,21 @@ internal static class ServerOptions
         },
     };
 
+    // No default value: help prints an option's default, and this one is a secret. TokenOf reads the fallbacks.
     public static readonly Option<string?> Token = new("--token")
     {
-        Description = "Bearer credential (environment LIBERTERRA_TOKEN); issue one with `liberterra token issue`.",
+        Description = "Bearer credential (environment LIBERTERRA_TOKEN, or the config file); issue one with `liberterra token issue`.",
         Recursive = true,
-        DefaultValueFactory = _ => FromEnvironment("LIBERTERRA_TOKEN") ?? FromConfig("token"),
     };
+
+    /// <summary>The credential: <c>--token</c>, else <c>LIBERTERRA_TOKEN</c>, else the config file's <c>token</c>; null if none.</summary>
+    public static string? TokenOf(ParseResult parse) =>
+        parse.GetValue(Token) is { Length: > 0 } given ? given : FromEnvironment("LIBERTERRA_TOKEN") ?? FromConfig("token");
 
     public static HttpClient Client(ParseResult parse)
     {
         var http = new HttpClient { BaseAddress = parse.GetValue(Server), Timeout = TimeSpan.FromSeconds(30) };
-        if (parse.GetValue(Token) is { Length: > 0 } token)
+        if (TokenOf(parse) is { Length: > 0 } token)
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return http;
     }
