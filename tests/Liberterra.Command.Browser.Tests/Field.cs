@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Liberterra.Command.Contracts;
+using Liberterra.Command.Testing;
 
 namespace Liberterra.Command.Browser.Tests;
 
@@ -11,34 +12,9 @@ internal static class Field
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>A small operation (regions AR and MK, two teams each) whose window holds today.</summary>
-    public static async Task<string> DefineOperation(HttpClient http, bool exercise = false)
-    {
-        var id = $"op-{Guid.NewGuid():N}"[..16];
-        var start = DateTimeOffset.UtcNow.Date.AddDays(-2);
-        var body = new
-        {
-            name = "Browser test operation",
-            windowStart = start,
-            windowEnd = start.AddDays(6),
-            exercise,
-            regions = new object[]
-            {
-                new { id = "AR", name = "Argentina", countryCode = "AR", centroid = new { latitude = -34.6, longitude = -64.2 }, exploitationTypes = new[] { "ForcedLabour" } },
-                new { id = "MK", name = "North Macedonia", countryCode = "MK", centroid = new { latitude = 41.6, longitude = 21.7 }, exploitationTypes = new[] { "SexualExploitation" } },
-            },
-            teams = new object[]
-            {
-                new { id = "AR-RAID-01", kind = "RaidTeam", regionId = "AR", callSign = "Condor 1", agency = "Police" },
-                new { id = "AR-BCP-01", kind = "BorderCheckpoint", regionId = "AR", callSign = "Gate 1", agency = "Border police" },
-                new { id = "MK-RAID-01", kind = "RaidTeam", regionId = "MK", callSign = "Vardar 1", agency = "Police" },
-                new { id = "MK-RAID-02", kind = "RaidTeam", regionId = "MK", callSign = "Vardar 2", agency = "Police" },
-            },
-        };
-        var response = await http.PutAsJsonAsync($"/api/operations/{id}", body);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return id;
-    }
+    /// <summary>A small operation (regions AR and MK, two teams each) whose window holds today: its third day.</summary>
+    public static Task<string> DefineOperation(HttpClient http, bool exercise = false) =>
+        TestOperations.DefineSmallAsync(http, "Browser test operation", exercise, startedDaysAgo: 2);
 
     /// <summary>Loads a scenario file (an operation definition) as <c>liberterra scenario load</c> does.</summary>
     public static async Task<string> LoadScenario(HttpClient http, string file)

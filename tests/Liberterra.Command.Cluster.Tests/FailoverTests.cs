@@ -166,22 +166,10 @@ public class FailoverTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<string> Define(HttpClient http, int teams)
-    {
-        var id = $"cl-{Guid.NewGuid():N}"[..16];
-        var start = DateTimeOffset.UtcNow.Date.AddDays(-1);
-        var response = await http.PutAsJsonAsync($"/api/operations/{id}", new
-        {
-            name = "Cluster test",
-            windowStart = start,
-            windowEnd = start.AddDays(6),
-            exercise = true,
-            regions = new[] { new { id = "AR", name = "Argentina", countryCode = "AR", centroid = new { latitude = -34.6, longitude = -64.2 } } },
-            teams = Enumerable.Range(0, teams).Select(i => new { id = $"T{i}", kind = "RaidTeam", regionId = "AR", callSign = $"Condor {i}", agency = "Police" }),
-        });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return id;
-    }
+    private static Task<string> Define(HttpClient http, int teams) =>
+        TestOperations.DefineAsync(http, "cl", "Cluster test", exercise: true,
+            [new { id = "AR", name = "Argentina", countryCode = "AR", centroid = new { latitude = -34.6, longitude = -64.2 } }],
+            Enumerable.Range(0, teams).Select(i => (object)new { id = $"T{i}", kind = "RaidTeam", regionId = "AR", callSign = $"Condor {i}", agency = "Police" }));
 
     internal static async Task<HttpResponseMessage> PostReport(Uri server, string op, string team, object body, string key)
     {

@@ -1,6 +1,6 @@
-using System.Net;
 using System.Net.Http.Json;
 using Liberterra.Command.Contracts;
+using Liberterra.Command.Testing;
 using Npgsql;
 
 namespace Liberterra.Command.Durability.Tests;
@@ -10,20 +10,10 @@ internal static class Scenario
 {
     public static readonly string[] Teams = ["AR-RAID-01", "AR-RAID-02", "AR-RAID-03", "MK-RAID-01", "MK-RAID-02", "IQ-RAID-01"];
 
-    public static async Task<string> Define(HttpClient http)
-    {
-        var id = $"op-{Guid.NewGuid():N}"[..16];
-        var start = DateTimeOffset.UtcNow.Date.AddDays(-1);
-        var body = new
-        {
-            name = "Durability test", windowStart = start, windowEnd = start.AddDays(6),
-            regions = new[] { "AR", "MK", "IQ" }.Select(r => new { id = r, name = r, centroid = new { latitude = 1.0, longitude = 2.0 } }),
-            teams = Teams.Select(t => new { id = t, kind = "RaidTeam", regionId = t[..2], callSign = t, agency = "Police" }),
-        };
-        var response = await http.PutAsJsonAsync($"/api/operations/{id}", body);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return id;
-    }
+    public static Task<string> Define(HttpClient http) =>
+        TestOperations.DefineAsync(http, "op", "Durability test", exercise: false,
+            new[] { "AR", "MK", "IQ" }.Select(r => (object)new { id = r, name = r, centroid = new { latitude = 1.0, longitude = 2.0 } }),
+            Teams.Select(t => (object)new { id = t, kind = "RaidTeam", regionId = t[..2], callSign = t, agency = "Police" }));
 
     public static async Task<OperationView> State(HttpClient http, string op) =>
         (await http.GetFromJsonAsync<OperationView>($"/api/operations/{op}"))!;
