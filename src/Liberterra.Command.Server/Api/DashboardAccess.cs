@@ -6,25 +6,16 @@ namespace Liberterra.Command.Server.Api;
 /// The Orleans dashboard at <c>/dashboard</c>, admin only. Its page cannot send a bearer token, so an admin exchanges
 /// the credential (<c>POST /api/dashboard/session</c>, from <c>/dashboard.html</c>) for an HttpOnly, SameSite=Strict
 /// cookie that is sent to <c>/dashboard</c> only and expires with the credential; the dashboard's endpoints then
-/// authorize it like any bearer token.
+/// authorize it like any bearer token (<see cref="DashboardCookie"/> reads it).
 /// </summary>
 public static class DashboardAccess
 {
-    public const string Path = "/dashboard";
-    public const string Cookie = "liberterra_dashboard";
-
     public static IEndpointRouteBuilder MapDashboardAccess(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/dashboard/session", SignIn).WithName("OpenDashboardSession").WithTags("Cluster").RequireAuthorization(Policies.Administer);
         app.MapDelete("/api/dashboard/session", SignOut).WithName("CloseDashboardSession").WithTags("Cluster").AllowAnonymous();
         return app;
     }
-
-    /// <summary>The bearer token of a /dashboard request, from the cookie, when the request carries no header.</summary>
-    public static string? TokenFor(HttpRequest request) =>
-        request.Path.StartsWithSegments(Path) && request.Headers.Authorization.Count == 0 && request.Cookies.TryGetValue(Cookie, out var token)
-            ? token
-            : null;
 
     private static IResult SignIn(HttpContext http)
     {
@@ -33,9 +24,9 @@ public static class DashboardAccess
         var expires = long.TryParse(http.User.FindFirst("exp")?.Value, out var exp)
             ? DateTimeOffset.FromUnixTimeSeconds(exp)
             : DateTimeOffset.UtcNow.AddHours(1);
-        http.Response.Cookies.Append(Cookie, token, new CookieOptions
+        http.Response.Cookies.Append(DashboardCookie.Name, token, new CookieOptions
         {
-            Path = Path,
+            Path = DashboardCookie.Path,
             HttpOnly = true,
             SameSite = SameSiteMode.Strict,
             Secure = http.Request.IsHttps,
@@ -46,7 +37,7 @@ public static class DashboardAccess
 
     private static IResult SignOut(HttpContext http)
     {
-        http.Response.Cookies.Delete(Cookie, new CookieOptions { Path = Path });
+        http.Response.Cookies.Delete(DashboardCookie.Name, new CookieOptions { Path = DashboardCookie.Path });
         return Results.NoContent();
     }
 }

@@ -1,15 +1,14 @@
 using System.Net;
+using Liberterra.Command.Contracts;
 using Liberterra.Command.Grains;
 using Liberterra.Command.Server.Api;
-using Liberterra.Command.Server.Security;
 using Liberterra.Command.Server.Live;
 using Liberterra.Command.Server.Observability;
-using Microsoft.AspNetCore.SignalR;
-using Liberterra.Command.Contracts;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Liberterra.Command.Server.Security;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Http.Json;
-using Npgsql;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -212,7 +211,7 @@ public static class LiberterraServer
         app.MapClusterApi();
         app.MapDashboardAccess();
         if ((app.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions()).Dashboard)
-            app.MapOrleansDashboard(DashboardAccess.Path).RequireAuthorization(Policies.Administer);
+            app.MapOrleansDashboard(DashboardCookie.Path).RequireAuthorization(Policies.Administer);
         app.MapHub<OperationsHub>(HubMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapHub<ReplayHub>(ReplayMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapWebPages();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
+using Liberterra.Command.Server.Security;
 
 namespace Liberterra.Command.Server.Hosting;
 
@@ -36,7 +37,7 @@ public static class WebPages
         {
             var context = (HttpContext)state;
             var headers = context.Response.Headers;
-            headers[HeaderNames.ContentSecurityPolicy] = context.Request.Path.StartsWithSegments(Api.DashboardAccess.Path)
+            headers[HeaderNames.ContentSecurityPolicy] = context.Request.Path.StartsWithSegments(DashboardCookie.Path)
                 ? DashboardContentSecurityPolicy
                 : ContentSecurityPolicy;
             headers[HeaderNames.XContentTypeOptions] = "nosniff";
@@ -87,7 +88,7 @@ public static class WebPages
     private static readonly Dictionary<string, string[]> Lifecycle = Enum.GetValues<Domain.TeamStatus>()
         .ToDictionary(s => s.ToString(), s => Domain.TeamLifecycle.AllowedNext(s).Select(n => n.ToString()).ToArray());
 
-    private static IResult Page(string path) => new NoCache(Results.File(path, "text/html; charset=utf-8"));
+    private static NoCache Page(string path) => new(Results.File(path, "text/html; charset=utf-8"));
 
     private sealed class NoCache(IResult inner) : IResult
     {

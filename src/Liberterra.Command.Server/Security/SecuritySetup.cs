@@ -3,7 +3,6 @@ using System.Threading.RateLimiting;
 using Liberterra.Command.Access;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Liberterra.Command.Server.Security;
@@ -48,7 +47,7 @@ public static class SecuritySetup
                 OnMessageReceived = context =>
                 {
                     var path = context.HttpContext.Request.Path;
-                    if (Api.DashboardAccess.TokenFor(context.HttpContext.Request) is { } fromCookie) context.Token = fromCookie;
+                    if (DashboardCookie.TokenFor(context.HttpContext.Request) is { } fromCookie) context.Token = fromCookie;
                     if ((path.StartsWithSegments(Contracts.HubMessages.Path) || path.StartsWithSegments(Contracts.ReplayMessages.Path))
                         && context.Request.Query["access_token"] is { Count: > 0 } token)
                         context.Token = token;
