@@ -4,6 +4,7 @@
 # the kustomization, runs `nginx -t` on the balancer's config and drives that config on loopback against three stub
 # upstreams. Tools that are missing are reported as SKIP. Exits non-zero if any check fails.
 #   bash deploy/check-deploy.sh
+# Over 400 lines: one independent check after another, one group per deployment file; none depends on another's state.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 deploy="$root/deploy"

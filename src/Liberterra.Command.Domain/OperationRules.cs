@@ -145,14 +145,14 @@ public static partial class OperationRules
     private static bool IsOwnReport(TeamState team, long seq, CorrectionTarget? target) =>
         target is { } t && t.Seq == seq && t.TeamId == team.Id && t.Kind is EventKinds.FieldReported or EventKinds.ReportCorrected;
 
-    /// <summary>
-    /// Teams that should have checked in by now: in an active status, silent for at least <paramref name="interval"/>,
-    /// and not flagged yet. Teams on standby, completed or aborted are not expected to report.
-    /// </summary>
     /// <summary>Whether some team may still fall silent: active, reporting, and not flagged already.</summary>
     public static bool AwaitsCheckIns(OperationState state) =>
         state.Teams.Values.Any(t => TeamLifecycle.IsActive(t.Status) && t.OverdueSince is null && t.LastReportAt is not null);
 
+    /// <summary>
+    /// Teams that should have checked in by now: in an active status, silent for at least <paramref name="interval"/>,
+    /// and not flagged yet. Teams on standby, completed or aborted are not expected to report.
+    /// </summary>
     public static IEnumerable<TeamState> OverdueTeams(OperationState state, DateTimeOffset now, TimeSpan interval) =>
         state.Teams.Values.Where(t => TeamLifecycle.IsActive(t.Status) && t.OverdueSince is null
             && t.LastReportAt is { } last && now - last >= interval);

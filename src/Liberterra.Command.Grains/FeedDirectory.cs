@@ -2,8 +2,6 @@ using System.Collections.Immutable;
 using Liberterra.Command.Domain;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Orleans.Concurrency;
-using Orleans.Runtime;
 
 namespace Liberterra.Command.Grains;
 
@@ -87,7 +85,7 @@ public sealed partial class FeedDirectory(
                     // in time learns of this silo from the registry later.
                     await Task.WhenAll(added.Select(p => Introduce(p, me, stoppingToken)));
                     _ready.TrySetResult();
-                    LogReady(local.SiloAddress.ToString(), _peers.Count);
+                    LogReady(local.SiloAddress, _peers.Count);
                 }
 
                 if (_failures > 0) LogRegistryBack(_failures);
@@ -111,7 +109,7 @@ public sealed partial class FeedDirectory(
 
         try
         {
-            await grains.GetGrain<IFeedRegistryGrain>(0).Unsubscribe(local.SiloAddress).WaitAsync(TimeSpan.FromSeconds(2));
+            await grains.GetGrain<IFeedRegistryGrain>(0).Unsubscribe(local.SiloAddress).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -144,7 +142,7 @@ public sealed partial class FeedDirectory(
             if (ImmutableInterlocked.TryAdd(ref _peers, f.Silo, f.Feed))
             {
                 added.Add(f.Feed);
-                LogPeerAdded(f.Silo.ToString());
+                LogPeerAdded(f.Silo);
             }
             else
             {
@@ -166,7 +164,7 @@ public sealed partial class FeedDirectory(
                 foreach (var silo in _peers.Keys)
                 {
                     if (snapshot.GetSiloStatus(silo) != SiloStatus.Dead) continue;
-                    if (ImmutableInterlocked.TryRemove(ref _peers, silo, out _)) LogPeerDropped(silo.ToString());
+                    if (ImmutableInterlocked.TryRemove(ref _peers, silo, out _)) LogPeerDropped(silo);
                 }
 
                 _changed.Release();
@@ -178,13 +176,13 @@ public sealed partial class FeedDirectory(
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Feed directory of silo {Silo} ready: {Peers} other silos reached")]
-    private partial void LogReady(string silo, int peers);
+    private partial void LogReady(SiloAddress silo, int peers);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Commits now also go to silo {Silo}")]
-    private partial void LogPeerAdded(string silo);
+    private partial void LogPeerAdded(SiloAddress silo);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Silo} is dead: commits no longer go to it")]
-    private partial void LogPeerDropped(string silo);
+    private partial void LogPeerDropped(SiloAddress silo);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The feed registry cannot be reached ({Error}: {Message}); commits still go to every silo known, retrying")]
     private partial void LogRegistryUnreachable(string error, string message);

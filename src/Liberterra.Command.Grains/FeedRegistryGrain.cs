@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
 
 namespace Liberterra.Command.Grains;
 
@@ -10,14 +9,14 @@ public sealed partial class FeedRegistryGrain(IClusterMembershipService membersh
 
     public Task<SiloFeed[]> Subscribe(SiloFeed feed)
     {
-        if (!_feeds.ContainsKey(feed.Silo)) LogSubscribed(feed.Silo.ToString());
+        if (!_feeds.ContainsKey(feed.Silo)) LogSubscribed(feed.Silo);
         _feeds[feed.Silo] = feed.Feed;
         // A feed whose silo the cluster declared dead is forgotten (rebuilt after a move: every silo subscribes again).
         var snapshot = membership.CurrentSnapshot;
         foreach (var silo in _feeds.Keys.Where(s => snapshot.GetSiloStatus(s) == SiloStatus.Dead).ToList())
         {
             _feeds.Remove(silo);
-            LogDropped(silo.ToString());
+            LogDropped(silo);
         }
 
         return Task.FromResult(_feeds.Select(f => new SiloFeed(f.Key, f.Value)).ToArray());
@@ -30,8 +29,8 @@ public sealed partial class FeedRegistryGrain(IClusterMembershipService membersh
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Feed of silo {Silo} registered")]
-    private partial void LogSubscribed(string silo);
+    private partial void LogSubscribed(SiloAddress silo);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Feed of silo {Silo} forgotten: the silo is dead")]
-    private partial void LogDropped(string silo);
+    private partial void LogDropped(SiloAddress silo);
 }

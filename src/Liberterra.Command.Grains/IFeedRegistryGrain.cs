@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
 
 namespace Liberterra.Command.Grains;
 

@@ -1,9 +1,5 @@
-using System.Collections.Immutable;
 using Liberterra.Command.Domain;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
-using Orleans.Runtime;
 
 namespace Liberterra.Command.Grains;
 

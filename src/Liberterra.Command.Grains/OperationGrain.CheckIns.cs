@@ -1,11 +1,4 @@
 using Liberterra.Command.Domain;
-using Liberterra.Command.Storage;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Orleans.Concurrency;
-using Orleans.Runtime;
-using Orleans.Storage;
 
 namespace Liberterra.Command.Grains;
 

@@ -2,7 +2,6 @@ using Liberterra.Command.Domain;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Serialization.Cloning;
-using Orleans.Serialization.Serializers;
 
 namespace Liberterra.Command.Grains;
 

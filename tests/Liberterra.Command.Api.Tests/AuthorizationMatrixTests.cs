@@ -3,10 +3,10 @@ using System.Text;
 using Liberterra.Command.Access;
 using Liberterra.Command.Server.Security;
 using Liberterra.Command.Testing;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Liberterra.Command.Api.Tests;
@@ -104,7 +104,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["Head"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
     };
 
-    private IReadOnlyList<(string Method, string Pattern, Endpoint Endpoint)> Routes() =>
+    private List<(string Method, string Pattern, Endpoint Endpoint)> Routes() =>
         server.Server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => (m, e.RoutePattern.RawText!, (Endpoint)e)))
             .ToList();

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Liberterra.Command.Contracts;
 
 namespace Liberterra.Command.Api.Tests;
 

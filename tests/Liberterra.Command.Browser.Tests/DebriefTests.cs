@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Liberterra.Command.Access;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Testing;
-using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Liberterra.Command.Browser.Tests;

@@ -1,4 +1,3 @@
-using Liberterra.Command.Contracts;
 
 namespace Liberterra.Command.Browser.Tests;
 

@@ -14,7 +14,6 @@ public class WallTests(BrowserFixture browser)
     private static readonly PageAssertionsToHaveURLOptions Patient = new() { Timeout = WallPage.Ms(WallPage.Patience) };
     private static readonly LocatorAssertionsToContainTextOptions PatientText = new() { Timeout = WallPage.Ms(WallPage.Patience) };
 
-    private static readonly Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? NoConfiguration = null;
 
     private static async Task<string> Database(string name) =>
         await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync(name);
@@ -112,7 +111,7 @@ public class WallTests(BrowserFixture browser)
     {
         var connectionString = await Database("wall-restart");
         var port = Ports.Free();
-        var first = await InProcessServer.StartAsync(connectionString, null, NoConfiguration, "--urls", $"http://127.0.0.1:{port}");
+        var first = await InProcessServer.StartAsync(connectionString, null, configure: null, "--urls", $"http://127.0.0.1:{port}");
         var op = await Field.DefineOperation(first.Http);
         await Field.Report(first.Http, op, "AR-RAID-01", new { status = "Briefed", children = 2 });
         await using var context = await browser.Browser.NewContextAsync();
@@ -124,7 +123,7 @@ public class WallTests(BrowserFixture browser)
         await Expect(wall.Page.Locator("#conn-text")).ToContainTextAsync("STALE", PatientText);
         await Expect(wall.Page.Locator("#conn-detail")).ToContainTextAsync("since", PatientText);
 
-        await using var second = await InProcessServer.StartAsync(connectionString, null, NoConfiguration, "--urls", $"http://127.0.0.1:{port}");
+        await using var second = await InProcessServer.StartAsync(connectionString, null, configure: null, "--urls", $"http://127.0.0.1:{port}");
         // Reports made while the wall was away arrive in its fresh snapshot, later ones as deltas.
         await Field.Report(second.Http, op, "MK-RAID-02", new { status = "Briefed", women = 3, arrested = 1 });
         await wall.WaitLive();
@@ -139,7 +138,7 @@ public class WallTests(BrowserFixture browser)
     [Fact]
     public async Task a_team_that_stops_checking_in_is_flagged_overdue_and_cleared_by_its_next_report()
     {
-        await using var server = await InProcessServer.StartAsync(await Database("wall-overdue"), null, NoConfiguration,
+        await using var server = await InProcessServer.StartAsync(await Database("wall-overdue"), null, configure: null,
             "--Silo:CheckInInterval=00:00:03", "--Silo:CheckInScan=00:00:01");
         var op = await Field.DefineOperation(server.Http);
         await using var context = await browser.Browser.NewContextAsync();

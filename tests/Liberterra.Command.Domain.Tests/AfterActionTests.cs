@@ -1,4 +1,3 @@
-using Liberterra.Command.Domain;
 
 namespace Liberterra.Command.Domain.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Liberterra.Command.Domain;
 
 namespace Liberterra.Command.Domain.Tests;
 

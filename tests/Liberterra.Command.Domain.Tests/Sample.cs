@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Liberterra.Command.Domain;
 
 namespace Liberterra.Command.Domain.Tests;
 

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Storage;

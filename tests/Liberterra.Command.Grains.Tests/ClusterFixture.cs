@@ -2,9 +2,9 @@ using System.Collections.Immutable;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Storage;
 using Liberterra.Command.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.TestingHost;
 
@@ -94,10 +94,14 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 /// <summary>The real timeline store as the operation grain sees it, with a switch that makes appends fail as an unreachable database would.</summary>
 public sealed class FlakyTimelineStore(PostgresTimelineStore inner) : ITimelineWriter
 {
-    public volatile bool Failing;
+    private volatile bool _failing;
+    private volatile bool _loseNextAcknowledgement;
+
+    /// <summary>Every append fails, as with the database out of reach.</summary>
+    public bool Failing { get => _failing; set => _failing = value; }
 
     /// <summary>The next append is committed, then reported as failed: a connection lost during the commit.</summary>
-    public volatile bool LoseNextAcknowledgement;
+    public bool LoseNextAcknowledgement { get => _loseNextAcknowledgement; set => _loseNextAcknowledgement = value; }
 
     /// <summary>The idempotency keys of every append tried, in order, one array per statement.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string[]> Appends { get; } = new();

@@ -1,7 +1,6 @@
 using Liberterra.Command.Domain;
 using Liberterra.Command.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Runtime;
 
 namespace Liberterra.Command.Grains.Tests;
 

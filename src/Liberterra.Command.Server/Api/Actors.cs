@@ -1,11 +1,3 @@
-using Liberterra.Command.Contracts;
-using Liberterra.Command.Domain;
-using Liberterra.Command.Grains;
-using Liberterra.Command.Server.Views;
-using Liberterra.Command.Server.Security;
-using Liberterra.Command.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace Liberterra.Command.Server.Api;
 
 /// <summary>Who is acting: the credential's subject, or "anonymous" where a route needs no credential.</summary>

@@ -1,6 +1,5 @@
 using Liberterra.Command.Grains;
 using Liberterra.Command.Server.Security;
-using Orleans.Runtime;
 
 namespace Liberterra.Command.Server.Api;
 

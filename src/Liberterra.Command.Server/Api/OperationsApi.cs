@@ -1,8 +1,8 @@
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Grains;
-using Liberterra.Command.Server.Views;
 using Liberterra.Command.Server.Security;
+using Liberterra.Command.Server.Views;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -1,11 +1,11 @@
-using Liberterra.Command.Server.Views;
-using Liberterra.Command.Server.Observability;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Grains;
+using Liberterra.Command.Server.Observability;
+using Liberterra.Command.Server.Security;
+using Liberterra.Command.Server.Views;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Liberterra.Command.Server.Security;
 
 namespace Liberterra.Command.Server.Api;
 

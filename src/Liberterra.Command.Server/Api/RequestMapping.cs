@@ -1,5 +1,3 @@
-using Liberterra.Command.Grains;
-using Microsoft.AspNetCore.Http.HttpResults;
 using System.Collections.Immutable;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;

@@ -1,6 +1,5 @@
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
-using Liberterra.Command.Grains;
 using Liberterra.Command.Server.Security;
 using Liberterra.Command.Server.Views;
 using Liberterra.Command.Storage;

@@ -1,12 +1,7 @@
-using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Text;
-using System.Text.Json;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
-using Liberterra.Command.Grains;
-using Liberterra.Command.Server.Views;
 using Liberterra.Command.Server.Security;
+using Liberterra.Command.Server.Views;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 

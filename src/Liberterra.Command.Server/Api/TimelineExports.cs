@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
-using Liberterra.Command.Grains;
 using Liberterra.Command.Server.Security;
 using Liberterra.Command.Server.Views;
 using Liberterra.Command.Storage;

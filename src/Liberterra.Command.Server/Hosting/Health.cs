@@ -1,7 +1,5 @@
-using Liberterra.Command.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
-using Orleans.Runtime;
 
 namespace Liberterra.Command.Server.Hosting;
 

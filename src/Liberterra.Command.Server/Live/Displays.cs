@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
-using Liberterra.Command.Server.Observability;
 
 namespace Liberterra.Command.Server.Live;
 

@@ -27,14 +27,14 @@ public sealed partial class HubAccessFilter(
 {
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _buckets = new();
 
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        var user = context.Context.User!;
-        var policy = PolicyOf(context.HubMethod);
-        if (policy is null || !(await authorization.AuthorizeAsync(user, context, policy)).Succeeded)
-            await Refuse(context, StatusCodes.Status403Forbidden, "This credential may not do this.");
+        var user = invocationContext.Context.User!;
+        var policy = PolicyOf(invocationContext.HubMethod);
+        if (policy is null || !(await authorization.AuthorizeAsync(user, invocationContext, policy)).Succeeded)
+            await Refuse(invocationContext, StatusCodes.Status403Forbidden, "This credential may not do this.");
 
-        var principal = user.FindFirst(ClaimNames.Subject)?.Value ?? context.Context.ConnectionId;
+        var principal = user.FindFirst(ClaimNames.Subject)?.Value ?? invocationContext.Context.ConnectionId;
         var bucket = _buckets.GetOrAdd(principal, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = Math.Max(1, limits.Burst),
@@ -48,25 +48,25 @@ public sealed partial class HubAccessFilter(
             if (!lease.IsAcquired)
             {
                 var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-                await Refuse(context, StatusCodes.Status429TooManyRequests, $"Too many requests: retry after {retry} s.");
+                await Refuse(invocationContext, StatusCodes.Status429TooManyRequests, $"Too many requests: retry after {retry} s.");
             }
         }
 
         try
         {
-            return await next(context);
+            return await next(invocationContext);
         }
         catch (HubException e)
         {
             // The method itself refused (an operation outside the credential's scope, an unknown operation, a bad argument).
-            await Record(context, StatusCodes.Status403Forbidden);
-            LogRefused(context.HubMethodName, Who(context), e.Message);
+            await Record(invocationContext, StatusCodes.Status403Forbidden);
+            LogRefused(invocationContext.HubMethodName, Who(invocationContext), e.Message);
             throw new HubException(e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A fault, not a refusal: the one place it is logged with its stack trace (SignalR's own error log is off).
-            LogFault(e, context.HubMethodName, Who(context));
+            LogFault(e, invocationContext.HubMethodName, Who(invocationContext));
             throw;
         }
     }
@@ -93,7 +93,7 @@ public sealed partial class HubAccessFilter(
     private ValueTask Record(HubInvocationContext context, int status)
     {
         var user = context.Context.User;
-        var target = context.HubMethodArguments.FirstOrDefault() is string s && s.Length <= 64 ? s : "-";
+        var target = context.HubMethodArguments.Count > 0 && context.HubMethodArguments[0] is string s && s.Length <= 64 ? s : "-";
         return audit.RecordAsync(new AuditEntry(
             clock.GetUtcNow(),
             user?.FindFirst(ClaimNames.Subject)?.Value ?? "anonymous",

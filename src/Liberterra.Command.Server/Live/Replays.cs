@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Server.Views;
-using Liberterra.Command.Server.Security;
 using Liberterra.Command.Storage;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Liberterra.Command.Server.Live;

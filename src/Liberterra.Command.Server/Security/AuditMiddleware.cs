@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Liberterra.Command.Access;
 using Liberterra.Command.Storage;
 

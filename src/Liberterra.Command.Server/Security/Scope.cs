@@ -1,5 +1,4 @@
 using Liberterra.Command.Access;
-using Microsoft.AspNetCore.Authorization;
 
 namespace Liberterra.Command.Server.Security;
 

@@ -1,6 +1,8 @@
 // The coordination wall. Data flow: LiveOperation gives a snapshot then in-order deltas; each updates the model at
 // once, and the screen is redrawn at most once per animation frame from what changed. Every string from the server
 // is shown with textContent (a note with markup is shown literally).
+// Over 400 lines on purpose: the board, map, ticker and sparklines share one model and one redraw per frame inside
+// this closure, and the pages load plain scripts with no bundler; the live connection is live.js, helpers common.js.
 "use strict";
 
 (() => {

@@ -3,6 +3,8 @@
 // is used for every attempt, so a report is never counted twice, whatever the network does. A report the server
 // refuses is kept, with the reason next to the field concerned, to be fixed and sent again (same key: it was never
 // stored), or discarded.
+// Over 400 lines on purpose: the outbox, the form and the team's state it is built from share this closure (the page
+// loads one plain script, offline, with no bundler); what it shares with the other pages is in common.js.
 "use strict";
 
 (() => {
