@@ -18,6 +18,9 @@ internal static class FieldCommands
     // Not stamped automatically: a retry with --key must send the very same report, device time included.
     private static readonly Option<DateTimeOffset?> ClientTime = new("--client-time") { Description = "When the report was made, if not now (ISO 8601); repeat it on a retry." };
 
+    /// <summary>The exploitation types as the CLI (and the API) spells them; the API also takes its enum names.</summary>
+    private static readonly string[] ExploitationTypes = ["forced-labour", "sexual-exploitation", "domestic-servitude", "forced-begging", "other"];
+
     public static System.CommandLine.Command CreateReport()
     {
         var status = new Option<string?>("--status") { Description = "The team's new status (Standby, Briefed, EnRoute, OnSite, Engaged, Extracting, Completed, Holding, Aborted)." };
@@ -25,7 +28,8 @@ internal static class FieldCommands
         var women = new Option<int?>("--women") { Description = "Women rescued since the last report." };
         var men = new Option<int?>("--men") { Description = "Men rescued since the last report." };
         var arrested = new Option<int?>("--arrested") { Description = "Suspects arrested since the last report." };
-        var types = new Option<string[]>("--type") { Description = "Exploitation found (forced-labour, sexual-exploitation, domestic-servitude, forced-begging, other); repeat." };
+        var types = new Option<string[]>("--type") { Description = "Exploitation found; repeat for several." };
+        types.AcceptOnlyFromAmong(ExploitationTypes);
         var latitude = new Option<double?>("--lat") { Description = "Position: latitude." };
         var longitude = new Option<double?>("--lon") { Description = "Position: longitude." };
         var note = new Option<string?>("--note") { Description = "A short plain-text note (at most 1,000 characters)." };
@@ -86,6 +90,8 @@ internal static class FieldCommands
         if (!response.IsSuccessStatusCode)
         {
             await Console.Error.WriteLineAsync($"liberterra: {await Problems.Describe(response)}");
+            if (response.StatusCode == HttpStatusCode.Forbidden && CredentialScope.Describe(ServerOptions.TokenOf(parse)) is { } scope)
+                await Console.Error.WriteLineAsync($"liberterra: {scope}");
             if ((int)response.StatusCode >= 500) await Console.Error.WriteLineAsync($"liberterra: retry with --key {key}");
             return (int)response.StatusCode >= 500 ? 3 : 1;
         }

@@ -19,7 +19,7 @@ var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
     // Bad input is exit code 2 (docs/cli.md), and the errors alone: the help is one --help away.
-    foreach (var error in parse.Errors) await Console.Error.WriteLineAsync($"liberterra: {error.Message}");
+    foreach (var error in parse.Errors) await Console.Error.WriteLineAsync($"liberterra: {PlainErrors.Describe(error)}");
     var names = new List<string>();
     for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult) names.Insert(0, r.Command.Name);
     names[0] = "liberterra";

@@ -54,8 +54,13 @@ internal static class SimulateCommand
         }
 
         var operation = (await before.Content.ReadFromJsonAsync<OperationView>(Json, ct))!;
-        if (operation.Teams.Any(t => t.Status != "Standby"))
-            Console.WriteLine("note: some teams are not in Standby; reports that do not fit their status will be refused and skipped");
+        // The plan starts every team in Standby. A team that is elsewhere (moved by hand, or by an earlier run) keeps its
+        // status: the plan's reports that do not fit it are refused by the server and skipped, the others count.
+        var moved = operation.Teams.Where(t => t.Status != "Standby").Select(t => $"{t.Id} ({t.Status})").ToList();
+        if (moved.Count > 0)
+            Console.WriteLine($"note: {moved.Count} of {operation.Teams.Count} teams are not in Standby, where the plan starts them: " +
+                $"{string.Join(", ", moved.Take(8))}{(moved.Count > 8 ? ", ..." : "")}. Their reports that do not fit their status " +
+                "will be refused and skipped (listed as they happen); the rest of their reports and every other team's count.");
 
         // Each team lead signs in with a credential of its own (issued by the server for this run).
         var tokens = new Dictionary<string, string>();
@@ -89,17 +94,21 @@ internal static class SimulateCommand
         var minGap = TimeSpan.FromSeconds(1 / rateCap);
         var lastSent = TimeSpan.MinValue;
         var day = -1;
+        var lastProgress = TimeSpan.Zero;
         foreach (var p in plan)
         {
             var due = TimeSpan.FromTicks((long)((p.At - operation.WindowStart).Ticks / speed));
             var wait = Max(due, lastSent + minGap) - clock.Elapsed;
             if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
             lastSent = clock.Elapsed;
+            // Progress at each new day of the operation and every 10 s between: what was acknowledged up to now.
             var d = (int)((p.At - operation.WindowStart).TotalDays);
-            if (d != day)
+            if (d != day || clock.Elapsed - lastProgress >= TimeSpan.FromSeconds(10))
             {
                 day = d;
-                Console.WriteLine($"day {d + 1}: {fresh + replayed:N0} acknowledged so far, rescued {children + women + men:N0}, arrested {arrested:N0}");
+                lastProgress = clock.Elapsed;
+                Console.WriteLine($"day {d + 1}, {p.At:ddd d MMM HH:mm} UTC: {fresh + replayed:N0} acknowledged so far" +
+                    $"{(refused > 0 ? $" ({refused:N0} refused)" : "")}, rescued {children + women + men:N0}, arrested {arrested:N0}");
             }
 
             var (status, tries) = await Send(admin, operationId, p, tokens[p.Team], ct);

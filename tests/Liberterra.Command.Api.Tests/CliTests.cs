@@ -75,6 +75,14 @@ public class CliTests(ServerFixture server)
         var range = await Cli(lead, null, "report", "--operation", op, "--team", "AR-RAID-01", "--children", "-3");
         Assert.Equal(1, range.Exit);
         Assert.Contains("children: must be a whole number from 0 to 1000", range.Err);
+        // Said once: a validation refusal's detail repeats its fields' messages, and only the fields are printed.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(range.Err, "must be a whole number from 0 to 1000"));
+
+        // A 403 for a team the credential does not cover says which teams it covers (from its own claims).
+        var otherTeam = await Cli(lead, null, "report", "--operation", op, "--team", "MK-RAID-01", "--children", "1");
+        Assert.Equal(1, otherTeam.Exit);
+        Assert.Contains("403", otherTeam.Err);
+        Assert.Contains("this credential (team-lead) covers team AR-RAID-01 only", otherTeam.Err);
 
         var noCredential = await Cli(null, null, "report", "--operation", op, "--team", "AR-RAID-01", "--children", "1");
         Assert.Equal(1, noCredential.Exit);
@@ -252,6 +260,12 @@ public class CliTests(ServerFixture server)
 
         Assert.All(runs[..4], run => Assert.Equal(2, run.Exit));
         Assert.Contains("Try 'liberterra report --help'.", runs[0].Err);
+        Assert.Contains("--children: expected a whole number, got 'many'", runs[0].Err);
+        Assert.DoesNotContain("System.", runs[0].Err, StringComparison.Ordinal);
+        var badType = await Cli(token, env, "report", "--operation", "op", "--team", "T", "--type", "ForcedLabor");
+        Assert.Equal(2, badType.Exit);
+        Assert.Contains("forced-labour", badType.Err);
+        Assert.Contains("domestic-servitude", badType.Err);
         Assert.Contains("Try 'liberterra db status --help'.", runs[2].Err);
         Assert.All(runs[4..], run => Assert.Equal(0, run.Exit));
         Assert.Contains("LIBERTERRA_TOKEN", runs[5].Out);

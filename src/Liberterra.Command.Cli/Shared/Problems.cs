@@ -12,11 +12,13 @@ internal static class Problems
         {
             var problem = JsonNode.Parse(text)!.AsObject();
             var lines = new List<string> { $"{(int)response.StatusCode} {problem["title"]}" };
-            if (problem["detail"] is { } detail) lines.Add($"  {detail}");
-            if (problem["errors"] is JsonObject errors)
-            {
-                lines.AddRange(errors.Select(e => $"  {e.Key}: {string.Join("; ", e.Value!.AsArray().Select(m => (string?)m))}"));
-            }
+            var fields = problem["errors"] is JsonObject errors
+                ? errors.Select(e => $"  {e.Key}: {string.Join("; ", e.Value!.AsArray().Select(m => (string?)m))}").ToList()
+                : [];
+            // A validation refusal's detail repeats its fields' messages: say each thing once.
+            if (problem["detail"] is { } detail && !fields.Any(f => ((string?)detail ?? "").Contains(f.Trim(), StringComparison.Ordinal)))
+                lines.Add($"  {detail}");
+            lines.AddRange(fields);
 
             return string.Join(Environment.NewLine, lines);
         }
