@@ -7,6 +7,9 @@
 #                          at LIBERTERRA_SIM_SPEED (default 600: about 14 minutes), so the wall comes alive; the
 #                          overdue check-in interval is compressed the same way (30 minutes of operation time)
 #   ConnectionStrings__Liberterra   use an existing PostgreSQL server instead of the local cluster
+#   LIBERTERRA_DATA      the folder for the local cluster, the build, the signing key and credentials (default .data)
+#   LIBERTERRA_BIN       a folder with Liberterra.Command.Server.dll already built (skips the build; tests use it)
+#   LIBERTERRA_CLI       the liberterra.dll to use (default: the one in the build folder)
 # Stop with Ctrl-C: the server and the local PostgreSQL stop cleanly; the data stays in .data/pg.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,36 +19,46 @@ source "$root/deploy/tokens.sh"
 need npm nodejs npm   # the build fetches the pages' pinned libraries from npm
 port="${LIBERTERRA_PORT:-5080}"
 url="http://127.0.0.1:${port}"
-out="$root/.data/build"
+data="${LIBERTERRA_DATA:-$root/.data}"
+out="${LIBERTERRA_BIN:-$data/build}"
+cli="${LIBERTERRA_CLI:-$out/liberterra.dll}"
 
 local_pg=""
 if [ -z "${ConnectionStrings__Liberterra:-}" ]; then
   pg_port="${LIBERTERRA_PG_PORT:-55432}"
-  pg_start "$root/.data/pg" "$pg_port"
-  local_pg="$root/.data/pg"
+  pg_start "$data/pg" "$pg_port"
+  local_pg="$data/pg"
   pg_createdb "$pg_port" liberterra
   export ConnectionStrings__Liberterra="$(pg_url "" "$pg_port" liberterra)"
 fi
 
 server=""
 sim=""
+# Stops whatever this script started, in whatever state it finds it: a server that already died (its kill fails) must
+# not end the trap under set -e before PostgreSQL is stopped.
 stop() {
   trap - EXIT INT TERM
-  if [ -n "$sim" ]; then kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null || true; fi
-  if [ -n "$server" ]; then echo "==> stopping the server"; kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; fi
+  set +e
+  if [ -n "$sim" ]; then kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null; fi
+  if [ -n "$server" ]; then
+    if kill -0 "$server" 2>/dev/null; then echo "==> stopping the server"; kill "$server" 2>/dev/null; else echo "==> the server has stopped"; fi
+    wait "$server" 2>/dev/null
+  fi
   if [ -n "$local_pg" ]; then pg_stop "$local_pg"; fi
 }
 trap stop EXIT INT TERM
 
-echo "==> building"
-for project in Server Cli; do
-  dotnet build "$root/src/Liberterra.Command.$project/Liberterra.Command.$project.csproj" -c Release -v q -nologo -o "$out" >/dev/null
-done
+if [ -z "${LIBERTERRA_BIN:-}" ]; then
+  echo "==> building"
+  for project in Server Cli; do
+    dotnet build "$root/src/Liberterra.Command.$project/Liberterra.Command.$project.csproj" -c Release -v q -nologo -o "$out" >/dev/null
+  done
+fi
 
 echo "==> applying database migrations"
-dotnet "$out/liberterra.dll" db migrate
+dotnet "$cli" db migrate
 
-key_file="$root/.data/signing.key"   # created on first run; never committed (.data is git-ignored)
+key_file="$data/signing.key"   # created on first run; never committed (.data is git-ignored)
 sim_args=()
 if [ "${LIBERTERRA_SIMULATE:-0}" = 1 ]; then
   sim_speed="${LIBERTERRA_SIM_SPEED:-600}"
@@ -57,6 +70,7 @@ echo "==> starting the server (HTTP $url)"
 dotnet "$out/Liberterra.Command.Server.dll" --urls "$url" --contentRoot "$root/src/Liberterra.Command.Server" \
   --Auth:SigningKeyFile="$key_file" "${sim_args[@]}" &
 server=$!
+echo "==> server process $server"
 
 for _ in $(seq 1 120); do
   curl -fsS "$url/openapi/v1.json" >/dev/null 2>&1 && break
@@ -64,12 +78,26 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-tokens="$root/.data/tokens.env"
-demo_tokens "$out/liberterra.dll" "$key_file" "$tokens"
+tokens="$data/tokens.env"
+demo_tokens "$cli" "$key_file" "$tokens"
 
 echo "==> loading the Liberterra II scenario"
 LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \
-  dotnet "$out/liberterra.dll" --server "$url" scenario load "$root/deploy/scenarios/liberterra-ii.json"
+  dotnet "$cli" --server "$url" scenario load "$root/deploy/scenarios/liberterra-ii.json"
+
+# The CLI as the README spells it: a wrapper that runs this build against this server and, for `db` and
+# `audit verify`, this database (a variable already set wins), with the admin credential unless one is given.
+mkdir -p "$data/bin"
+cat > "$data/bin/liberterra" <<WRAPPER
+#!/usr/bin/env bash
+# Written by deploy/run.sh: the liberterra CLI of this checkout, pointed at the server and database it started.
+export LIBERTERRA_SERVER="\${LIBERTERRA_SERVER:-$url}"
+export ConnectionStrings__Liberterra="\${ConnectionStrings__Liberterra:-$ConnectionStrings__Liberterra}"
+export Auth__SigningKeyFile="\${Auth__SigningKeyFile:-$key_file}"
+[ -n "\${LIBERTERRA_TOKEN:-}" ] || export LIBERTERRA_TOKEN="\$(grep '^ADMIN_TOKEN=' '$tokens' | cut -d= -f2-)"
+exec dotnet "$cli" "\$@"
+WRAPPER
+chmod 755 "$data/bin/liberterra"
 
 cat <<MSG
 
@@ -79,14 +107,17 @@ Liberterra.Command is running: $url
   operation:   $url/api/operations/liberterra-ii   (needs a credential)
   API schema:  $url/openapi/v1.json
   credentials: $tokens  (admin, commander, wall, debriefer, team lead of AR-RAID-01; 12 h)
-               more: dotnet $out/liberterra.dll token issue --key-file $key_file --role team-lead --team MK-RAID-01
+  the CLI:     export PATH="$data/bin:\$PATH"   then, as the README and docs/cli.md write it:
+               liberterra status --operation liberterra-ii        (the admin credential unless LIBERTERRA_TOKEN is set)
+               liberterra token issue --role team-lead --team MK-RAID-01
+               liberterra db status ; liberterra audit verify     (this database)
   storage:     PostgreSQL (${local_pg:-external server})
 Press Ctrl-C to stop.
 MSG
 if [ "${LIBERTERRA_SIMULATE:-0}" = 1 ]; then
-  echo "==> simulating the six days of Liberterra II at ${sim_speed}x (liberterra simulate; its log: .data/simulate.log)"
+  echo "==> simulating the six days of Liberterra II at ${sim_speed}x (liberterra simulate; its log: $data/simulate.log)"
   LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \
-    dotnet "$out/liberterra.dll" --server "$url" simulate --operation liberterra-ii --speed "$sim_speed" > "$root/.data/simulate.log" 2>&1 &
+    dotnet "$cli" --server "$url" simulate --operation liberterra-ii --speed "$sim_speed" > "$data/simulate.log" 2>&1 &
   sim=$!
 fi
 wait "$server"
