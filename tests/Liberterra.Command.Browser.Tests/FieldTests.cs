@@ -149,10 +149,20 @@ public class FieldTests(BrowserFixture browser)
 
         await Expect(page.Locator("#outbox li").First).ToHaveClassAsync(new Regex(@"\brejected\b"), new() { Timeout = Patience });
         await Expect(page.Locator("[data-for='status']").First).ToContainTextAsync("cannot move to Briefed");
-        await Expect(page.Locator("#form-error")).ToContainTextAsync("Allowed next: OnSite, Holding, Aborted");
+        // The refusal's sentence once, next to the status, in the buttons' words (not "EnRoute", "OnSite").
+        await Expect(page.Locator("[data-for='status']").First).ToContainTextAsync("Allowed next: On Site, Holding, Aborted");
+        await Expect(page.Locator("#form-error")).ToBeEmptyAsync();
+        var text = await page.Locator("body").InnerTextAsync();
+        Assert.Single(Regex.Matches(text, "A team in status"));
+        Assert.DoesNotMatch(@"\bEnRoute\b|\bOnSite\b", text);
         // Kept for correction: the counts are still in the form, nothing was stored.
         await Expect(page.Locator(".stepper[data-field='children'] output")).ToHaveTextAsync("3");
         await Expect(page.Locator("#send")).ToHaveTextAsync("Send again");
+        // The header says something waits for the lead, and the outbox counts in words (3 children, 1 would be "1 child").
+        await Expect(page.Locator("#net")).ToHaveTextAsync("Online · 1 not accepted");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page is wider than the phone");
+        await Expect(page.Locator("#outbox li").First.Locator(".what")).ToContainTextAsync("3 children");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, "field-not-accepted.png"), FullPage = true });
         Assert.Equal(0, (await Team(server.Http, op, "AR-RAID-01")).Totals.Children);
 
         // The page re-read the team; the lead picks a legal status and sends it again (same key: it was never stored).
@@ -161,10 +171,44 @@ public class FieldTests(BrowserFixture browser)
         await page.ClickAsync("#send");
         await Expect(page.Locator("#outbox li").First.Locator(".state")).ToHaveTextAsync("acknowledged #4", new() { Timeout = Patience });
         await Expect(page.Locator("#outbox li")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#net")).ToHaveTextAsync("Online · all sent");
         var team = await Team(server.Http, op, "AR-RAID-01");
         Assert.Equal("OnSite", team.Status);
         Assert.Equal(3, team.Totals.Children);
         Assert.Empty(field.UnexpectedErrors("409"));
+    }
+
+    [Fact]
+    public async Task a_lost_re_read_never_leaves_an_old_status_and_the_page_reads_the_team_again_when_the_network_returns()
+    {
+        await using var server = await InProcessServer.StartAsync(await Database("field-reread"));
+        var op = await Field.DefineOperation(server.Http);
+        await using var phone = await Phone();
+        var field = await OpenField(phone, server.Address, op, TestAuth.Token(Roles.TeamLead, "AR-RAID-01"));
+        var page = field.Page;
+        await Expect(page.Locator("#status-now")).ToHaveTextAsync("Standby");
+
+        // Every read of the team is lost from now on; reports still go through.
+        var teamRead = $"**/api/operations/{op}/teams/AR-RAID-01";
+        await page.RouteAsync(teamRead, route => route.Request.Method == "GET" ? route.AbortAsync() : route.ContinueAsync());
+        await page.ClickAsync("#status-buttons button[data-status='Briefed']");
+        await page.ClickAsync("#send");
+        await Expect(page.Locator("#outbox li").First.Locator(".state")).ToHaveTextAsync("acknowledged #2", new() { Timeout = Patience });
+        // The acknowledgement is newer than the view the page holds: the status and the buttons follow it, not the view.
+        await Expect(page.Locator("#status-now")).ToHaveTextAsync("Briefed");
+        await Expect(page.Locator("#status-buttons button")).ToHaveTextAsync(["Check in (Briefed)", "En Route", "Standby", "Holding", "Aborted"]);
+
+        // Meanwhile another device of the team moves it on and reports rescues.
+        await Field.Report(server.Http, op, "AR-RAID-01", new { status = "EnRoute", children = 4 });
+
+        // The network comes back (the page was offline a moment): it reads the team again, nothing being queued.
+        await page.UnrouteAsync(teamRead);
+        await phone.SetOfflineAsync(true);
+        await phone.SetOfflineAsync(false);
+        await Expect(page.Locator("#status-now")).ToHaveTextAsync("En Route", new() { Timeout = 5_000 });
+        await Expect(page.Locator("#status-buttons button").First).ToHaveTextAsync("Check in (En Route)");
+        await Expect(page.Locator("#team-totals")).ToContainTextAsync("children 4");
+        Assert.Empty(field.UnexpectedErrors("Failed to load resource", "Failed to fetch", "ERR_FAILED", "ERR_INTERNET_DISCONNECTED"));
     }
 
     [Fact]

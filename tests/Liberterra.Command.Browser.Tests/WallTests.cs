@@ -177,6 +177,40 @@ public class WallTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task a_wall_whose_connection_stops_delivering_says_stale_within_10_seconds_and_keeps_counting_then_recovers()
+    {
+        await using var server = await InProcessServer.StartAsync(await Database("wall-held"));
+        var op = await Field.DefineOperation(server.Http);
+        await Field.Report(server.Http, op, "AR-RAID-01", new { status = "Briefed", children = 2 });
+        // The wall reaches the server only through a relay that can hold its bytes without closing anything: a proxy
+        // that stops forwarding, or a server frozen with SIGSTOP, as the wall sees it.
+        await using var relay = new HoldingRelay(server.Address);
+        await using var context = await browser.Browser.NewContextAsync();
+        var wall = await WallPage.OpenAsync(context, relay.Address, op, TestAuth.Token(Roles.Wall));
+        await wall.ExpectTotals(2, 0, 0, 0);
+
+        relay.Hold();
+        var held = DateTime.UtcNow;
+        await Field.Report(server.Http, op, "MK-RAID-02", new { status = "Briefed", women = 3, arrested = 1 });
+        await Expect(wall.Page.Locator("#conn-text")).ToContainTextAsync("STALE", new() { Timeout = 10_000 });
+        Assert.True(DateTime.UtcNow - held < TimeSpan.FromSeconds(10), $"STALE after {DateTime.UtcNow - held}");
+        // The line counts the silence in seconds, and goes on counting.
+        var detail = wall.Page.Locator("#conn-detail");
+        await Expect(detail).ToContainTextAsync(new Regex(@"since \d\d:\d\d:\d\d UTC \(\d+ s ago\)"));
+        var first = await detail.TextContentAsync();
+        await Expect(detail).Not.ToHaveTextAsync(first!, new() { Timeout = 5_000 });
+        await wall.Page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, "wall-stale.png") });
+
+        relay.Release();
+        await wall.WaitLive();
+        await Field.Report(server.Http, op, "MK-RAID-02", new { status = "EnRoute", men = 4 });
+        await wall.ExpectTotals(2, 3, 4, 1);
+        var truth = await Field.Operation(server.Http, op);
+        await Wait.Until(wall.LastSeq, seq => seq == truth.LastSeq, WallPage.Patience, "the wall to reach the timeline's head");
+        Assert.Empty(wall.Watched.UnexpectedErrors("WebSocket", "Failed to load resource", "negotiat", "ERR_"));
+    }
+
+    [Fact]
     public async Task without_a_credential_the_wall_asks_for_one_and_refuses_a_team_lead()
     {
         await using var server = await InProcessServer.StartAsync(await Database("wall-signin"));
@@ -190,6 +224,9 @@ public class WallTests(BrowserFixture browser)
         await page.FillAsync("#token-input", TestAuth.Token(Roles.TeamLead, "AR-RAID-01"));
         await page.ClickAsync("#signin-form button");
         await Expect(page.Locator("#signin-error")).ToContainTextAsync("may not", PatientText);
+        // In words a wall operator reads, with one period.
+        await Expect(page.Locator("#signin-error")).ToContainTextAsync("needs a wall, command-staff or admin credential");
+        Assert.DoesNotContain("..", await page.Locator("#signin-error").TextContentAsync(), StringComparison.Ordinal);
         await Expect(page.Locator("body")).ToHaveClassAsync(new Regex(@"\bsigned-out\b"));
 
         await page.FillAsync("#token-input", TestAuth.Token(Roles.Wall));

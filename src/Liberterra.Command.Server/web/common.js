@@ -42,15 +42,24 @@ const Liberterra = (() => {
     }
   }
 
-  /** A ProblemDetails answer in plain words. */
+  /** A ProblemDetails answer in plain words: each thing said once, statuses as the buttons name them. */
   function describeProblem(status, problem) {
     if (status === 401) return "Your sign-in is missing or has expired: sign in again.";
     if (status === 403) return "This credential is not allowed to do that.";
     if (status === 429) return "Too many requests: wait a moment and try again.";
     const p = problem || {};
-    const parts = [p.detail || p.title || `The server answered ${status}.`];
-    if (p.errors) for (const [field, messages] of Object.entries(p.errors)) parts.push(`${field}: ${[].concat(messages).join(", ")}`);
-    return parts.join(" ");
+    const detail = p.detail || p.title || `The server answered ${status}.`;
+    const parts = [detail];
+    for (const [field, messages] of Object.entries(p.errors || {})) {
+      const text = [].concat(messages).join(", ");
+      if (!detail.includes(text)) parts.push(`${field}: ${text}`);   // a detail often repeats its fields' messages
+    }
+    return statusNames(parts.join(" "));
+  }
+
+  /** The server's words name statuses as its enum does ("EnRoute"); the pages say "En Route". */
+  function statusNames(text) {
+    return String(text).replace(/\b(Standby|Briefed|EnRoute|OnSite|Engaged|Extracting|Completed|Holding|Aborted)\b/g, s => statusText(s));
   }
 
   async function api(path, options = {}) {
@@ -94,6 +103,12 @@ const Liberterra = (() => {
     return d.toLocaleDateString("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric", month: "short", year: "numeric" });
   }
 
+  /** "12 s ago" under a minute (a connection's silence is counted in seconds), else as ago(). */
+  function agoSeconds(time, now = Date.now()) {
+    const seconds = Math.max(0, Math.floor((now - time) / 1000));
+    return seconds < 60 ? `${seconds} s ago` : ago(time, now);
+  }
+
   /** "just now", "12 min ago", "3 h 05 min ago", "2 d ago". */
   function ago(time, now = Date.now()) {
     const minutes = Math.floor((now - time) / 60000);
@@ -108,5 +123,5 @@ const Liberterra = (() => {
   function statusText(status) { return String(status).replace(/([a-z])([A-Z])/g, "$1 $2"); }
 
   return { adoptTokenFromFragment, token, setToken, clearToken, claims, expired, api, ProblemError, describeProblem,
-    el, svg, fmt, pad, utcTime, utcDate, ago, statusText };
+    el, svg, fmt, pad, utcTime, utcDate, ago, agoSeconds, statusText, statusNames };
 })();

@@ -1,6 +1,8 @@
 // The live picture of one operation over SignalR: a snapshot, then deltas applied strictly in sequence order.
 // A gap, a reconnect or a restart of the server leads to a fresh snapshot; a delta is never applied twice or skipped.
 // Reconnection never gives up (back-off capped at 5 s); while not live, listeners hear "stale" and since when.
+// Never a confident LIVE while nothing arrives: the server pings every 3 s, so 8 s without a byte (a delta, a ping, a
+// Head answer) closes the connection and the wall says STALE; a Head that gets no answer in 4 s says so too.
 "use strict";
 
 class LiveOperation {
@@ -16,6 +18,7 @@ class LiveOperation {
     this.joining = null;        // the join in progress, if any
     this.pending = [];          // deltas that arrived while joining
     this.staleSince = null;
+    this.lastHeard = null;      // the last delta, Head answer or snapshot: what "stale since" counts from
     this.stopped = false;
     this.resyncs = 0;
     // Now and then, compare with the operation's head: a lost delta with no later one shows no gap by itself.
@@ -24,6 +27,8 @@ class LiveOperation {
     this.connection = new signalR.HubConnectionBuilder()
       .withUrl("/hubs/operations", { accessTokenFactory: () => Liberterra.token() || "" })
       .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => LiveOperation.backoff(ctx.previousRetryCount) })
+      .withServerTimeout(LiveOperation.serverTimeoutMs)
+      .withKeepAliveInterval(LiveOperation.keepAliveMs)
       .configureLogging(signalR.LogLevel.None)
       .build();
     this.connection.on("deltas", batch => this.receive(batch));
@@ -34,6 +39,17 @@ class LiveOperation {
   }
 
   static headCheckMs = 5000;
+  static headTimeoutMs = 4000;
+  static serverTimeoutMs = 8000;   // the server's KeepAliveInterval is 3 s (LiberterraServer.AddLiberterraApi)
+  static keepAliveMs = 3000;
+  static timedOut = new Error("no answer in time");
+
+  /** The promise's outcome, or LiveOperation.timedOut after ms. */
+  static within(promise, ms) {
+    let timer;
+    const deadline = new Promise((_, reject) => { timer = setTimeout(() => reject(LiveOperation.timedOut), ms); });
+    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  }
 
   /** 0.5 s, 1 s, 2 s, 4 s, then 5 s for ever, with a little jitter so walls do not all knock at once. */
   static backoff(attempt) {
@@ -51,13 +67,22 @@ class LiveOperation {
   async checkHead() {
     if (this.joining || this.lastSeq < 0 || this.connection.state !== signalR.HubConnectionState.Connected) return;
     try {
-      const head = await this.connection.invoke("Head", this.operationId);
+      const head = await LiveOperation.within(this.connection.invoke("Head", this.operationId), LiveOperation.headTimeoutMs);
+      this.lastHeard = new Date();
+      // It answers again after a silence: take a fresh snapshot rather than trust what was kept meanwhile.
+      if (this.staleSince) { this.join().catch(() => {}); return; }
       if (head <= this.lastSeq) return;
       // Deltas may simply be on their way: give them a moment before deciding one was lost.
       setTimeout(() => {
         if (!this.joining && this.lastSeq < head) { this.resyncs++; this.join().catch(() => {}); }
       }, 1500);
-    } catch { /* the connection's own events deal with a broken connection */ }
+    } catch (error) {
+      // Connected, yet no answer: whatever holds it, what the screen shows is no longer known to be true.
+      if (error === LiveOperation.timedOut && this.connection.state === signalR.HubConnectionState.Connected) {
+        this.goStale("the server does not answer");
+      }
+      // Otherwise the connection's own events deal with a broken connection.
+    }
   }
 
   async restart(attempt) {
@@ -79,7 +104,8 @@ class LiveOperation {
   }
 
   goStale(detail) {
-    if (!this.staleSince) this.staleSince = new Date();
+    // Since the last thing heard, not since the silence was noticed (up to 8 s later).
+    if (!this.staleSince) this.staleSince = this.lastHeard || new Date();
     this.listener.state("stale", this.staleSince, detail);
   }
 
@@ -92,6 +118,7 @@ class LiveOperation {
       try {
         const view = await this.connection.invoke("JoinOperation", this.operationId);
         this.lastSeq = view.lastSeq;
+        this.lastHeard = new Date();
         this.listener.snapshot(view);
         this.staleSince = null;
         this.listener.state("live", null, "");
@@ -116,6 +143,7 @@ class LiveOperation {
   }
 
   receive(batch) {
+    this.lastHeard = new Date();
     if (this.joining || this.lastSeq < 0) { this.pending.push(...batch); return; }
     this.apply(batch);
   }

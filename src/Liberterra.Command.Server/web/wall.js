@@ -99,11 +99,16 @@
     connection.detail = detail || "";
     connection.state = state;
     renderConnectionDetail();
-    if (state === "signed-out") signIn(detail ? `The wall stopped: ${detail}.` : "");
+    if (state === "signed-out") signIn(detail ? `The wall stopped: ${signedOutReason(detail)}.` : "");
+  }
+  /** The server's refusal in the words of someone standing at the wall, with one period at the end. */
+  function signedOutReason(detail) {
+    if (/may not/i.test(detail)) return "this sign-in may not watch this operation (it needs a wall, command-staff or admin credential for it)";
+    return detail.replace(/\.+$/, "");
   }
   function renderConnectionDetail() {
     const parts = [];
-    if (connection.since) parts.push(`since ${Liberterra.utcTime(connection.since)} UTC (${Liberterra.ago(connection.since)})`);
+    if (connection.since) parts.push(`since ${Liberterra.utcTime(connection.since)} UTC (${Liberterra.agoSeconds(connection.since)})`);
     if (connection.detail) parts.push(connection.detail);
     if (connection.state === "stale") parts.push("reconnecting…");
     if (connection.state === "live") parts.push(`event #${fmt(model.lastSeq)}`);
@@ -521,6 +526,8 @@
     begin();
   });
   setInterval(tickClock, 1000);
+  // While not live, the line keeps counting ("since 15:33:08 UTC (12 s ago)"), never a "just now" that stays.
+  setInterval(() => { if (connection.state !== "live") renderConnectionDetail(); }, 1000);
   setInterval(() => { dirty.all = true; schedule(); }, 30000);   // "N min ago" and the hot markers age
   setInterval(nextBoardPage, BOARD_PAGE_SECONDS * 1000);
   window.addEventListener("resize", () => { map.fitted = false; dirty.all = true; schedule(); });

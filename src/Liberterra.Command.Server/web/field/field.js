@@ -53,9 +53,14 @@
   Liberterra.adoptTokenFromFragment();
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/field-sw.js", { scope: "/field" }).catch(() => {});
   wireForm();
-  window.addEventListener("online", () => { state.retryAt = 0; renderNet(); sync(); });
+  window.addEventListener("online", () => { state.retryAt = 0; renderNet(); refresh(); sync(); });
   window.addEventListener("offline", renderNet);
   setInterval(() => { if (Date.now() >= state.retryAt) sync(); }, 3000);
+  // The team as stored changes from other devices too: read it again whenever the lead comes back to the page, and
+  // now and then, whether or not anything is queued here.
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refresh(); });
+  window.addEventListener("focus", () => refresh());
+  setInterval(() => { if (navigator.onLine && !$("app").hidden) refresh(); }, 30000);
   start();
 
   function start() {
@@ -92,8 +97,12 @@
         state.lifecycle = await (await fetch("/lifecycle.json")).json();
         localStorage.setItem(KEYS.lifecycle, JSON.stringify(state.lifecycle));
       }
-      state.view = await api(`/api/operations/${enc(state.op)}/teams/${enc(state.team)}`);
-      localStorage.setItem(viewKey(), JSON.stringify(state.view));
+      const view = await api(`/api/operations/${enc(state.op)}/teams/${enc(state.team)}`);
+      // Answers can cross: never go back to an older view of the team than the one held.
+      if (!state.view || state.view.id !== view.id || view.lastSeq >= state.view.lastSeq) {
+        state.view = view;
+        localStorage.setItem(viewKey(), JSON.stringify(state.view));
+      }
       state.lastProblem = "";
     } catch (error) {
       if (error instanceof Liberterra.ProblemError) {
@@ -173,9 +182,23 @@
   function round(x) { return Math.round(x * 1e5) / 1e5; }
   function enc(s) { return encodeURIComponent(s); }
 
+  /**
+   * The team's status as stored, as far as this device knows: the last view read, unless a report acknowledged here
+   * came after it (its re-read was lost): then that report's status. Never older than the last acknowledgement held.
+   */
+  function knownStatus() {
+    const seen = state.view ? state.view.lastSeq : 0;
+    let status = state.view ? state.view.status : "Standby";
+    let newest = seen;
+    for (const item of outbox.mine()) {
+      if (item.kind === "report" && item.state === "acknowledged" && item.seq > newest && item.body.status) { status = item.body.status; newest = item.seq; }
+    }
+    return status;
+  }
+
   /** The status the team will be in once everything queued here is accepted. */
   function projectedStatus() {
-    let status = state.view ? state.view.status : "Standby";
+    let status = knownStatus();
     for (const item of outbox.mine()) if (item.kind === "report" && item.state === "queued" && item.body.status) status = item.body.status;
     return status;
   }
@@ -280,14 +303,21 @@
     for (const [name, messages] of Object.entries(problem.errors || {})) {
       const field = name.split(".")[0];
       const text = [].concat(messages).join(" ");
-      if (document.querySelector(`#report-form [data-for="${field}"]`)) { setError(field, explain(field, text, problem)); placed = true; }
+      if (document.querySelector(`#report-form [data-for="${field}"]`)) { setError(field, Liberterra.statusNames(explain(field, text, problem))); placed = true; }
     }
-    if (!placed || problem.status === 409) $("form-error").textContent = problem.detail || problem.title || `Refused (${problem.status}).`;
+    // Said once: under the form only what no field carries.
+    if (!placed) $("form-error").textContent = Liberterra.statusNames(problem.detail || problem.title || `Refused (${problem.status}).`);
   }
 
   function explain(field, text, problem) {
     if (field === "status" && problem.status === 409) return `Not possible now: ${problem.detail || text}`;
     return text;
+  }
+
+  /** The outbox's line for a refused report: the short reason (its fields'), the full sentence being by the form. */
+  function shortReason(problem) {
+    const fields = Object.entries(problem.errors || {}).map(([f, m]) => `${f}: ${[].concat(m).join(", ")}`);
+    return fields.length ? Liberterra.statusNames(fields.join(" · ")) : Liberterra.describeProblem(problem.status, problem);
   }
 
   // ------------------------------------------------------------------ sending
@@ -370,7 +400,7 @@
     const v = state.view;
     $("team-title").textContent = v ? `${v.callSign} · ${v.id}` : state.team || "Field report";
     const projected = projectedStatus();
-    const queued = projected !== (v ? v.status : projected);
+    const queued = projected !== knownStatus();
     $("team-status").textContent = Liberterra.statusText(projected) + (queued ? " (queued)" : "");
     $("status-now").textContent = Liberterra.statusText(projected);
     $("team-seen").textContent = v && v.lastReportAt ? `last report ${Liberterra.ago(Date.parse(v.lastReportAt))}` : v ? "no report yet" : "not loaded yet";
@@ -403,12 +433,18 @@
     }));
   }
 
+  /** "1 child", "3 children", "-1 woman", "2 arrested". */
+  function countText(n, field) {
+    const one = { children: "child", women: "woman", men: "man", arrested: "arrested" }[field];
+    return `${n} ${Math.abs(n) === 1 ? one : field}`;
+  }
+
   function describe(item) {
     const b = item.body;
     const parts = [];
     if (item.kind === "correction") parts.push(`correction of #${b.corrects}: ${b.reason}`);
     else if (b.status) parts.push(Liberterra.statusText(b.status));
-    for (const f of FIELDS) if (b[f]) parts.push(`${b[f] > 0 && item.kind === "correction" ? "+" : ""}${b[f]} ${f}`);
+    for (const f of FIELDS) if (b[f]) parts.push(`${b[f] > 0 && item.kind === "correction" ? "+" : ""}${countText(b[f], f)}`);
     if (b.exploitationTypes) parts.push(b.exploitationTypes.join(", "));
     if (b.position) parts.push("position");
     if (b.note) parts.push(`“${b.note}”`);
@@ -426,7 +462,7 @@
       const label = item.state === "acknowledged" ? `acknowledged #${item.seq}` : item.state === "rejected" ? "not accepted" : "queued";
       head.append(el("span", "state", label), el("span", "muted", new Date(item.createdAt).toLocaleTimeString("en-GB")));
       li.append(head, el("div", "what", describe(item)));
-      if (item.state === "rejected" && item.problem) li.append(el("div", "problem", Liberterra.describeProblem(item.problem.status, item.problem)));
+      if (item.state === "rejected" && item.problem) li.append(el("div", "problem", shortReason(item.problem)));
       const actions = el("div", "actions");
       if (item.state === "rejected") {
         const fix = el("button", null, "Fix");
@@ -462,11 +498,14 @@
   function renderNet(mode) {
     const net = $("net");
     const queued = outbox.mine().filter(i => i.state === "queued").length;
+    const refused = outbox.mine().filter(i => i.state === "rejected").length;
     const online = navigator.onLine;
-    net.className = "net" + (!online ? " offline" : state.lastProblem && queued ? " trouble" : "");
+    net.className = "net" + (!online ? " offline" : (state.lastProblem && queued) || refused ? " trouble" : "");
     if (mode === "sending" && queued) net.textContent = `Sending ${queued}…`;
     else if (!online) net.textContent = queued ? `Offline · ${queued} queued` : "Offline";
     else if (queued) net.textContent = `${queued} queued${state.lastProblem ? " · " + state.lastProblem : ""}`;
+    // A report the server did not accept waits for the lead: never "all sent" while one does.
+    else if (refused) net.textContent = `Online · ${refused} not accepted`;
     else net.textContent = "Online · all sent";
   }
 })();
