@@ -166,11 +166,33 @@ public sealed partial class OperationGrain(
             _ => DomainError.Invalid("kind", "a team may only submit field reports and corrections"),
         };
         if (error is not null)
-            return Task.FromResult(CommandOutcome.Refused(error));
+        {
+            // Judged against this team's reports still being committed: the refusal waits for them and the command is
+            // judged again, so a refusal is never given against something that then failed to be stored, and a read
+            // right after it shows what it was judged against (docs/api.md, "Refusals and what is stored").
+            var inFlight = _uncommitted.Values.Where(e => e.TeamId == command.TeamId)
+                .Select(e => _keys.TryGetValue(e.IdempotencyKey, out var k) ? k.Pending : null)
+                .OfType<Task<TimelineEvent>>().ToList();
+            return inFlight.Count > 0 ? JudgeAgainAfter(command, inFlight) : Task.FromResult(CommandOutcome.Refused(error));
+        }
 
         var pending = Enqueue(command.IdempotencyKey, fingerprint, command.Actor, command.TeamId, command.ClientTime,
             command.Payload);
         return Accepted(pending, command.TeamId);
+    }
+
+    private async Task<CommandOutcome> JudgeAgainAfter(TeamCommand command, List<Task<TimelineEvent>> inFlight)
+    {
+        try
+        {
+            await Task.WhenAll(inFlight);
+        }
+        catch (Exception)
+        {
+            // One of them was refused or not stored: the command is judged again against what is.
+        }
+
+        return await Submit(command);
     }
 
     private async Task<CommandOutcome> SubmitAfterReload(TeamCommand command)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Liberterra.Command.Contracts;
+using Liberterra.Command.Testing;
 
 namespace Liberterra.Command.Api.Tests;
 
@@ -88,6 +89,39 @@ public class FieldReportApiTests(ServerFixture server)
         Assert.Equal(["Briefed", "Holding", "Aborted"], problem["allowedNext"]!.AsArray().Select(n => (string)n!));
         Assert.Contains("status", Api.ErrorFields(problem));
         Assert.Equal(0, (await Api.Operation(Http, op)).Totals.Rescued);
+    }
+
+    [Fact]
+    public async Task a_refusal_is_judged_against_what_is_stored_so_a_read_right_after_it_agrees()
+    {
+        // Two devices of one team report at the same moment over two connections: one moves the team on, the other
+        // asks for a move that is legal only before it. Whichever is judged second is refused, against the status the
+        // first gave, and only once that status is stored: a read right after the refusal shows it. Before, the refusal
+        // was given while the first was still being committed, and the read showed the status before it.
+        using var first = server.Server.Client(TestAuth.Token(Access.Roles.TeamLead, "AR-RAID-01"));
+        using var second = server.Server.Client(TestAuth.Token(Access.Roles.TeamLead, "AR-RAID-01"));
+        var refusals = 0;
+        for (var race = 0; race < 20; race++)
+        {
+            var op = await Api.DefineOperation(Http);
+            Assert.Equal(HttpStatusCode.Created, (await Api.PostReport(first, op, "AR-RAID-01", new { status = "Briefed" }, Api.NewKey())).StatusCode);
+            var onward = Api.PostReport(first, op, "AR-RAID-01", new { status = "EnRoute", children = 1 }, Api.NewKey());
+            var back = Api.PostReport(second, op, "AR-RAID-01", new { status = "Standby", women = 1 }, Api.NewKey());
+            foreach (var response in await Task.WhenAll(onward, back))
+            {
+                if (response.StatusCode == HttpStatusCode.Created) continue;
+                Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+                refusals++;
+                var judged = System.Text.RegularExpressions.Regex.Match((string)(await Api.Problem(response))["detail"]!, @"in status (\w+)").Groups[1].Value;
+                var stored = await Http.GetFromJsonAsync<TeamView>($"/api/operations/{op}/teams/AR-RAID-01", Api.Json);
+                Assert.Equal(judged, stored!.Status);
+            }
+
+            var totals = (await Api.Operation(Http, op)).Totals;
+            Assert.Equal(1, totals.Rescued);   // exactly one of the two was stored
+        }
+
+        Assert.Equal(20, refusals);
     }
 
     public static TheoryData<string, string> OutOfRange => new()

@@ -103,12 +103,40 @@ public sealed class FlakyTimelineStore(PostgresTimelineStore inner) : ITimelineW
     /// <summary>The next append is committed, then reported as failed: a connection lost during the commit.</summary>
     public bool LoseNextAcknowledgement { get => _loseNextAcknowledgement; set => _loseNextAcknowledgement = value; }
 
+    private TaskCompletionSource<bool>? _armed;
+    private TaskCompletionSource<bool>? _held;
+
+    /// <summary>Completes when the append armed by <see cref="HoldNextAppend"/> has started and waits.</summary>
+    public Task Holding { get; private set; } = Task.CompletedTask;
+
+    /// <summary>The next append waits, in flight, until <see cref="ReleaseHeldAppend"/>.</summary>
+    public void HoldNextAppend()
+    {
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Holding = holding.Task;
+        _held = null;
+        _armed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _holding = holding;
+    }
+
+    private TaskCompletionSource? _holding;
+
+    /// <summary>The held append goes on: stored, or failing as with the database out of reach.</summary>
+    public void ReleaseHeldAppend(bool store) => (_held ?? _armed)?.TrySetResult(store);
+
     /// <summary>The idempotency keys of every append tried, in order, one array per statement.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string[]> Appends { get; } = new();
 
     public async Task AppendAsync(string operationId, IReadOnlyList<TimelineEvent> events, CancellationToken cancellationToken = default)
     {
         Appends.Enqueue([.. events.Select(e => e.IdempotencyKey)]);
+        if (Interlocked.Exchange(ref _armed, null) is { } hold)
+        {
+            _held = hold;
+            _holding?.TrySetResult();
+            if (!await hold.Task) throw new IOException("database unreachable");
+        }
+
         if (Failing) throw new IOException("database unreachable");
         await inner.AppendAsync(operationId, events, cancellationToken);
         if (LoseNextAcknowledgement)

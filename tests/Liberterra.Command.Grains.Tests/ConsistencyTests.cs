@@ -91,6 +91,43 @@ public class ConsistencyTests(ClusterFixture fixture)
         Assert.Equal(Json(OperationReducer.Fold(null, await fixture.Timeline.ReadAsync(op, 0).ToListAsync())), Json(after));
     }
 
+    // The rule (docs/api.md, "Refusals and what is stored"): a command refused only against a report of its team that
+    // is still being committed waits for that commit and is judged again against what was stored.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task a_command_refused_against_a_report_still_in_flight_waits_for_it_and_is_judged_again(bool stored)
+    {
+        var op = await fixture.NewOperation();
+        var grain = fixture.Grains.GetGrain<IOperationGrain>(op);
+        Assert.Null((await fixture.Report(op, "AR-RAID-01", $"judge-{stored}-1", new Tally(0, 0, 0, 0), TeamStatus.Briefed)).Error);
+
+        fixture.Timeline.HoldNextAppend();
+        var onward = fixture.Report(op, "AR-RAID-01", $"judge-{stored}-2", new Tally(1, 0, 0, 0), TeamStatus.EnRoute);
+        await fixture.Timeline.Holding.WaitAsync(TimeSpan.FromSeconds(10));
+        // Legal from Briefed, not from EnRoute, which is in flight: no answer yet, whatever it will be.
+        var back = fixture.Report(op, "AR-RAID-01", $"judge-{stored}-3", new Tally(0, 1, 0, 0), TeamStatus.Standby);
+        Assert.NotSame(back, await Task.WhenAny(back, Task.Delay(TimeSpan.FromMilliseconds(500))));
+
+        fixture.Timeline.ReleaseHeldAppend(stored);
+        var answer = await back;
+        if (stored)
+        {
+            // EnRoute was stored: the refusal names it, and the state read right after says the same.
+            Assert.Null((await onward).Error);
+            Assert.Equal(DomainErrorKind.IllegalTransition, answer.Error?.Kind);
+            Assert.Contains("in status EnRoute", answer.Error!.Detail);
+            Assert.Equal(TeamStatus.EnRoute, (await grain.GetState())!.Teams["AR-RAID-01"].Status);
+        }
+        else
+        {
+            // EnRoute never happened: Standby was judged against Briefed, and accepted.
+            await Assert.ThrowsAsync<TimelineUnavailableException>(() => onward);
+            Assert.Null(answer.Error);
+            Assert.Equal(TeamStatus.Standby, (await grain.GetState())!.Teams["AR-RAID-01"].Status);
+        }
+    }
+
     [Fact]
     public async Task a_commit_whose_acknowledgement_was_lost_is_found_again_and_counted_once()
     {
