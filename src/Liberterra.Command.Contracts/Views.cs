@@ -199,7 +199,8 @@ public sealed record ActivityView(
 public sealed record RegionActivity(string RegionId, IReadOnlyList<int> Rescued, IReadOnlyList<int> Arrested);
 
 /// <summary>A replay to start: the operation, the part of its timeline (server time; default all), and the speed.</summary>
-public sealed record ReplayRequest(string OperationId, DateTimeOffset? From = null, DateTimeOffset? To = null, double Speed = 60);
+/// <summary>What to replay, how fast, and whether it starts paused (the debrief does: nothing plays before the debriefer says so).</summary>
+public sealed record ReplayRequest(string OperationId, DateTimeOffset? From = null, DateTimeOffset? To = null, double Speed = 60, bool Paused = false);
 
 /// <summary>
 /// A started replay: it plays events <see cref="FirstSeq"/> to <see cref="LastSeq"/>, starting from

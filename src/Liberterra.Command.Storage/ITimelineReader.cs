@@ -11,9 +11,9 @@ public interface ITimelineReader : ITimelineLog
     /// <summary>A team's events with a sequence number above <paramref name="afterSeq"/>, in order, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<TimelineEvent>> ReadTeamAsync(string operationId, string teamId, long afterSeq, int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>The latest events of the given kinds, newest first, at most <paramref name="limit"/>.</summary>
+    /// <summary>The latest events of the given kinds up to <paramref name="upToSeq"/>, newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
-        string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default);
+        string operationId, IReadOnlyList<string> kinds, int limit, long upToSeq = long.MaxValue, CancellationToken cancellationToken = default);
 
     /// <summary>A page of events matching <paramref name="query"/>, in sequence order.</summary>
     Task<IReadOnlyList<TimelineEvent>> QueryAsync(string operationId, TimelineQuery query, CancellationToken cancellationToken = default);

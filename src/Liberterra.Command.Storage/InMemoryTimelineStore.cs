@@ -162,9 +162,9 @@ public sealed class InMemoryTimelineStore : ITimelineWriter, ITimelineReader
     }
 
     public Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
-        string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default) =>
+        string operationId, IReadOnlyList<string> kinds, int limit, long upToSeq = long.MaxValue, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<TimelineEvent>>(
-            Copy(operationId, events => Enumerable.Reverse(events).Where(e => kinds.Contains(e.Kind)).Take(limit)));
+            Copy(operationId, events => Enumerable.Reverse(events).Where(e => e.Seq <= upToSeq && kinds.Contains(e.Kind)).Take(limit)));
 
     public Task<IReadOnlyList<ActivityCell>> ReadActivityAsync(
         string operationId, DateTimeOffset from, TimeSpan bucket, int buckets, CancellationToken cancellationToken = default)

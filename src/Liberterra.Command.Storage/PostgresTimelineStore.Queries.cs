@@ -167,13 +167,14 @@ public sealed partial class PostgresTimelineStore
     }
 
     public async Task<IReadOnlyList<TimelineEvent>> ReadLatestAsync(
-        string operationId, IReadOnlyList<string> kinds, int limit, CancellationToken cancellationToken = default)
+        string operationId, IReadOnlyList<string> kinds, int limit, long upToSeq = long.MaxValue, CancellationToken cancellationToken = default)
     {
         await using var cmd = db.CreateCommand(
-            $"SELECT {Columns} FROM timeline_events WHERE operation_id = $1 AND kind = ANY($2) ORDER BY seq DESC LIMIT $3");
+            $"SELECT {Columns} FROM timeline_events WHERE operation_id = $1 AND kind = ANY($2) AND seq <= $4 ORDER BY seq DESC LIMIT $3");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
         cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. kinds] });
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upToSeq });
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var events = new List<TimelineEvent>();
         while (await reader.ReadAsync(cancellationToken)) events.Add(ReadEvent(operationId, reader));

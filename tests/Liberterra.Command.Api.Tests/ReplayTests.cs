@@ -109,6 +109,25 @@ public class ReplayTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task a_replay_started_paused_plays_nothing_until_told_to()
+    {
+        // The debrief starts paused: before, it started playing and paused a moment later, so the page briefly
+        // showed the replay running ahead ("event 22 of 69") before jumping back to the start.
+        var (op, _) = await ScenarioWithReports(30);
+        await using var hub = await Hubs.Connect(server.Server.Address, TestAuth.Token(Roles.Debriefer), ReplayMessages.Path);
+        var recorder = new Recorder(hub);
+        var started = await hub.InvokeAsync<ReplayStarted>("StartReplay", new ReplayRequest(op, Speed: 3600, Paused: true));
+        var status = await hub.InvokeAsync<ReplayStatus>("ControlReplay", new ReplayControl(started.ReplayId, "speed", Speed: 3600));
+        Assert.Equal("paused", status.State);
+        Assert.Equal(started.FirstSeq - 1, status.Seq);
+
+        // Played, the first delta it sends is the first event: nothing was sent before.
+        await hub.InvokeAsync<ReplayStatus>("ControlReplay", new ReplayControl(started.ReplayId, "resume"));
+        var first = await recorder.Next<OperationDelta>();
+        Assert.Equal(started.FirstSeq, first.Seq);
+    }
+
+    [Fact]
     public async Task a_paused_replay_seeks_backwards_and_steps_and_other_connections_hear_nothing()
     {
         var (op, _) = await ScenarioWithReports(60);

@@ -48,6 +48,11 @@ public class DebriefTests(BrowserFixture browser)
         var atMiddle = (await debriefer.GetFromJsonAsync<OperationView>($"/api/operations/{op}/state?seq={middle}", Field.Json))!;
         await wall.ExpectTotals(atMiddle.Totals.Children, atMiddle.Totals.Women, atMiddle.Totals.Men, atMiddle.Totals.Arrested);
         await Expect(page.Locator($"#around li.current[data-seq='{middle}']")).ToHaveCountAsync(1, new() { Timeout = Patience });
+        // The ticker shows the reports up to the replay's event, newest first, as a wall did at that moment.
+        var tickerThen = (await debriefer.GetFromJsonAsync<TickerEntry[]>($"/api/operations/{op}/ticker?seq={middle}&limit=40", Field.Json))!;
+        Assert.NotEmpty(tickerThen);
+        await Expect(page.Locator("#ticker li").First).ToHaveAttributeAsync("data-seq", tickerThen[0].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = Patience });
+        Assert.All(await page.Locator("#ticker li").EvaluateAllAsync<long[]>("lis => lis.map(li => Number(li.dataset.seq))"), s => Assert.True(s <= middle));
 
         await page.ClickAsync("#r-back");
         await Expect(page.Locator("#r-pos")).ToContainTextAsync($"event {middle - 1:#,0} of", new() { Timeout = Patience });

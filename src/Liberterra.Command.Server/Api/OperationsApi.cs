@@ -110,15 +110,21 @@ public static class OperationsApi
 
     private static readonly string[] TickerKinds = [EventKinds.FieldReported, EventKinds.ReportCorrected, EventKinds.CheckInOverdue];
 
-    /// <summary>The latest reports, corrections and overdue check-ins, newest first: what a wall's ticker starts from.</summary>
+    /// <summary>
+    /// The latest reports, corrections and overdue check-ins, newest first: what a wall's ticker starts from; with
+    /// <paramref name="seq"/>, the latest as of that event (the debrief's ticker after a seek).
+    /// </summary>
     private static async Task<Results<Ok<TickerEntry[]>, ProblemHttpResult>> GetTicker(
-        string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, int limit = 30, CancellationToken ct = default)
+        string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, int limit = 30, long? seq = null,
+        CancellationToken ct = default)
     {
         if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", $"must be from 1 to {MaxPage}"));
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
+        if (seq is < 0 || seq > state.LastSeq)
+            return Problems.From(DomainError.Invalid("seq", $"must be from 0 to {state.LastSeq} (the operation's last event)"));
 
-        var events = await timeline.ReadLatestAsync(operationId, TickerKinds, limit, ct);
+        var events = await timeline.ReadLatestAsync(operationId, TickerKinds, limit, seq ?? long.MaxValue, ct);
         return TypedResults.Ok(events.Select(e => e.Payload switch
         {
             CheckInOverdue o => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId, null, o.LastCheckIn),

@@ -41,7 +41,7 @@ public sealed partial class Replays(ITimelineReader timeline, TimeTravel travel,
         var first = await timeline.ReadEventAsync(request.OperationId, startSeq + 1);
         var end = await timeline.ReadEventAsync(request.OperationId, last);
 
-        var session = new ReplaySession(this, connectionId, request.OperationId, startSeq, last, request.Speed, state, first!.ServerTime);
+        var session = new ReplaySession(this, connectionId, request.OperationId, startSeq, last, request.Speed, state, first!.ServerTime, request.Paused);
         _sessions[session.Id] = session;
         session.Start();
         LogStarted(session.Id, request.OperationId, startSeq + 1, last, request.Speed);
@@ -87,7 +87,7 @@ public sealed partial class Replays(ITimelineReader timeline, TimeTravel travel,
 
     /// <summary>One replay: its own state, cursor, clock and speed; a loop that sends events when they are due.</summary>
     private sealed class ReplaySession(Replays owner, string connectionId, string operationId, long startSeq, long lastSeq, double speed,
-        OperationState state, DateTimeOffset clock) : IDisposable
+        OperationState state, DateTimeOffset clock, bool paused) : IDisposable
     {
         private const int BatchMax = 200;
         private const int ReadChunk = 5000;   // events read ahead per query: fewer round trips, a few MB at most
@@ -99,7 +99,7 @@ public sealed partial class Replays(ITimelineReader timeline, TimeTravel travel,
         private DateTimeOffset _clock = clock;                 // replay time: the server time being shown
         private DateTimeOffset _clockSetAt = DateTimeOffset.UtcNow;
         private double _speed = speed;
-        private bool _paused;
+        private bool _paused = paused;
 
         public string Id { get; } = Guid.NewGuid().ToString("N")[..12];
         public string ConnectionId => connectionId;

@@ -69,9 +69,9 @@ class ReplayOperation {
   /** Starts the replay paused (at the beginning, or where a dropped connection left it). */
   async begin(seq) {
     const speed = this.status ? this.status.speed : 600;
-    this.lastSeq = -1;   // whatever plays before the pause lands is ignored: the seek below sends the state to start from
-    this.replay = await this.connection.invoke("StartReplay", { operationId: this.operationId, speed });
-    await this.control("pause");
+    this.lastSeq = -1;   // the seek below sends the state to start from
+    // Started paused: nothing plays (and shows) before the debriefer presses play.
+    this.replay = await this.connection.invoke("StartReplay", { operationId: this.operationId, speed, paused: true });
     await this.control("seek", { seq: Math.max(seq, this.replay.firstSeq - 1) });
     this.listener.state("live", null, "");
   }

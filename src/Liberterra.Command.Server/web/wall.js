@@ -115,6 +115,7 @@
     $("conn-detail").textContent = parts.join(" · ");
   }
 
+  let tickerReads = 0;      // the debrief's ticker reads, one per snapshot: only the latest one's answer is used
   function snapshot(view) {
     model.op = view;
     model.teams = new Map(view.teams.map(t => [t.id, t]));
@@ -126,15 +127,24 @@
     model.lastSeq = view.lastSeq;
     dirty.all = true;
     schedule();
+    const seq = view.lastSeq;
     if (debrief) {
-      // A replay's ticker and sparklines are built from what it plays (after a seek, from there on).
+      // A replay's sparklines are built from what it plays (after a seek, from there on); its ticker starts from the
+      // reports up to the replay's event, as the wall's does from the latest ones.
       model.ticker = [];
       model.activity = { from: clockNow() - 23 * 3600000 - clockNow() % 3600000, bucketMs: 3600000, buckets: 24, rescued: new Map() };
       dirty.ticker = dirty.sparks = true;
+      const read = ++tickerReads;
+      api(`/api/operations/${encodeURIComponent(operationId)}/ticker?limit=${TICKER_MAX}&seq=${seq}`)
+        .then(entries => {
+          if (read !== tickerReads) return;                      // another seek came meanwhile: its own read decides
+          const newer = model.ticker.filter(t => t.seq > seq);
+          model.ticker = newer.concat(entries).slice(0, TICKER_MAX);
+          dirty.ticker = true; schedule();
+        }).catch(() => {});
       return;
     }
     // The ticker and the sparklines start from the timeline, then live deltas extend them.
-    const seq = view.lastSeq;
     api(`/api/operations/${encodeURIComponent(operationId)}/ticker?limit=${TICKER_MAX}`)
       .then(entries => {
         const newer = model.ticker.filter(t => t.seq > seq);
