@@ -163,6 +163,14 @@ public class FieldTests(BrowserFixture browser)
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page is wider than the phone");
         await Expect(page.Locator("#outbox li").First.Locator(".what")).ToContainTextAsync("3 children");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, "field-not-accepted.png"), FullPage = true });
+        // Fixing it from the outbox brings the form back just below the sticky bar, not under it.
+        await page.EvaluateAsync("() => window.scrollTo(0, document.body.scrollHeight)");
+        await page.ClickAsync("#outbox li.rejected button:has-text('Fix')");
+        await page.WaitForFunctionAsync("""
+            () => { const f = document.querySelector('#report-form').getBoundingClientRect();
+                    const b = document.querySelector('.bar').getBoundingClientRect();
+                    return f.top >= b.bottom && f.top < b.bottom + 40; }
+            """, null, new() { Timeout = Patience });
         Assert.Equal(0, (await Team(server.Http, op, "AR-RAID-01")).Totals.Children);
 
         // The page re-read the team; the lead picks a legal status and sends it again (same key: it was never stored).

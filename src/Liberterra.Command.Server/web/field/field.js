@@ -279,10 +279,17 @@
     $("send").textContent = "Send again";
     showProblem(item.problem);
     renderStatusButtons();
-    $("report-form").scrollIntoView({ behavior: "smooth", block: "start" });
+    scrollToSection($("report-form"));
   }
 
   function nowIso() { return new Date().toISOString(); }
+
+  /** Scrolls a section to just below the sticky bar (whose height depends on the phone and the team's name), not under it. */
+  function scrollToSection(node) {
+    const bar = document.querySelector(".bar");
+    const top = node.getBoundingClientRect().top + window.scrollY - (bar ? bar.offsetHeight : 0) - 8;
+    window.scrollTo({ top: Math.max(0, top), behavior: "smooth" });
+  }
 
   // ------------------------------------------------------------------ errors next to their fields
 
@@ -486,7 +493,7 @@
           for (const f of FIELDS) $(`corr-${f}`).value = "0";
           $("corr-reason").value = "";
           $("correction").hidden = false;
-          $("correction").scrollIntoView({ behavior: "smooth" });
+          scrollToSection($("correction"));
         });
         actions.append(correct);
       }
