@@ -255,9 +255,17 @@ public sealed partial class OperationGrain
                 updates.Add(GrainFactory.Reference<IHotspotRegionGrain>(GrainKeys.Region(OperationId, id)).Update(region));
         }
 
+        var all = Task.WhenAll(updates);
         try
         {
-            await Task.WhenAll(updates);
+            await all.WaitAsync(options.Value.ViewUpdateWait);
+        }
+        catch (TimeoutException)
+        {
+            // Acknowledged without them (OperationGrainOptions.ViewUpdateWait); whatever they answer later is logged.
+            LogViewUpdateSlow(OperationId, options.Value.ViewUpdateWait.TotalMilliseconds);
+            _ = all.ContinueWith(t => LogViewUpdateFailed(t.Exception!, OperationId), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Current);
         }
         catch (Exception ex)
         {

@@ -269,6 +269,9 @@ public sealed partial class OperationGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: a team or region view was not updated")]
     private partial void LogViewUpdateFailed(Exception ex, string operationId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: team or region views did not answer in {WaitMs} ms; acknowledged without waiting for them")]
+    private partial void LogViewUpdateSlow(string operationId, double waitMs);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: the stored snapshot was written by another activation; reading it and writing again")]
     private partial void LogSnapshotConflict(Exception ex, string operationId);
 

@@ -21,6 +21,14 @@ public sealed class OperationGrainOptions
     /// </summary>
     public TimeSpan CheckInReminder { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a commit's acknowledgements wait for the team and region views. They take milliseconds; a view whose
+    /// activation stalls (its silo just joined or died and the directory is moving) would otherwise hold every
+    /// acknowledgement behind it for the activation timeout. Past this, the commit is acknowledged and the view catches
+    /// up on its own (it keeps the newest state it is sent, and rebuilds from the operation when it activates).
+    /// </summary>
+    public TimeSpan ViewUpdateWait { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The service key of the clock the operation grain reads (tests replace it; Orleans keeps its own).</summary>
     public const string ClockKey = "liberterra";
 }
