@@ -1,3 +1,4 @@
+using Liberterra.Command.Testing;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -37,6 +38,13 @@ internal sealed class WallPage(WatchedPage watched)
         await ExpectTotal("t-men", men);
         await ExpectTotal("t-rescued", children + women + men);
         await ExpectTotal("t-arrested", arrested);
+    }
+
+    /// <summary>Waits until the wall has applied every event the operation has (its sequence number is the head's).</summary>
+    public async Task ExpectAtHead(HttpClient http, string operationId)
+    {
+        var truth = await Field.Operation(http, operationId);
+        await Wait.Until(LastSeq, seq => seq == truth.LastSeq, Patience, "the wall to reach the timeline's head");
     }
 
     /// <summary>The last sequence number the wall applied (what its live connection reports).</summary>

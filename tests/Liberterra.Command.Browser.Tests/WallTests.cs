@@ -130,8 +130,7 @@ public class WallTests(BrowserFixture browser)
         await Field.Report(second.Http, op, "MK-RAID-02", new { status = "EnRoute", men = 4 });
 
         await wall.ExpectTotals(2, 3, 4, 1);
-        var truth = await Field.Operation(second.Http, op);
-        await Wait.Until(wall.LastSeq, seq => seq == truth.LastSeq, WallPage.Patience, "the wall to reach the timeline's head");
+        await wall.ExpectAtHead(second.Http, op);
         Assert.Empty(wall.Watched.UnexpectedErrors("ERR_CONNECTION_REFUSED", "WebSocket", "Failed to load resource", "negotiat"));
     }
 
@@ -205,8 +204,7 @@ public class WallTests(BrowserFixture browser)
         await wall.WaitLive();
         await Field.Report(server.Http, op, "MK-RAID-02", new { status = "EnRoute", men = 4 });
         await wall.ExpectTotals(2, 3, 4, 1);
-        var truth = await Field.Operation(server.Http, op);
-        await Wait.Until(wall.LastSeq, seq => seq == truth.LastSeq, WallPage.Patience, "the wall to reach the timeline's head");
+        await wall.ExpectAtHead(server.Http, op);
         Assert.Empty(wall.Watched.UnexpectedErrors("WebSocket", "Failed to load resource", "negotiat", "ERR_"));
     }
 
@@ -255,6 +253,29 @@ public class WallTests(BrowserFixture browser)
         var file = Path.Combine(Artifacts.Directory, "wall-liberterra-ii.png");
         await wall.Page.ScreenshotAsync(new() { Path = file });
         Assert.True(new FileInfo(file).Length > 50_000, "the screenshot is a real picture of the wall");
+
+        // Every card of every page of the board shows its lines whole at 1920x1080 (status, region, check-in age and
+        // totals), in the board's order: overdue first, then active, then by the name shown. The ticker's names too.
+        // One synchronous pass over the pages, so that the board's own paging timer cannot interleave.
+        var board = await wall.Page.EvaluateAsync<System.Text.Json.JsonElement>("""
+            () => { const w = window.liberterraWall, out = { Cut: [], Cards: [] };
+                    for (let p = 0; p < w.boardPages(); p++) {
+                      w.showBoardPage(p);
+                      for (const e of document.querySelectorAll('#board .card > *, #ticker .who'))
+                        if (e.scrollWidth > e.clientWidth + 1) out.Cut.push(e.textContent);
+                      for (const c of document.querySelectorAll('#board .card'))
+                        out.Cards.push([c.querySelector('.name').textContent, c.querySelector('.meta').textContent]);
+                    }
+                    return out; }
+            """);
+        Assert.Empty(board.GetProperty("Cut").EnumerateArray().Select(e => e.GetString()));
+        var shown = board.GetProperty("Cards").EnumerateArray().Select(c => (Name: c[0].GetString()!, Meta: c[1].GetString()!)).ToList();
+        Assert.Equal(truth.Teams.Count, shown.Count);
+        Assert.All(shown, c => Assert.Matches(@"checked in|no report yet|OVERDUE · (silent|never)", c.Meta));
+        var rank = truth.Teams.ToDictionary(t => t.CallSign, t => t.OverdueSince is not null ? 0
+            : t.Status is "Briefed" or "EnRoute" or "OnSite" or "Engaged" or "Extracting" or "Holding" ? 1 : t.Status == "Completed" ? 2 : 3);
+        var expected = truth.Teams.OrderBy(t => rank[t.CallSign]).ThenBy(t => t.CallSign, StringComparer.Create(System.Globalization.CultureInfo.InvariantCulture, true)).Select(t => t.CallSign);
+        Assert.Equal(expected, shown.Select(c => c.Name));
         Assert.Empty(wall.Watched.Errors);
     }
 }

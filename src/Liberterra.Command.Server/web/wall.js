@@ -33,7 +33,11 @@
   // The same page serves the live wall and the debrief (a replay instead of the live feed: see debrief.js).
   const debrief = document.body.dataset.mode === "debrief";
   const operationId = decodeURIComponent(location.pathname.replace(/^\/(wall|debrief)\/?/, "").replace(/\/$/, ""));
-  window.liberterraWall = { model, get live() { return live; } };   // for tests and the curious
+  window.liberterraWall = {   // for tests and the curious
+    model, get live() { return live; },
+    boardPages: () => boardPages(),
+    showBoardPage: n => { board.page = n; layoutBoard(); },
+  };
 
   /** The wall's "now": the clock on the wall, or the replay clock in a debrief. */
   function clockNow() { return debrief && live ? live.now() : Date.now(); }
@@ -310,7 +314,8 @@
     }
     for (const [id, card] of board.cards) if (!model.teams.has(id)) { card.root.remove(); board.cards.delete(id); }
     const order = [...model.teams.values()]
-      .sort((a, b) => teamRank(a) - teamRank(b) || a.regionId.localeCompare(b.regionId) || a.id.localeCompare(b.id))
+      // Overdue first, then active, then by the name the card shows.
+      .sort((a, b) => teamRank(a) - teamRank(b) || (a.callSign || a.id).localeCompare(b.callSign || b.id) || a.id.localeCompare(b.id))
       .map(t => t.id);
     const changed = order.length !== board.order.length || order.some((id, i) => id !== board.order[i]);
     if (changed || full) { board.order = order; layoutBoard(); }
@@ -319,9 +324,9 @@
   function buildCard() {
     const root = el("div", "card");
     root.setAttribute("role", "listitem");
-    const name = el("div", "name"), status = el("div", "status"), meta = el("div", "meta");
-    root.append(name, status, meta);
-    return { root, name, status, meta };
+    const name = el("div", "name"), status = el("div", "status"), region = el("div", "region"), meta = el("div", "meta");
+    root.append(name, status, region, meta);
+    return { root, name, status, region, meta };
   }
 
   function fillCard(card, t, now, flash) {
@@ -331,10 +336,12 @@
     card.name.textContent = `${t.callSign || t.id}`;
     card.name.title = `${t.id} · ${t.agency || ""}`;
     card.status.textContent = Liberterra.statusText(t.status);
+    card.region.textContent = region ? region.name : t.regionId;
     const seen = t.lastReportAt ? Date.parse(t.lastReportAt) : null;
-    const parts = [region ? region.name : t.regionId];
-    if (t.overdueSince) parts.unshift(`OVERDUE ${seen ? Liberterra.ago(seen, now).replace(" ago", "") : ": never checked in"}`);
-    else parts.push(seen ? `checked in ${Liberterra.ago(seen, now)}` : "no report yet");
+    // An overdue flag says how long the team has been silent, never "just now".
+    const parts = [t.overdueSince
+      ? `OVERDUE · ${seen ? `silent ${Liberterra.agoSeconds(seen, now).replace(" ago", "")}` : "never checked in"}`
+      : seen ? `checked in ${Liberterra.ago(seen, now)}` : "no report yet"];
     if (t.totals.rescued || t.totals.arrested) parts.push(`${fmt(t.totals.rescued)} rescued · ${fmt(t.totals.arrested)} arrested`);
     card.meta.textContent = parts.join(" · ");
     if (flash) { card.root.classList.remove("changed"); void card.root.offsetWidth; card.root.classList.add("changed"); }
@@ -349,10 +356,15 @@
     return window.matchMedia("(max-width: 1100px)").matches ? Infinity : columns * rows;
   }
 
+  function boardPages() {
+    const capacity = boardCapacity();
+    return Number.isFinite(capacity) ? Math.max(1, Math.ceil(board.order.length / capacity)) : 1;
+  }
+
   function layoutBoard() {
     const node = $("board");
     const capacity = boardCapacity();
-    const pages = Number.isFinite(capacity) ? Math.max(1, Math.ceil(board.order.length / capacity)) : 1;
+    const pages = boardPages();
     if (board.page >= pages) board.page = 0;
     const shown = Number.isFinite(capacity) ? board.order.slice(board.page * capacity, (board.page + 1) * capacity) : board.order;
     node.replaceChildren(...shown.map(id => board.cards.get(id).root));
