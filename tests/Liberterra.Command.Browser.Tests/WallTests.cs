@@ -276,6 +276,24 @@ public class WallTests(BrowserFixture browser)
             : t.Status is "Briefed" or "EnRoute" or "OnSite" or "Engaged" or "Extracting" or "Holding" ? 1 : t.Status == "Completed" ? 2 : 3);
         var expected = truth.Teams.OrderBy(t => rank[t.CallSign]).ThenBy(t => t.CallSign, StringComparer.Create(System.Globalization.CultureInfo.InvariantCulture, true)).Select(t => t.CallSign);
         Assert.Equal(expected, shown.Select(c => c.Name));
+
+        // No two hotspot labels overlap on the map; the biggest hotspots keep theirs.
+        var overlapping = await wall.Page.EvaluateAsync<string[]>("""
+            () => { const ls = [...document.querySelectorAll('#map .region-label')]
+                      .filter(l => l.textContent && l.getAttribute('visibility') !== 'hidden')
+                      .map(l => ({ t: l.textContent, b: l.getBoundingClientRect() }));
+                    const out = [];
+                    for (let i = 0; i < ls.length; i++) for (let j = i + 1; j < ls.length; j++) {
+                      const a = ls[i].b, c = ls[j].b;
+                      if (a.left < c.right && c.left < a.right && a.top < c.bottom && c.top < a.bottom) out.push(ls[i].t + " / " + ls[j].t);
+                    }
+                    return out; }
+            """);
+        Assert.Empty(overlapping);
+        var biggest = truth.Regions.MaxBy(r => r.Totals.Rescued)!;
+        var biggestLabel = wall.Page.Locator($"#map .region-label[data-region='{biggest.Id}']");
+        await Expect(biggestLabel).ToContainTextAsync(biggest.CountryCode ?? biggest.Id);
+        await Expect(biggestLabel).Not.ToHaveAttributeAsync("visibility", "hidden");
         Assert.Empty(wall.Watched.Errors);
     }
 }

@@ -428,6 +428,24 @@
     });
   }
 
+  /**
+   * No two hotspot labels overlap (the Balkans and the Middle East crowd them): the biggest hotspots keep theirs; a
+   * label that would overlap one already placed is hidden, its figures still in the circle's tooltip.
+   */
+  function declutterLabels() {
+    const placed = [];
+    const labels = [...map.regionNodes.entries()]
+      .map(([id, node]) => ({ node, region: model.regions.get(id) }))
+      .filter(l => l.region && l.node.label.textContent)
+      .sort((a, b) => b.region.totals.rescued - a.region.totals.rescued);
+    for (const { node } of labels) {
+      const b = node.label.getBBox();
+      const overlaps = placed.some(p => b.x < p.x + p.width && p.x < b.x + b.width && b.y < p.y + p.height && p.y < b.y + b.height);
+      if (overlaps) node.label.setAttribute("visibility", "hidden");
+      else { node.label.removeAttribute("visibility"); placed.push(b); }
+    }
+  }
+
   function renderMap(full) {
     if (!map.fitted || full) fitMap();
     const now = clockNow();
@@ -453,11 +471,13 @@
       node.circle.setAttribute("r", radius.toFixed(1));
       node.circle.setAttribute("class", `region${regionHot(r, now) ? " hot" : r.totals.rescued === 0 ? " quiet" : ""}`);
       node.circle.dataset.region = id;
+      node.label.dataset.region = id;
       node.title.textContent = `${r.name}: ${fmt(r.totals.rescued)} rescued, ${fmt(r.totals.arrested)} arrested`;
       node.label.setAttribute("x", x.toFixed(1));
       node.label.setAttribute("y", (y - radius - 3).toFixed(1));
       node.label.textContent = r.totals.rescued > 0 && labelled.has(id) ? `${r.countryCode || r.id} ${fmt(r.totals.rescued)}` : "";
     }
+    declutterLabels();
     const teamIds = full ? [...model.teams.keys()] : [...dirty.teams];
     for (const id of teamIds) {
       const t = model.teams.get(id);
