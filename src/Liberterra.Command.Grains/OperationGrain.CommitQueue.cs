@@ -260,12 +260,14 @@ public sealed partial class OperationGrain
         {
             await all.WaitAsync(options.Value.ViewUpdateWait);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!all.IsCompleted)
         {
-            // Acknowledged without them (OperationGrainOptions.ViewUpdateWait); whatever they answer later is logged.
+            // Acknowledged without them (OperationGrainOptions.ViewUpdateWait); a later failure is logged, off this
+            // grain's scheduler (only a log line; the activation may be gone by then).
             LogViewUpdateSlow(OperationId, options.Value.ViewUpdateWait.TotalMilliseconds);
-            _ = all.ContinueWith(t => LogViewUpdateFailed(t.Exception!, OperationId), CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Current);
+            var operationId = OperationId;
+            _ = all.ContinueWith(t => LogViewUpdateFailed(t.Exception!, operationId), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
         catch (Exception ex)
         {

@@ -123,10 +123,11 @@ public sealed partial class OperationGrain(
         return new DefineOutcome(_committed, current is null ? DefineResult.Created : DefineResult.Updated, null);
     }
 
-    public Task<CommandOutcome> Submit(TeamCommand command) => Submit(command, null);
+    public Task<CommandOutcome> Submit(TeamCommand command) => Submit(command, null, waited: false);
 
-    // target: the event a correction names, when it had to be read from the timeline first.
-    private Task<CommandOutcome> Submit(TeamCommand command, CorrectionTarget? target)
+    // target: the event a correction names, when it had to be read from the timeline first; waited: this command was
+    // refused once already against reports in flight and waited for them (it waits at most once).
+    private Task<CommandOutcome> Submit(TeamCommand command, CorrectionTarget? target, bool waited)
     {
         if (_stale || _isolating is { IsCompleted: false })
             return SubmitAfterReload(command);
@@ -170,10 +171,16 @@ public sealed partial class OperationGrain(
             // Judged against this team's reports still being committed: the refusal waits for them and the command is
             // judged again, so a refusal is never given against something that then failed to be stored, and a read
             // right after it shows what it was judged against (docs/api.md, "Refusals and what is stored").
-            var inFlight = _uncommitted.Values.Where(e => e.TeamId == command.TeamId)
-                .Select(e => _keys.TryGetValue(e.IdempotencyKey, out var k) ? k.Pending : null)
-                .OfType<Task<TimelineEvent>>().ToList();
-            return inFlight.Count > 0 ? JudgeAgainAfter(command, inFlight) : Task.FromResult(CommandOutcome.Refused(error));
+            // Only refusals the state decides (a transition, a total below zero) can change; at most one wait.
+            if (!waited && error.Kind is DomainErrorKind.IllegalTransition or DomainErrorKind.Conflict or DomainErrorKind.Validation)
+            {
+                var inFlight = _uncommitted.Values.Where(e => e.TeamId == command.TeamId)
+                    .Select(e => _keys.TryGetValue(e.IdempotencyKey, out var k) ? k.Pending : null)
+                    .OfType<Task<TimelineEvent>>().ToList();
+                if (inFlight.Count > 0) return JudgeAgainAfter(command, target, inFlight);
+            }
+
+            return Task.FromResult(CommandOutcome.Refused(error));
         }
 
         var pending = Enqueue(command.IdempotencyKey, fingerprint, command.Actor, command.TeamId, command.ClientTime,
@@ -181,7 +188,7 @@ public sealed partial class OperationGrain(
         return Accepted(pending, command.TeamId);
     }
 
-    private async Task<CommandOutcome> JudgeAgainAfter(TeamCommand command, List<Task<TimelineEvent>> inFlight)
+    private async Task<CommandOutcome> JudgeAgainAfter(TeamCommand command, CorrectionTarget? target, List<Task<TimelineEvent>> inFlight)
     {
         try
         {
@@ -192,19 +199,19 @@ public sealed partial class OperationGrain(
             // One of them was refused or not stored: the command is judged again against what is.
         }
 
-        return await Submit(command);
+        return await Submit(command, target, waited: true);
     }
 
     private async Task<CommandOutcome> SubmitAfterReload(TeamCommand command)
     {
         await EnsureCurrent();
-        return await Submit(command);
+        return await Submit(command, null, waited: false);
     }
 
     private async Task<CommandOutcome> SubmitAfterLookup(TeamCommand command, long seq)
     {
         var e = await timeline.ReadEventAsync(OperationId, seq);
-        return await Submit(command, e is null ? new CorrectionTarget(seq, null, "none") : CorrectionTarget.Of(e));
+        return await Submit(command, e is null ? new CorrectionTarget(seq, null, "none") : CorrectionTarget.Of(e), waited: false);
     }
 
     private static async Task<CommandOutcome> Accepted(PendingEvent pending, string teamId)

@@ -105,18 +105,20 @@ public sealed class FlakyTimelineStore(PostgresTimelineStore inner) : ITimelineW
 
     private TaskCompletionSource<bool>? _armed;
     private TaskCompletionSource<bool>? _held;
+    private string? _holdFor;
 
     /// <summary>Completes when the append armed by <see cref="HoldNextAppend"/> has started and waits.</summary>
     public Task Holding { get; private set; } = Task.CompletedTask;
 
-    /// <summary>The next append waits, in flight, until <see cref="ReleaseHeldAppend"/>.</summary>
-    public void HoldNextAppend()
+    /// <summary>The next append to <paramref name="operationId"/> waits, in flight, until <see cref="ReleaseHeldAppend"/>.</summary>
+    public void HoldNextAppend(string operationId)
     {
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Holding = holding.Task;
-        _held = null;
-        _armed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         _holding = holding;
+        _held = null;
+        _holdFor = operationId;
+        _armed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private TaskCompletionSource? _holding;
@@ -130,7 +132,7 @@ public sealed class FlakyTimelineStore(PostgresTimelineStore inner) : ITimelineW
     public async Task AppendAsync(string operationId, IReadOnlyList<TimelineEvent> events, CancellationToken cancellationToken = default)
     {
         Appends.Enqueue([.. events.Select(e => e.IdempotencyKey)]);
-        if (Interlocked.Exchange(ref _armed, null) is { } hold)
+        if (operationId == _holdFor && Interlocked.Exchange(ref _armed, null) is { } hold)
         {
             _held = hold;
             _holding?.TrySetResult();

@@ -102,7 +102,7 @@ public class ConsistencyTests(ClusterFixture fixture)
         var grain = fixture.Grains.GetGrain<IOperationGrain>(op);
         Assert.Null((await fixture.Report(op, "AR-RAID-01", $"judge-{stored}-1", new Tally(0, 0, 0, 0), TeamStatus.Briefed)).Error);
 
-        fixture.Timeline.HoldNextAppend();
+        fixture.Timeline.HoldNextAppend(op);
         var onward = fixture.Report(op, "AR-RAID-01", $"judge-{stored}-2", new Tally(1, 0, 0, 0), TeamStatus.EnRoute);
         await fixture.Timeline.Holding.WaitAsync(TimeSpan.FromSeconds(10));
         // Legal from Briefed, not from EnRoute, which is in flight: no answer yet, whatever it will be.
