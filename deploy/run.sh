@@ -46,7 +46,10 @@ stop() {
   fi
   if [ -n "$local_pg" ]; then pg_stop "$local_pg"; fi
 }
-trap stop EXIT INT TERM
+# On Ctrl-C or TERM: stop, then end (bash would otherwise go on with the next command, set -e off).
+trap stop EXIT
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
 
 if [ -z "${LIBERTERRA_BIN:-}" ]; then
   echo "==> building"
@@ -87,17 +90,18 @@ LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \
 
 # The CLI as the README spells it: a wrapper that runs this build against this server and, for `db` and
 # `audit verify`, this database (a variable already set wins), with the admin credential unless one is given.
+# Values are shell-quoted (%q): a connection string may hold a password with any character; only its owner may read it.
 mkdir -p "$data/bin"
-cat > "$data/bin/liberterra" <<WRAPPER
-#!/usr/bin/env bash
-# Written by deploy/run.sh: the liberterra CLI of this checkout, pointed at the server and database it started.
-export LIBERTERRA_SERVER="\${LIBERTERRA_SERVER:-$url}"
-export ConnectionStrings__Liberterra="\${ConnectionStrings__Liberterra:-$ConnectionStrings__Liberterra}"
-export Auth__SigningKeyFile="\${Auth__SigningKeyFile:-$key_file}"
-[ -n "\${LIBERTERRA_TOKEN:-}" ] || export LIBERTERRA_TOKEN="\$(grep '^ADMIN_TOKEN=' '$tokens' | cut -d= -f2-)"
-exec dotnet "$cli" "\$@"
-WRAPPER
-chmod 755 "$data/bin/liberterra"
+{
+  echo '#!/usr/bin/env bash'
+  echo '# Written by deploy/run.sh: the liberterra CLI of this checkout, pointed at the server and database it started.'
+  printf '[ -n "${LIBERTERRA_SERVER:-}" ] || export LIBERTERRA_SERVER=%q\n' "$url"
+  printf '[ -n "${ConnectionStrings__Liberterra:-}" ] || export ConnectionStrings__Liberterra=%q\n' "$ConnectionStrings__Liberterra"
+  printf '[ -n "${Auth__SigningKeyFile:-}" ] || export Auth__SigningKeyFile=%q\n' "$key_file"
+  printf '[ -n "${LIBERTERRA_TOKEN:-}" ] || export LIBERTERRA_TOKEN="$(grep "^ADMIN_TOKEN=" %q | cut -d= -f2-)"\n' "$tokens"
+  printf 'exec dotnet %q "$@"\n' "$cli"
+} > "$data/bin/liberterra"
+chmod 700 "$data/bin/liberterra"
 
 cat <<MSG
 
