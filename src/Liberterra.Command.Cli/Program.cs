@@ -16,7 +16,8 @@ root.Subcommands.Add(DatabaseCommands.Create());
 root.Subcommands.Add(AccessCommands.CreateToken());
 root.Subcommands.Add(AccessCommands.CreateAudit());
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
+// Help asked for wins over the errors around it ("report --bogus --help" shows the help).
+if (parse.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
 {
     // Bad input is exit code 2 (docs/cli.md), and the errors alone: the help is one --help away.
     foreach (var error in parse.Errors) await Console.Error.WriteLineAsync($"liberterra: {PlainErrors.Describe(error)}");

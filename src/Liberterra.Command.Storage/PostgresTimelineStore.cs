@@ -170,7 +170,9 @@ public sealed partial class PostgresTimelineStore(NpgsqlDataSource db) : ITimeli
     /// the statement as prepared while the server does not describe it the same way, and the connection's next use of
     /// it fails with "Received unexpected backend message DataRow" (npgsql/npgsql#6391, open in Npgsql 10.0.3; seen
     /// here as a 500 on a significant mark after a refused one). Clearing the pool also closes the idle connections:
-    /// a few reconnects after a refusal that the API's boundary already makes rare.
+    /// a few reconnects after a refusal that the API's boundary already makes rare. Reproduced for the mark (a statement
+    /// that returns a row); for the append, which returns none, a refusal on its preparing use did not break the next
+    /// one (RefusedCommandTests), so there it is a precaution.
     /// </summary>
     private void ForgetAfterRefusal() => db.Clear();
 

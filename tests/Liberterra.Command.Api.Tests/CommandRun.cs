@@ -22,7 +22,18 @@ internal sealed record CommandRun(int Exit, string Out, string Err)
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        // A command that hangs fails its test instead of the whole run.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Path.GetFileName(assembly)} {string.Join(' ', args)} did not end within 3 minutes.");
+        }
+
         return new CommandRun(process.ExitCode, await stdout, await stderr);
     }
 }

@@ -70,6 +70,17 @@ public class when_the_database_refuses_a_command_for_its_content : IAsyncLifetim
     }
 
     [Fact]
+    public async Task an_append_refused_for_its_content_on_the_use_that_prepares_it_leaves_the_connection_fit()
+    {
+        // The definition was the single-event statement's first use; its second holds a note PostgreSQL's jsonb refuses
+        // (the escaped NUL), refused at Bind as the statement is being prepared.
+        var refused = await Record.ExceptionAsync(() => _store.AppendAsync("op", [Report(2, "lead", "nul\u0000note")]));
+        Assert.IsType<TimelineContentRefusedException>(refused);
+        for (var seq = 2L; seq <= 4; seq++) await _store.AppendAsync("op", [Report(seq, "lead")]);
+        Assert.Equal([1L, 2, 3, 4], (await _store.ReadAsync("op", 0).ToListAsync()).Select(e => e.Seq));
+    }
+
+    [Fact]
     public async Task an_append_refused_on_the_use_that_prepares_it_leaves_the_connection_fit()
     {
         // The definition above was the single-event statement's first use; its second is refused by the database (the

@@ -131,7 +131,7 @@ public static class LiberterraServer
         {
             o.MaximumReceiveMessageSize = 32 * 1024;
             // The server pings every connection this often when it has nothing else to send: a wall that hears
-            // nothing (no delta, no ping) for LiveOperation.serverTimeoutMs (8 s, live.js) knows its connection is
+            // nothing (no delta, no ping) for LiveOperation.serverTimeoutMs (7 s, live.js) knows its connection is
             // dead or held, and says STALE. The other direction keeps SignalR's defaults (the .NET clients, the CLI's
             // watch among them, ping every 15 s; the server waits 30 s).
             o.KeepAliveInterval = TimeSpan.FromSeconds(3);

@@ -51,8 +51,8 @@ const Liberterra = (() => {
     const detail = p.detail || p.title || `The server answered ${status}.`;
     const parts = [detail];
     for (const [field, messages] of Object.entries(p.errors || {})) {
-      const text = [].concat(messages).join(", ");
-      if (!detail.includes(text)) parts.push(`${field}: ${text}`);   // a detail often repeats its fields' messages
+      const unsaid = [].concat(messages).filter(m => !detail.includes(m));   // a detail often repeats its fields' messages
+      if (unsaid.length) parts.push(`${field}: ${unsaid.join(", ")}`);
     }
     return statusNames(parts.join(" "));
   }

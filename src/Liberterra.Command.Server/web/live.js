@@ -1,7 +1,7 @@
 // The live picture of one operation over SignalR: a snapshot, then deltas applied strictly in sequence order.
 // A gap, a reconnect or a restart of the server leads to a fresh snapshot; a delta is never applied twice or skipped.
 // Reconnection never gives up (back-off capped at 5 s); while not live, listeners hear "stale" and since when.
-// Never a confident LIVE while nothing arrives: the server pings every 3 s, so 8 s without a byte (a delta, a ping, a
+// Never a confident LIVE while nothing arrives: the server pings every 3 s, so 7 s without a byte (a delta, a ping, a
 // Head answer) closes the connection and the wall says STALE; a Head that gets no answer in 4 s says so too.
 "use strict";
 
@@ -40,7 +40,7 @@ class LiveOperation {
 
   static headCheckMs = 5000;
   static headTimeoutMs = 4000;
-  static serverTimeoutMs = 8000;   // the server's KeepAliveInterval is 3 s (LiberterraServer.AddLiberterraApi)
+  static serverTimeoutMs = 7000;   // over twice the server's KeepAliveInterval of 3 s (LiberterraServer.AddLiberterraApi)
   static keepAliveMs = 3000;
   static timedOut = new Error("no answer in time");
 

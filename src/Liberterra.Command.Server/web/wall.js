@@ -438,8 +438,10 @@
       .map(([id, node]) => ({ node, region: model.regions.get(id) }))
       .filter(l => l.region && l.node.label.textContent)
       .sort((a, b) => b.region.totals.rescued - a.region.totals.rescued);
+    if (!$("map").clientWidth) return;   // not drawn (a hidden page): nothing to measure
     for (const { node } of labels) {
-      const b = node.label.getBBox();
+      let b;
+      try { b = node.label.getBBox(); } catch { return; }
       const overlaps = placed.some(p => b.x < p.x + p.width && p.x < b.x + b.width && b.y < p.y + p.height && p.y < b.y + b.height);
       if (overlaps) node.label.setAttribute("visibility", "hidden");
       else { node.label.removeAttribute("visibility"); placed.push(b); }

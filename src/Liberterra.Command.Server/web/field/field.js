@@ -92,13 +92,16 @@
   }
 
   async function refresh() {
+    if ($("app").hidden || !state.op || !state.team) return;   // signed out: nothing to read, and the sign-in stays as it is
+    const op = state.op, team = state.team;
     try {
       if (!state.lifecycle) {
         state.lifecycle = await (await fetch("/lifecycle.json")).json();
         localStorage.setItem(KEYS.lifecycle, JSON.stringify(state.lifecycle));
       }
-      const view = await api(`/api/operations/${enc(state.op)}/teams/${enc(state.team)}`);
-      // Answers can cross: never go back to an older view of the team than the one held.
+      const view = await api(`/api/operations/${enc(op)}/teams/${enc(team)}`);
+      // Answers can cross: one for a team no longer shown is dropped, and never an older view than the one held.
+      if (op !== state.op || team !== state.team || view.id !== team) return;
       if (!state.view || state.view.id !== view.id || view.lastSeq >= state.view.lastSeq) {
         state.view = view;
         localStorage.setItem(viewKey(), JSON.stringify(state.view));
