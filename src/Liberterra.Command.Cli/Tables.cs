@@ -13,7 +13,7 @@ internal static class Tables
         var w = new StringWriter();
         w.WriteLine($"{o.Name} ({o.Id}){(o.Exercise ? "  *** EXERCISE ***" : "")}");
         w.WriteLine($"window {o.WindowStart:yyyy-MM-dd} to {o.WindowEnd:yyyy-MM-dd} UTC   {Day(o, now)}   seq {o.LastSeq}");
-        w.WriteLine($"TOTAL  {Totals(o.Totals)}   teams active {o.TeamsActive}, completed {o.TeamsCompleted} of {o.Teams.Count}");
+        w.WriteLine($"TOTAL  {Totals(o.Totals)}   teams active {o.TeamsActive} of {o.Teams.Count}, raids completed {o.RaidsCompleted} ({o.TeamsCompleted} teams in Completed now)");
         var overdue = o.Teams.Where(t => t.OverdueSince is not null).Select(t => t.Id).ToList();
         if (overdue.Count > 0) w.WriteLine($"OVERDUE CHECK-INS ({overdue.Count}): {string.Join(", ", overdue.Take(12))}{(overdue.Count > 12 ? ", ..." : "")}");
         w.WriteLine();

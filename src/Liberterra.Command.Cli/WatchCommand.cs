@@ -130,6 +130,7 @@ internal static class WatchCommand
                         Totals = d.Totals,
                         TeamsActive = d.TeamsActive,
                         TeamsCompleted = d.TeamsCompleted,
+                        RaidsCompleted = d.RaidsCompleted,
                         TeamsOverdue = d.TeamsOverdue,
                         Teams = d.Team is null ? _view.Teams : [.. _view.Teams.Select(t => t.Id == d.Team.Id ? d.Team : t)],
                         Regions = d.Region is null ? _view.Regions : [.. _view.Regions.Select(r => r.Id == d.Region.Id

@@ -35,6 +35,8 @@ public sealed record RegionView(
     long LastSeq);
 
 /// <summary>An operation's snapshot: what a wall shows, as of sequence number <paramref name="LastSeq"/>.</summary>
+/// <param name="TeamsCompleted">Teams in Completed now (a team leaves it when it starts its next raid).</param>
+/// <param name="RaidsCompleted">Raids completed so far (entries into Completed): never goes down.</param>
 public sealed record OperationView(
     string Id,
     string Name,
@@ -48,7 +50,8 @@ public sealed record OperationView(
     DateTimeOffset? LastEventAt,
     IReadOnlyList<RegionView> Regions,
     IReadOnlyList<TeamView> Teams,
-    int TeamsOverdue = 0);
+    int TeamsOverdue = 0,
+    int RaidsCompleted = 0);
 
 /// <summary>One line of the operations list.</summary>
 public sealed record OperationSummary(
@@ -105,7 +108,8 @@ public sealed record OperationDelta(
     TotalsView Totals,
     int TeamsActive,
     int TeamsCompleted,
-    int TeamsOverdue = 0);
+    int TeamsOverdue = 0,
+    int RaidsCompleted = 0);
 
 /// <summary>
 /// One event of the timeline as the debrief reads it: a report or correction (<see cref="Report"/>), a check-in found

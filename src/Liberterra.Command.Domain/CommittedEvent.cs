@@ -15,14 +15,15 @@ public sealed record CommittedEvent(
     Tally Totals,
     int TeamsActive,
     int TeamsCompleted,
-    int TeamsOverdue)
+    int TeamsOverdue,
+    int RaidsCompleted)
 {
     /// <summary>What <paramref name="e"/> changed, given the operation's state just after it.</summary>
     public static CommittedEvent Of(TimelineEvent e, OperationState after)
     {
         var team = e.TeamId is { } id ? after.Teams.GetValueOrDefault(id) : null;
         var region = team is null ? null : after.Regions.GetValueOrDefault(team.Definition.RegionId);
-        return new CommittedEvent(e, team, region, after.Totals, after.TeamsActive, after.TeamsCompleted, after.TeamsOverdue);
+        return new CommittedEvent(e, team, region, after.Totals, after.TeamsActive, after.TeamsCompleted, after.TeamsOverdue, after.RaidsCompleted);
     }
 
     /// <summary>

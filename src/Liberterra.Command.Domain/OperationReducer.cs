@@ -9,6 +9,13 @@ namespace Liberterra.Command.Domain;
 /// </summary>
 public static class OperationReducer
 {
+    /// <summary>
+    /// The reducer's version, kept in every state it folds. Raise it when the state gains something an older fold lacks:
+    /// stored states of an older version (grain snapshots, past states) are then folded again from the timeline.
+    /// Version 2 counts raids completed.
+    /// </summary>
+    public const int Version = 2;
+
     public static OperationState Apply(OperationState? state, TimelineEvent e)
     {
         var expected = (state?.LastSeq ?? 0) + 1;
@@ -68,7 +75,9 @@ public static class OperationReducer
             regions.ToImmutable(), teams.ToImmutable(), e.Seq, e.ServerTime,
             teams.Values.Count(t => TeamLifecycle.IsActive(t.Status)),
             teams.Values.Count(t => t.Status == TeamStatus.Completed),
-            teams.Values.Count(t => t.OverdueSince is not null));
+            teams.Values.Count(t => t.OverdueSince is not null),
+            state?.RaidsCompleted ?? 0,
+            Version);
     }
 
     private static OperationState Report(OperationState s, TimelineEvent e, FieldReport r)
@@ -143,6 +152,7 @@ public static class OperationReducer
             TeamsActive = s.TeamsActive + Count(TeamLifecycle.IsActive(team.Status)) - Count(TeamLifecycle.IsActive(previous)),
             TeamsCompleted = s.TeamsCompleted + Count(team.Status == TeamStatus.Completed) - Count(previous == TeamStatus.Completed),
             TeamsOverdue = s.TeamsOverdue + Count(team.OverdueSince is not null) - Count(s.Teams[team.Id].OverdueSince is not null),
+            RaidsCompleted = s.RaidsCompleted + Count(team.Status == TeamStatus.Completed && previous != TeamStatus.Completed),
         };
     }
 

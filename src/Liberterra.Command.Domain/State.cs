@@ -42,6 +42,9 @@ public sealed record RegionState(
 /// <param name="TeamsActive">Teams in an active status (<see cref="TeamLifecycle.IsActive"/>), kept by the reducer.</param>
 /// <param name="TeamsCompleted">Teams whose status is Completed, kept by the reducer.</param>
 /// <param name="TeamsOverdue">Teams flagged overdue and not yet checked in again, kept by the reducer.</param>
+/// <param name="RaidsCompleted">Raids completed so far: every entry into Completed, never lowered when a team moves on.</param>
+/// <param name="ReducerVersion">The <see cref="OperationReducer.Version"/> that folded this state. A stored state of an
+/// older reducer lacks what the newer one keeps (raids completed, for one) and is folded again from the timeline.</param>
 public sealed record OperationState(
     string Id,
     string Name,
@@ -55,8 +58,13 @@ public sealed record OperationState(
     DateTimeOffset? LastEventAt,
     int TeamsActive = 0,
     int TeamsCompleted = 0,
-    int TeamsOverdue = 0)
+    int TeamsOverdue = 0,
+    int RaidsCompleted = 0,
+    int ReducerVersion = 0)
 {
+    /// <summary>Whether the current reducer folded this state (a stored one of an older reducer is folded again).</summary>
+    public bool IsCurrent => ReducerVersion == OperationReducer.Version;
+
     public OperationDefinition Definition => new(
         Id, Name, WindowStart, WindowEnd, Exercise,
         [.. Regions.Values.Select(r => r.Definition)],

@@ -53,7 +53,8 @@ public sealed partial class OperationGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _committed = snapshot.State.State;
+        // A snapshot folded by an older reducer lacks what this one keeps (raids completed): fold the timeline instead.
+        _committed = snapshot.State.State is { IsCurrent: true } current ? current : null;
         var fromSnapshot = _snapshotSeq = _committed?.LastSeq ?? 0;
         if (fromSnapshot > 0)
         {

@@ -21,8 +21,10 @@ public sealed class TimeTravel(ITimelineReader timeline)
     {
         var past = await timeline.ReadPastStateAsync(operationId, seq, cancellationToken);
         var state = past is { } p ? JsonSerializer.Deserialize<OperationState>(p.State, DomainJson.Options) : null;
+        // A past state folded by an older reducer lacks what this one keeps: fold from the start instead.
+        if (state is { IsCurrent: false }) state = null;
         var folded = 0;
-        await foreach (var e in timeline.ReadRangeAsync(operationId, past?.Seq ?? 0, seq, cancellationToken))
+        await foreach (var e in timeline.ReadRangeAsync(operationId, state?.LastSeq ?? 0, seq, cancellationToken))
         {
             state = OperationReducer.Apply(state, e);
             if (++folded % KeepEvery == 0)

@@ -5,6 +5,37 @@ namespace Liberterra.Command.Domain.Tests;
 public class OperationReducerTests
 {
     [Fact]
+    public void Raids_completed_counts_every_entry_into_Completed_and_never_goes_down()
+    {
+        var state = OperationReducer.Apply(null, Sample.Defined(Sample.TwoRegions()));
+        Assert.Equal(OperationReducer.Version, state.ReducerVersion);
+        long seq = 1;
+        void Status(string team, TeamStatus status) => state = OperationReducer.Apply(state, Sample.Report(++seq, team, Tally.Zero, status));
+
+        foreach (var s in new[] { TeamStatus.Briefed, TeamStatus.EnRoute, TeamStatus.OnSite, TeamStatus.Engaged, TeamStatus.Completed })
+            Status("AR-RAID-01", s);
+        Assert.Equal((1, 1), (state.RaidsCompleted, state.TeamsCompleted));
+
+        // The same status restated (a check-in while Completed) is not a second raid.
+        Status("AR-RAID-01", TeamStatus.Completed);
+        Assert.Equal((1, 1), (state.RaidsCompleted, state.TeamsCompleted));
+
+        // The team starts its next raid: it leaves Completed, the raid it completed stays counted.
+        Status("AR-RAID-01", TeamStatus.Standby);
+        Assert.Equal((1, 0), (state.RaidsCompleted, state.TeamsCompleted));
+        foreach (var s in new[] { TeamStatus.Briefed, TeamStatus.EnRoute, TeamStatus.OnSite, TeamStatus.Completed })
+            Status("AR-RAID-01", s);
+        foreach (var s in new[] { TeamStatus.Briefed, TeamStatus.EnRoute, TeamStatus.OnSite, TeamStatus.Aborted })
+            Status("MK-RAID-01", s);
+        Assert.Equal((2, 1), (state.RaidsCompleted, state.TeamsCompleted));
+
+        // A definition sent again keeps the count.
+        state = OperationReducer.Apply(state, Sample.Defined(Sample.TwoRegions(), ++seq));
+        Assert.Equal((2, 1), (state.RaidsCompleted, state.TeamsCompleted));
+        Assert.True(state.IsCurrent);
+    }
+
+    [Fact]
     public void a_report_adds_to_its_team_its_region_and_the_operation()
     {
         var s = OperationReducer.Fold(null, [
@@ -162,6 +193,7 @@ public class OperationReducerTests
         Assert.Equal(s.Regions.Values.Aggregate(Tally.Zero, (a, r) => a.Add(r.Totals)), s.Totals);
         Assert.Equal(s.Teams.Values.Count(t => TeamLifecycle.IsActive(t.Status)), s.TeamsActive);
         Assert.Equal(s.Teams.Values.Count(t => t.Status == TeamStatus.Completed), s.TeamsCompleted);
+        Assert.True(s.RaidsCompleted >= s.TeamsCompleted, $"raids completed {s.RaidsCompleted} below the teams in Completed {s.TeamsCompleted}");
         Assert.Equal(s.Teams.Values.Count(t => t.OverdueSince is not null), s.TeamsOverdue);
         Assert.All(s.Teams.Values, t => Assert.True(
             t.Totals is { Children: >= 0, Women: >= 0, Men: >= 0, Arrested: >= 0 }, $"{t.Id} went negative: {t.Totals}"));

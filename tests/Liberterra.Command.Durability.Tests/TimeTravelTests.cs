@@ -74,6 +74,24 @@ public class TimeTravelTests
         }
     }
 
+    [Fact]
+    public async Task a_past_state_of_an_older_reducer_is_passed_over_and_the_timeline_folded_again()
+    {
+        var store = new InMemoryTimelineStore();
+        const string op = "tt-old-reducer";
+        var (events, live) = RandomHistory(op, 5, 300);
+        await store.AppendAsync(op, events);
+        var last = events.Count;
+        Assert.True(live[last - 11].RaidsCompleted > 0, "the history completes no raid: nothing to lose");
+
+        // What a version 1 fold stored: no raids completed, no version.
+        var old = live[last - 11] with { RaidsCompleted = 0, ReducerVersion = 0 };
+        await store.SavePastStateAsync(op, old.LastSeq, TimeTravel.Serialize(old));
+
+        var at = await new TimeTravel(store).AtSeqAsync(op, last);
+        Assert.Equal(Json(live[last - 1]), Json(at!));
+    }
+
     private static string Json(OperationState s) => JsonSerializer.Serialize(s, DomainJson.Options);
 
     /// <summary>Events that pass the rules (reports, corrections, overdue flags), with the live state after each.</summary>

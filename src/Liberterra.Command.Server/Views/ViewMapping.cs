@@ -31,7 +31,8 @@ public static class ViewMapping
         s.LastSeq, s.LastEventAt,
         [.. s.Regions.Values.Select(ToView)],
         [.. s.Teams.Values.Select(ToView)],
-        s.TeamsOverdue);
+        s.TeamsOverdue,
+        s.RaidsCompleted);
 
     public static OperationSummary ToSummary(this OperationState s) => new(
         s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(), s.Regions.Count, s.Teams.Count, s.LastSeq);
@@ -56,6 +57,6 @@ public static class ViewMapping
         var e = c.Event;
         var report = e.IsTeamReport() ? e.ToAck() : null;
         return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, e.TeamId, report, c.Team?.ToView(),
-            c.Region?.ToChange(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue);
+            c.Region?.ToChange(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue, c.RaidsCompleted);
     }
 }

@@ -18,7 +18,7 @@
     teams: new Map(),         // id -> TeamView
     regions: new Map(),       // id -> RegionView
     totals: { children: 0, women: 0, men: 0, rescued: 0, arrested: 0 },
-    teamsActive: 0, teamsCompleted: 0, teamsOverdue: 0,
+    teamsActive: 0, teamsCompleted: 0, raidsCompleted: 0, teamsOverdue: 0,
     lastSeq: 0,
     ticker: [],               // newest first: {seq, kind, serverTime, teamId, report, lastCheckIn}
     activity: null,           // {from(ms), bucketMs, buckets, rescued: Map regionId -> number[]}
@@ -127,6 +127,7 @@
     model.totals = view.totals;
     model.teamsActive = view.teamsActive;
     model.teamsCompleted = view.teamsCompleted;
+    model.raidsCompleted = view.raidsCompleted;
     model.teamsOverdue = view.teamsOverdue;
     model.lastSeq = view.lastSeq;
     dirty.all = true;
@@ -174,6 +175,7 @@
     model.totals = d.totals;
     model.teamsActive = d.teamsActive;
     model.teamsCompleted = d.teamsCompleted;
+    model.raidsCompleted = d.raidsCompleted;
     model.teamsOverdue = d.teamsOverdue;
     model.lastSeq = d.seq;
     dirty.totals = true;
@@ -290,7 +292,8 @@
     animateNumber("t-men", t.men);
     animateNumber("t-arrested", t.arrested);
     animateNumber("t-active", model.teamsActive);
-    animateNumber("t-completed", model.teamsCompleted);
+    animateNumber("t-completed", model.raidsCompleted);
+    animateNumber("t-completed-now", model.teamsCompleted);
     animateNumber("t-overdue", model.teamsOverdue);
     $("overdue-total").classList.toggle("alert", model.teamsOverdue > 0);
     const overdue = [...model.teams.values()].filter(t => t.overdueSince).map(t => t.callSign || t.id);
