@@ -55,7 +55,7 @@ internal static class ReplayCommand
                 if (m is OperationDelta d)
                 {
                     totals = d.Totals;
-                    Console.WriteLine($"{d.ServerTime:MM-dd HH:mm:ss} #{d.Seq,-6} {(d.TeamId is { } t ? teams.GetValueOrDefault(t, t) : ""),-22} {Describe(d)}");
+                    Console.WriteLine($"{d.ServerTime:MM-dd HH:mm:ss} #{d.Seq,-6} {(d.TeamId is { } t ? teams.GetValueOrDefault(t, t) : ""),-22} {Tables.Printable(d.Summary, 160)}");
                 }
                 else if (m is ReplayStatus { State: "ended" })
                 {
@@ -68,19 +68,4 @@ internal static class ReplayCommand
         });
         return replay;
     }
-
-    private static string Describe(OperationDelta d) => d.Kind switch
-    {
-        "CheckInOverdue" => "CHECK-IN OVERDUE",
-        "OperationDefined" => "operation (re)defined",
-        "ReportCorrected" when d.Report is { } r => $"correction of #{r.Corrects}: {Counts(r.Counts)} ({r.Reason})",
-        _ when d.Report is { } r => string.Join(" · ", new[] { r.Status, Counts(r.Counts) }.Where(s => !string.IsNullOrEmpty(s))),
-        _ => d.Kind,
-    };
-
-    private static string Counts(TotalsView c) => string.Join(", ", new[]
-    {
-        c.Children != 0 ? $"{c.Children:+#;-#} children" : null, c.Women != 0 ? $"{c.Women:+#;-#} women" : null,
-        c.Men != 0 ? $"{c.Men:+#;-#} men" : null, c.Arrested != 0 ? $"{c.Arrested:+#;-#} arrested" : null,
-    }.Where(s => s is not null));
 }

@@ -5,6 +5,13 @@ namespace Liberterra.Command.Cli;
 /// <summary>Plain-text tables for a terminal.</summary>
 internal static class Tables
 {
+    /// <summary>
+    /// Text from the server as a terminal may show it: control characters dropped (they could move the cursor), at most
+    /// <paramref name="max"/> characters.
+    /// </summary>
+    public static string Printable(string text, int max) =>
+        new([.. text.Where(c => !char.IsControl(c)).Take(max)]);
+
     public static string Totals(TotalsView t) =>
         $"rescued {t.Rescued:N0} (children {t.Children:N0}, women {t.Women:N0}, men {t.Men:N0})  arrested {t.Arrested:N0}";
 

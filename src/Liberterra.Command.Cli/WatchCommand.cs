@@ -137,9 +137,7 @@ internal static class WatchCommand
                             ? r with { Totals = d.Region.Totals, ExploitationFound = d.Region.ExploitationFound, LastSeq = d.Region.LastSeq }
                             : r)],
                     };
-                    if (d.Report is { } r) _ticker.Insert(0, Line(r));
-                    else if (d.Kind == "CheckInOverdue" && d.Team is { } late)
-                        _ticker.Insert(0, $"#{d.Seq} {d.ServerTime:HH:mm:ss} {late.Id}  OVERDUE: no check-in since {late.LastReportAt:HH:mm} UTC");
+                    if (d.Kind is "FieldReported" or "ReportCorrected" or "CheckInOverdue") _ticker.Insert(0, Line(d));
                     if (_ticker.Count > 8) _ticker.RemoveRange(8, _ticker.Count - 8);
                     _lastChange = DateTimeOffset.UtcNow;
                     _dirty = true;
@@ -147,14 +145,11 @@ internal static class WatchCommand
             }
         }
 
-        private static string Line(ReportAck r)
+        // The server's words for the event (the wall's), and the note when this credential may read it.
+        private static string Line(OperationDelta d)
         {
-            var counts = r.Kind == "ReportCorrected"
-                ? $"correction of #{r.Corrects}: {r.Counts.Children:+0;-0;0} children {r.Counts.Women:+0;-0;0} women {r.Counts.Men:+0;-0;0} men {r.Counts.Arrested:+0;-0;0} arrests ({r.Reason})"
-                : $"{(r.Status is null ? "" : r.Status + "  ")}+{r.Counts.Rescued} rescued (c{r.Counts.Children} w{r.Counts.Women} m{r.Counts.Men}) +{r.Counts.Arrested} arrested";
-            // Notes are shown as text only; control characters are dropped so they cannot move the cursor.
-            var note = r.Note is { Length: > 0 } n ? "  \u201c" + new string(n.Where(c => !char.IsControl(c)).Take(80).ToArray()) + "\u201d" : "";
-            return $"#{r.Seq} {r.ServerTime:HH:mm:ss} {r.TeamId}  {counts}{note}";
+            var note = d.Report?.Note is { Length: > 0 } n ? "  \u201c" + Tables.Printable(n, 80) + "\u201d" : "";
+            return $"#{d.Seq} {d.ServerTime:HH:mm:ss} {d.TeamId}  {Tables.Printable(d.Summary, 160)}{note}";
         }
 
         private void Stale()

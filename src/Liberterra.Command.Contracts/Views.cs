@@ -94,7 +94,7 @@ public sealed record RegionChange(string Id, TotalsView Totals, IReadOnlyList<st
 /// <summary>
 /// One committed event as pushed to walls: apply in <see cref="Seq"/> order; it replaces the team and the totals it
 /// carries and updates its region's changing part. A gap in the sequence means a missed delta: join again for a fresh
-/// snapshot.
+/// snapshot. <paramref name="Summary"/> is the event in words, as every screen shows it (notes apart).
 /// </summary>
 public sealed record OperationDelta(
     long Seq,
@@ -108,12 +108,14 @@ public sealed record OperationDelta(
     TotalsView Totals,
     int TeamsActive,
     int TeamsCompleted,
-    int TeamsOverdue = 0,
-    int RaidsCompleted = 0);
+    int TeamsOverdue,
+    int RaidsCompleted,
+    string Summary);
 
 /// <summary>
 /// One event of the timeline as the debrief reads it: a report or correction (<see cref="Report"/>), a check-in found
 /// overdue (<see cref="LastCheckIn"/>), or the operation's (re)definition (<see cref="Definition"/>).
+/// <paramref name="Summary"/> is the event in words, as every screen shows it (notes apart).
 /// </summary>
 public sealed record TimelineEntry(
     long Seq,
@@ -127,7 +129,8 @@ public sealed record TimelineEntry(
     ReportAck? Report,
     DateTimeOffset? LastCheckIn,
     int? IntervalMinutes,
-    DefinitionSummary? Definition);
+    DefinitionSummary? Definition,
+    string Summary);
 
 /// <summary>What an OperationDefined event set: the name, the window, the drill flag and how many regions and teams.</summary>
 public sealed record DefinitionSummary(string Name, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, bool Exercise, int Regions, int Teams);
@@ -177,7 +180,7 @@ public sealed record TimelinePage(IReadOnlyList<TimelineEntry> Events, long? Nex
 
 /// <summary>
 /// One line of the wall's ticker: a report or correction (<see cref="Report"/>), or a check-in found overdue
-/// (<see cref="LastCheckIn"/>). Newest first.
+/// (<see cref="LastCheckIn"/>). Newest first. <paramref name="Summary"/> is the event in words (notes apart).
 /// </summary>
 public sealed record TickerEntry(
     long Seq,
@@ -185,7 +188,8 @@ public sealed record TickerEntry(
     DateTimeOffset ServerTime,
     string? TeamId,
     ReportAck? Report,
-    DateTimeOffset? LastCheckIn);
+    DateTimeOffset? LastCheckIn,
+    string Summary);
 
 /// <summary>
 /// Rescues and arrests per hotspot region over time, by server time: bucket <c>i</c> covers

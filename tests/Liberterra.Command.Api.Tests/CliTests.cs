@@ -147,8 +147,8 @@ public class CliTests(ServerFixture server)
         var run = await Cli(TestAuth.Token(Roles.Debriefer), null, "replay", "--operation", op, "--speed", "3600");
         Assert.Equal(0, run.Exit);
         Assert.Contains("events 2-3", run.Out);
-        Assert.Contains("#2      Condor 1               Briefed · +2 children", run.Out);
-        Assert.Contains("#3      Vardar 1               +3 women, +1 arrested", run.Out);
+        Assert.Contains("#2      Condor 1               Briefed · +2 children · ", run.Out);   // the server's words (EventText)
+        Assert.Contains("#3      Vardar 1               check-in · +3 women, +1 arrest · ", run.Out);
         Assert.Contains("ended at #3: rescued 5 (children 2, women 3, men 0), arrested 1", run.Out);
 
         var refused = await Cli(TestAuth.Token(Roles.Wall), null, "replay", "--operation", op);

@@ -142,7 +142,8 @@ public class DebriefApiTests(ServerFixture server)
         var csv = await Http.GetStringAsync($"/api/operations/{op}/export/timeline.csv");
         var rows = ParseCsv(csv);
         Assert.Equal(["seq", "kind", "server_time", "client_time", "actor", "team_id", "region_id", "idempotency_key", "status", "children",
-            "women", "men", "arrested", "exploitation_types", "latitude", "longitude", "note", "corrects", "reason", "last_check_in"], rows[0]);
+            "women", "men", "arrested", "exploitation_types", "latitude", "longitude", "note", "corrects", "reason", "last_check_in", "summary"], rows[0]);
+        Assert.Equal(fromJson.Select(e => e.Summary), rows.Skip(1).Select(r => r[20]));
         Assert.Equal(truth.LastSeq + 1, rows.Count);
         var note = rows.Single(r => r[16].Contains("HYPERLINK", StringComparison.Ordinal))[16];
         Assert.Equal("'=HYPERLINK(\"x\"), with \"quotes\"\nand a newline", note);   // quoted, and defused for spreadsheets
@@ -255,7 +256,7 @@ public class DebriefApiTests(ServerFixture server)
                     c[14] == "" ? null : new PositionView(double.Parse(c[14], CultureInfo.InvariantCulture), double.Parse(c[15], CultureInfo.InvariantCulture)),
                     c[16] == "" ? null : c[16], c[17] == "" ? null : long.Parse(c[17], CultureInfo.InvariantCulture), c[18] == "" ? null : c[18])
                 : null,
-            null, null, null)),
+            null, null, null, c[20])),
     ];
 
     private static int Int(string s) => s == "" ? 0 : int.Parse(s, CultureInfo.InvariantCulture);

@@ -26,7 +26,7 @@ public class DeltaSequencerTests
     { FlushInterval = flush ?? TimeSpan.Zero };
 
     private static OperationDelta[] D(params long[] seqs) =>
-        [.. seqs.Select(s => new OperationDelta(s, Op, "FieldReported", DateTimeOffset.UnixEpoch, "T1", null, null, null, new TotalsView(0, 0, 0, 0, 0), 1, 0))];
+        [.. seqs.Select(s => new OperationDelta(s, Op, "FieldReported", DateTimeOffset.UnixEpoch, "T1", null, null, null, new TotalsView(0, 0, 0, 0, 0), 1, 0, 0, 0, ""))];
 
     private long[] Everything => [.. _sent.SelectMany(b => b)];
 

@@ -53,6 +53,13 @@ public class DebriefTests(BrowserFixture browser)
         Assert.NotEmpty(tickerThen);
         await Expect(page.Locator("#ticker li").First).ToHaveAttributeAsync("data-seq", tickerThen[0].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = Patience });
         Assert.All(await page.Locator("#ticker li").EvaluateAllAsync<long[]>("lis => lis.map(li => Number(li.dataset.seq))"), s => Assert.True(s <= middle));
+        // The events around the cursor and the ticker are in the server's words (EventText), as on the wall: "En Route",
+        // "+1 child", never the enum names.
+        var around = (await debriefer.GetFromJsonAsync<TimelinePage>($"/api/operations/{op}/timeline?after={Math.Max(0, middle - 7)}&limit=14", Field.Json))!;
+        await Expect(page.Locator("#around li .what")).ToHaveTextAsync([.. around.Events.Select(e => e.Summary)], new() { Timeout = Patience });
+        await Expect(page.Locator("#ticker li .what").First).ToContainTextAsync(tickerThen[0].Summary);
+        foreach (var text in await page.Locator("#around li .what, #ticker li .what").AllInnerTextsAsync())
+            Assert.DoesNotMatch(@"\b(EnRoute|OnSite)\b|[-+]1 (children|women|men|arrests)\b", text);
 
         await page.ClickAsync("#r-back");
         await Expect(page.Locator("#r-pos")).ToContainTextAsync($"event {middle - 1:#,0} of", new() { Timeout = Patience });
@@ -126,6 +133,24 @@ public class DebriefTests(BrowserFixture browser)
         await Expect(page.Locator("#significant-table")).ToContainTextAsync("<b>Markup</b> stays text");
         await Expect(page.Locator("#significant-table b")).ToHaveCountAsync(0);
         Assert.True(await page.Locator("#days-chart rect").CountAsync() > 0);
+        await Expect(page.Locator("#significant-table")).ToContainTextAsync(
+            (await server.Http.GetFromJsonAsync<SignificantEntry[]>($"/api/operations/{op}/significant", Field.Json))![0].Event.Summary);
+        // Each header stands over its column: numeric columns (headers too) are right-aligned, the others left-aligned.
+        var misaligned = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('table')].flatMap(t => {
+              if (t.rows.length < 2) return [];
+              const text = cell => { const r = document.createRange(); r.selectNodeContents(cell); return r.getBoundingClientRect(); };
+              return [...t.rows[0].cells].flatMap((th, i) => {
+                const td = t.rows[1].cells[i];
+                if (!td || th.tagName !== 'TH') return [];
+                const right = getComputedStyle(td).textAlign === 'right';
+                const off = right ? Math.abs(text(th).right - text(td).right) : Math.abs(text(th).left - text(td).left);
+                return getComputedStyle(th).textAlign === getComputedStyle(td).textAlign && off < 1.5 ? [] : [`${t.id}: ${th.textContent} (${off.toFixed(1)} px)`];
+              });
+            })
+            """);
+        Assert.Empty(misaligned);
+        Assert.Equal("right", await page.EvalOnSelectorAsync<string>("#regions-table tr:first-child th:nth-child(4)", "th => getComputedStyle(th).textAlign"));
 
         var pdf = await page.PdfAsync(new() { Format = "A4", PrintBackground = true });
         Assert.True(pdf.Length > 20_000, $"the PDF has {pdf.Length} bytes");

@@ -51,9 +51,20 @@ public class WallTests(BrowserFixture browser)
         await Expect(wall.Page.Locator("#map path.land")).ToHaveCountAsync(1);    // the offline world map is drawn
         Assert.Equal(ack.Seq, await wall.LastSeq());
 
+        // Raids completed counts the raid when the team reaches Completed and keeps it when the team starts its next one;
+        // the teams in Completed now are counted beneath it.
+        await Field.Report(lead, op, "AR-RAID-01", new { status = "Completed" });
+        await wall.ExpectTotal("t-completed", 1);
+        await wall.ExpectTotal("t-completed-now", 1);
+        await Field.Report(lead, op, "AR-RAID-01", new { status = "Standby" });
+        await wall.ExpectTotal("t-completed-now", 0);
+        await wall.ExpectTotal("t-completed", 1);
+        await Expect(wall.Ticker.Locator("li").First).ToContainTextAsync("Standby · Argentina");
+
         // What the API says is what the wall shows.
         var truth = await Field.Operation(server.Http, op);
         Assert.Equal(6, truth.Totals.Rescued);
+        Assert.Equal((1, 0), (truth.RaidsCompleted, truth.TeamsCompleted));
         Assert.Empty(wall.Watched.Errors);   // no script error, no CSP violation
     }
 
@@ -245,6 +256,7 @@ public class WallTests(BrowserFixture browser)
         var wall = await WallPage.OpenAsync(context, server.Address, op, TestAuth.Token(Roles.Wall));
         await wall.ExpectTotals(truth.Totals.Children, truth.Totals.Women, truth.Totals.Men, truth.Totals.Arrested);
         await wall.ExpectTotal("t-active", truth.TeamsActive);
+        await wall.ExpectTotal("t-completed", truth.RaidsCompleted);
         await Expect(wall.Page.Locator("#sparks .spark")).ToHaveCountAsync(truth.Regions.Count);
         await Expect(wall.Page.Locator("#ticker li")).ToHaveCountAsync(40);
         await Expect(wall.Page.Locator("#map path.land")).ToHaveCountAsync(1);

@@ -125,11 +125,14 @@ public static class OperationsApi
             return Problems.From(DomainError.Invalid("seq", $"must be from 0 to {state.LastSeq} (the operation's last event)"));
 
         var events = await timeline.ReadLatestAsync(operationId, TickerKinds, limit, seq ?? long.MaxValue, ct);
+        string? RegionName(TimelineEvent e) => e.TeamId is { } id && state.Teams.TryGetValue(id, out var team)
+            ? state.Regions.GetValueOrDefault(team.Definition.RegionId)?.Definition.Name
+            : null;
         return TypedResults.Ok(events.Select(e => e.Payload switch
         {
-            CheckInOverdue o => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId, null, o.LastCheckIn),
+            CheckInOverdue o => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId, null, o.LastCheckIn, EventText.Describe(e, RegionName(e))),
             _ => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId,
-                Scope.CanReadNotes(http.User, e.TeamId!) ? e.ToAck() : e.ToAck() with { Note = null }, null),
+                Scope.CanReadNotes(http.User, e.TeamId!) ? e.ToAck() : e.ToAck() with { Note = null }, null, EventText.Describe(e, RegionName(e))),
         }).ToArray());
     }
 

@@ -42,6 +42,7 @@ public static class TimelineExports
     [
         "seq", "kind", "server_time", "client_time", "actor", "team_id", "region_id", "idempotency_key", "status", "children",
         "women", "men", "arrested", "exploitation_types", "latitude", "longitude", "note", "corrects", "reason", "last_check_in",
+        "summary",
     ];
 
     private static async Task ExportCsv(string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, CancellationToken ct)
@@ -66,7 +67,7 @@ public static class TimelineExports
                 Num(x.Seq), x.Kind, Time(x.ServerTime), Time(x.ClientTime), Text(x.Actor), x.TeamId, x.RegionId, Text(x.IdempotencyKey),
                 r?.Status, Num(r?.Counts.Children), Num(r?.Counts.Women), Num(r?.Counts.Men), Num(r?.Counts.Arrested),
                 r is null ? null : string.Join(';', r.ExploitationTypes), Num(r?.Position?.Latitude), Num(r?.Position?.Longitude),
-                Text(r?.Note), Num(r?.Corrects), Text(r?.Reason), Time(x.LastCheckIn),
+                Text(r?.Note), Num(r?.Corrects), Text(r?.Reason), Time(x.LastCheckIn), Text(x.Summary),
             ];
             await writer.WriteLineAsync(string.Join(',', cells.Select(Csv)));
             if (++rows % 1000 == 0) await writer.FlushAsync(ct);

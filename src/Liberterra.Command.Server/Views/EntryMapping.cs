@@ -12,14 +12,15 @@ public static class EntryMapping
     public static TimelineEntry ToEntry(this TimelineEvent e, OperationState state, ClaimsPrincipal user)
     {
         var region = e.TeamId is { } id ? state.Teams.GetValueOrDefault(id)?.Definition.RegionId : null;
+        var summary = EventText.Describe(e, region is null ? null : state.Regions.GetValueOrDefault(region)?.Definition.Name);
         return e.Payload switch
         {
             FieldReported or ReportCorrected => new TimelineEntry(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, e.TeamId, region, e.IdempotencyKey,
-                Scope.CanReadNotes(user, e.TeamId!) ? e.ToAck() : e.ToAck() with { Note = null }, null, null, null),
+                Scope.CanReadNotes(user, e.TeamId!) ? e.ToAck() : e.ToAck() with { Note = null }, null, null, null, summary),
             CheckInOverdue o => new TimelineEntry(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, e.TeamId, region, e.IdempotencyKey,
-                null, o.LastCheckIn, o.IntervalMinutes, null),
+                null, o.LastCheckIn, o.IntervalMinutes, null, summary),
             OperationDefined { Definition: var d } => new TimelineEntry(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, null, null, e.IdempotencyKey,
-                null, null, null, new DefinitionSummary(d.Name, d.WindowStart, d.WindowEnd, d.Exercise, d.Regions.Length, d.Teams.Length)),
+                null, null, null, new DefinitionSummary(d.Name, d.WindowStart, d.WindowEnd, d.Exercise, d.Regions.Length, d.Teams.Length), summary),
             _ => throw new InvalidOperationException($"Event {e.Seq} has an unknown kind {e.Kind}."),
         };
     }

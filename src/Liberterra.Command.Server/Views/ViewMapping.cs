@@ -57,6 +57,7 @@ public static class ViewMapping
         var e = c.Event;
         var report = e.IsTeamReport() ? e.ToAck() : null;
         return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, e.TeamId, report, c.Team?.ToView(),
-            c.Region?.ToChange(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue, c.RaidsCompleted);
+            c.Region?.ToChange(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue, c.RaidsCompleted,
+            EventText.Describe(e, c.Region?.Definition.Name));
     }
 }

@@ -100,11 +100,7 @@
         const li = Liberterra.el("li", e.seq === seq ? "current" : e.seq > seq ? "after" : "");
         li.dataset.seq = String(e.seq);
         const team = e.teamId && teams.get(e.teamId);
-        const r = e.report;
-        const what = e.kind === "CheckInOverdue" ? "CHECK-IN OVERDUE"
-          : e.kind === "OperationDefined" ? "operation defined"
-          : [r && r.status, r && ["children", "women", "men", "arrested"].filter(k => r.counts[k]).map(k => `${r.counts[k] > 0 ? "+" : ""}${r.counts[k]} ${k}`).join(", ")]
-              .filter(Boolean).join(" · ") || e.kind;
+        const what = e.summary || e.kind;   // the server's words for it, as on the wall and in the report
         li.append(Liberterra.el("span", "time", `#${e.seq}`), Liberterra.el("span", "who", team ? team.callSign : (e.teamId || "")), Liberterra.el("span", "what", what));
         return li;
       }));

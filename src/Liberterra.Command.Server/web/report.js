@@ -38,14 +38,22 @@
 
   function date(t) { return new Date(t).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" }) + " UTC"; }
 
-  function row(cells, header = false) {
-    const tr = el("tr");
-    for (const [i, c] of cells.entries()) {
-      const cell = el(header ? "th" : "td", typeof c === "number" || i > 0 && /^[-\d,]+$/.test(String(c)) ? null : "text", typeof c === "number" ? fmt(c) : c);
-      tr.append(cell);
-    }
-    return tr;
+  /**
+   * A table's rows: a column whose cells are all numbers is right-aligned, its header too, so each header stands over
+   * its figures; any other column reads from the left.
+   */
+  function table(headers, data) {
+    const numeric = headers.map((_, i) => data.length > 0 && data.every(cells => typeof cells[i] === "number"));
+    const row = (cells, tag) => {
+      const tr = el("tr");
+      cells.forEach((c, i) => tr.append(el(tag, numeric[i] ? "num" : "text", typeof c === "number" ? fmt(c) : c)));
+      return tr;
+    };
+    return [row(headers, "th"), ...data.map(cells => row(cells, "td"))];
   }
+
+  /** A one-cell row saying the table is empty. */
+  function none(text) { const tr = el("tr"); tr.append(el("td", "text", text)); return tr; }
 
   function render(r) {
     document.title = `${r.name} · after-action report`;
@@ -62,19 +70,19 @@
 
     renderDays(r.days);
     const regions = r.regions.slice().sort((a, b) => b.totals.rescued - a.totals.rescued || a.name.localeCompare(b.name));
-    $("regions-table").replaceChildren(
-      row(["Region", "Teams", "Reports", "Children", "Women", "Men", "Rescued", "Arrested"], true),
-      ...regions.map(g => row([g.name, g.teams, g.reports, g.totals.children, g.totals.women, g.totals.men, g.totals.rescued, g.totals.arrested])));
+    $("regions-table").replaceChildren(...table(["Region", "Teams", "Reports", "Children", "Women", "Men", "Rescued", "Arrested"],
+      regions.map(g => [g.name, g.teams, g.reports, g.totals.children, g.totals.women, g.totals.men, g.totals.rescued, g.totals.arrested])));
     renderGantt(r);
-    $("significant-table").replaceChildren(...(r.significant.length
-      ? [row(["Event", "When", "Title", "Team", "Marked by"], true),
-         ...r.significant.map(s => row([`#${s.seq}`, date(s.event.serverTime), s.title, s.event.teamId || "", s.markedBy]))]
-      : [row(["None marked."])]));
     const teams = new Map(r.teams.map(t => [t.id, t]));
+    const teamName = id => id ? teams.get(id)?.callSign || id : "";
+    $("significant-table").replaceChildren(...(r.significant.length
+      ? table(["Event", "When", "Title", "Team", "What happened", "Marked by"],
+          r.significant.map(s => [`#${s.seq}`, date(s.event.serverTime), s.title, teamName(s.event.teamId), s.event.summary, s.markedBy]))
+      : [none("None marked.")]));
     $("overdue-table").replaceChildren(...(r.overdue.length
-      ? [row(["Event", "Flagged", "Team", "Last check-in before"], true),
-         ...r.overdue.map(o => row([`#${o.seq}`, date(o.flaggedAt), teams.get(o.teamId)?.callSign || o.teamId, date(o.lastCheckIn)]))]
-      : [row(["No team was overdue."])]));
+      ? table(["Event", "Flagged", "Team", "Last check-in before"],
+          r.overdue.map(o => [`#${o.seq}`, date(o.flaggedAt), teamName(o.teamId), date(o.lastCheckIn)]))
+      : [none("No team was overdue.")]));
   }
 
   function renderDays(days) {
@@ -101,8 +109,8 @@
     });
     chart.replaceChildren(...parts);
     $("days-table").replaceChildren(
-      row(["Day (UTC)", "Reports", "Children", "Women", "Men", "Rescued", "Arrested"], true),
-      ...days.map(d => row([d.day, d.reports, d.totals.children, d.totals.women, d.totals.men, d.totals.rescued, d.totals.arrested])));
+      ...table(["Day (UTC)", "Reports", "Children", "Women", "Men", "Rescued", "Arrested"],
+        days.map(d => [d.day, d.reports, d.totals.children, d.totals.women, d.totals.men, d.totals.rescued, d.totals.arrested])));
   }
 
   function renderGantt(r) {

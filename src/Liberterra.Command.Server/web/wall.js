@@ -20,7 +20,7 @@
     totals: { children: 0, women: 0, men: 0, rescued: 0, arrested: 0 },
     teamsActive: 0, teamsCompleted: 0, raidsCompleted: 0, teamsOverdue: 0,
     lastSeq: 0,
-    ticker: [],               // newest first: {seq, kind, serverTime, teamId, report, lastCheckIn}
+    ticker: [],               // newest first: {seq, kind, serverTime, teamId, report, summary}
     activity: null,           // {from(ms), bucketMs, buckets, rescued: Map regionId -> number[]}
   };
   const dirty = { all: true, totals: true, teams: new Set(), regions: new Set(), ticker: true, sparks: true };
@@ -182,8 +182,8 @@
 
     if (d.kind === "FieldReported" || d.kind === "ReportCorrected" || d.kind === "CheckInOverdue") {
       model.ticker.unshift({
-        seq: d.seq, kind: d.kind, serverTime: d.serverTime, teamId: d.teamId, report: d.report,
-        lastCheckIn: d.kind === "CheckInOverdue" && d.team ? d.team.lastReportAt : null, fresh: true,
+        seq: d.seq, kind: d.kind, serverTime: d.serverTime, teamId: d.teamId, report: d.report, summary: d.summary,
+        fresh: true,
       });
       if (model.ticker.length > TICKER_MAX) model.ticker.length = TICKER_MAX;
       dirty.ticker = true;
@@ -499,27 +499,13 @@
 
   // ---- ticker
 
+  // The words are the server's (EventText, the same on the debrief, the report and the CLI); the page adds who and
+  // the note, which only some readers receive.
   function describeEntry(e) {
     const team = model.teams.get(e.teamId);
     const who = team ? (team.callSign || team.id) : (e.teamId || "");
-    const region = team ? model.regions.get(team.regionId) : null;
-    if (e.kind === "CheckInOverdue") {
-      const since = e.lastCheckIn ? Liberterra.ago(Date.parse(e.lastCheckIn), Date.parse(e.serverTime)) : "never";
-      return { who, what: `CHECK-IN OVERDUE · last check-in ${since}${region ? " · " + region.name : ""}`, cls: "overdue" };
-    }
-    const r = e.report || {};
-    const c = r.counts || {};
-    const counts = [];
-    const count = (n, one, many) => { if (n) counts.push(`${n > 0 ? "+" : ""}${n} ${Math.abs(n) === 1 ? one : many}`); };
-    count(c.children, "child", "children");
-    count(c.women, "woman", "women");
-    count(c.men, "man", "men");
-    count(c.arrested, "arrest", "arrests");
-    if (e.kind === "ReportCorrected") {
-      return { who, what: `correction of #${r.corrects}: ${counts.join(", ") || "no change"} · ${r.reason || ""}`, cls: "correction" };
-    }
-    const what = [r.status ? Liberterra.statusText(r.status) : "check-in"].concat(counts, region ? [region.name] : []).join(" · ");
-    return { who, what, note: r.note, cls: "" };
+    const cls = e.kind === "CheckInOverdue" ? "overdue" : e.kind === "ReportCorrected" ? "correction" : "";
+    return { who, what: e.summary || e.kind, note: e.kind === "FieldReported" && e.report ? e.report.note : null, cls };
   }
 
   function renderTicker() {

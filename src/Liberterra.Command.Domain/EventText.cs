@@ -1,0 +1,67 @@
+using System.Globalization;
+
+namespace Liberterra.Command.Domain;
+
+/// <summary>
+/// The one way an event is put in words, on the wall's ticker, in the debrief, in the after-action report and in the
+/// CLI: the server sends it with every event (<c>summary</c>), so they cannot drift apart. Notes are not part of it
+/// (who may read a note is decided per reader).
+/// </summary>
+/// <example>
+/// <c>En Route</c>, <c>Engaged · +2 children, +1 woman, +3 arrests · North Macedonia</c>,
+/// <c>correction of #5: -1 child · miscounted</c>, <c>CHECK-IN OVERDUE · no check-in for 1 h 04 min · Albania</c>.
+/// </example>
+public static class EventText
+{
+    /// <summary>A status as people write it: <c>En Route</c>, <c>On Site</c>.</summary>
+    public static string Status(TeamStatus status) => status switch
+    {
+        TeamStatus.EnRoute => "En Route",
+        TeamStatus.OnSite => "On Site",
+        _ => status.ToString(),
+    };
+
+    /// <summary>
+    /// The event in one line; <paramref name="regionName"/> is the team's hotspot, when known. A report without a
+    /// status is a check-in.
+    /// </summary>
+    public static string Describe(TimelineEvent e, string? regionName)
+    {
+        var region = string.IsNullOrEmpty(regionName) ? [] : new[] { regionName };
+        return e.Payload switch
+        {
+            FieldReported { Report: var r } => Join([r.Status is { } s ? Status(s) : "check-in", Counts(r.Counts), .. region]),
+            ReportCorrected { Correction: var c } =>
+                Join([$"correction of #{c.CorrectsSeq}: {(c.Delta.IsZero ? "no change" : Counts(c.Delta))}", c.Reason]),
+            CheckInOverdue o => Join(["CHECK-IN OVERDUE", $"no check-in for {Span(e.ServerTime - o.LastCheckIn)}", .. region]),
+            OperationDefined { Definition: var d } =>
+                $"operation defined: {d.Name}, {Count(d.Regions.Length, "hotspot", "hotspots")}, {Count(d.Teams.Length, "team", "teams")}" +
+                (d.Exercise ? " (exercise)" : ""),
+            _ => e.Kind,
+        };
+    }
+
+    /// <summary>Signed counts, singular and plural right: <c>+2 children, +1 woman, -1 arrest</c>; empty when all are zero.</summary>
+    public static string Counts(Tally t) => string.Join(", ", new[]
+    {
+        Signed(t.Children, "child", "children"), Signed(t.Women, "woman", "women"),
+        Signed(t.Men, "man", "men"), Signed(t.Arrested, "arrest", "arrests"),
+    }.Where(s => s is not null));
+
+    /// <summary>A duration as the wall writes it: <c>45 s</c>, <c>12 min</c>, <c>1 h 04 min</c>, <c>2 d 3 h</c>.</summary>
+    public static string Span(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero) span = TimeSpan.Zero;
+        if (span < TimeSpan.FromMinutes(1)) return $"{(int)span.TotalSeconds} s";
+        if (span < TimeSpan.FromHours(1)) return $"{(int)span.TotalMinutes} min";
+        if (span < TimeSpan.FromHours(48)) return $"{(int)span.TotalHours} h {span.Minutes:00} min";
+        return $"{(int)span.TotalDays} d {span.Hours} h";
+    }
+
+    private static string? Signed(int n, string one, string many) =>
+        n == 0 ? null : $"{(n > 0 ? "+" : "-")}{Math.Abs(n).ToString(CultureInfo.InvariantCulture)} {(Math.Abs(n) == 1 ? one : many)}";
+
+    private static string Count(int n, string one, string many) => $"{n.ToString(CultureInfo.InvariantCulture)} {(n == 1 ? one : many)}";
+
+    private static string Join(IEnumerable<string?> parts) => string.Join(" · ", parts.Where(p => !string.IsNullOrEmpty(p)));
+}
