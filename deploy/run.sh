@@ -3,9 +3,9 @@
 # .data/pg), the schema migrations, the server, and the Liberterra II scenario; then prints the URL.
 #   LIBERTERRA_PORT      HTTP port (default 5080)
 #   LIBERTERRA_PG_PORT   PostgreSQL port (default 55432)
-#   LIBERTERRA_SIMULATE=1  play the six days of Liberterra II through the API while it runs (liberterra simulate),
-#                          at LIBERTERRA_SIM_SPEED (default 600: about 14 minutes), so the wall comes alive; the
-#                          overdue check-in interval is compressed the same way (30 minutes of operation time)
+#   LIBERTERRA_SIMULATE=1  also load an exercise copy of Liberterra II whose six-day window starts now, on a clock
+#                          LIBERTERRA_SIM_SPEED times real time (default 600: about 14 minutes), and play its six days
+#                          through the API while it runs (liberterra simulate), so a wall shows a week as it would look
 #   ConnectionStrings__Liberterra   use an existing PostgreSQL server instead of the local cluster
 #   LIBERTERRA_DATA      the folder for the local cluster, the build, the signing key and credentials (default .data)
 #   LIBERTERRA_BIN       a folder with Liberterra.Command.Server.dll already built (skips the build; tests use it)
@@ -62,16 +62,9 @@ echo "==> applying database migrations"
 dotnet "$cli" db migrate
 
 key_file="$data/signing.key"   # created on first run; never committed (.data is git-ignored)
-sim_args=()
-if [ "${LIBERTERRA_SIMULATE:-0}" = 1 ]; then
-  sim_speed="${LIBERTERRA_SIM_SPEED:-600}"
-  # 30 minutes of operation time at the simulation's speed, in whole seconds (at least 1).
-  interval=$(awk -v s="$sim_speed" 'BEGIN { i = int(1800 / s); if (i < 1) i = 1; printf "%d", i }')
-  sim_args=(--Silo:CheckInInterval="00:00:$(printf '%02d' "$((interval > 59 ? 59 : interval))")" --Silo:CheckInScan=00:00:01)
-fi
 echo "==> starting the server (HTTP $url)"
 dotnet "$out/Liberterra.Command.Server.dll" --urls "$url" --contentRoot "$root/src/Liberterra.Command.Server" \
-  --Auth:SigningKeyFile="$key_file" "${sim_args[@]}" &
+  --Auth:SigningKeyFile="$key_file" &
 server=$!
 echo "==> server process $server"
 
@@ -87,6 +80,15 @@ demo_tokens "$cli" "$key_file" "$tokens"
 echo "==> loading the Liberterra II scenario"
 LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \
   dotnet "$cli" --server "$url" scenario load "$root/deploy/scenarios/liberterra-ii.json"
+
+exercise=""
+if [ "${LIBERTERRA_SIMULATE:-0}" = 1 ]; then
+  sim_speed="${LIBERTERRA_SIM_SPEED:-600}"
+  exercise="liberterra-ii-exercise-$(date -u +%Y%m%d-%H%M%S)"
+  echo "==> loading an exercise copy of Liberterra II: $exercise, its window starting now, its clock ${sim_speed}x real time"
+  LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \
+    dotnet "$cli" --server "$url" scenario load "$root/deploy/scenarios/liberterra-ii.json" --exercise --clock-speed "$sim_speed" --id "$exercise"
+fi
 
 # The CLI as the README spells it: a wrapper that runs this build against this server and, for `db` and
 # `audit verify`, this database (a variable already set wins), with the admin credential unless one is given.
@@ -118,10 +120,11 @@ Liberterra.Command is running: $url
   storage:     PostgreSQL (${local_pg:-external server})
 Press Ctrl-C to stop.
 MSG
-if [ "${LIBERTERRA_SIMULATE:-0}" = 1 ]; then
-  echo "==> simulating the six days of Liberterra II at ${sim_speed}x (liberterra simulate; its log: $data/simulate.log)"
+if [ -n "$exercise" ]; then
+  echo "==> simulating the six days in the exercise $exercise (liberterra simulate; its log: $data/simulate.log)"
+  echo "    its wall:  $url/wall/$exercise#token=$(grep '^WALL_TOKEN=' "$tokens" | cut -d= -f2-)"
   LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \
-    dotnet "$cli" --server "$url" simulate --operation liberterra-ii --speed "$sim_speed" > "$data/simulate.log" 2>&1 &
+    dotnet "$cli" --server "$url" simulate --operation "$exercise" > "$data/simulate.log" 2>&1 &
   sim=$!
 fi
 wait "$server"

@@ -21,7 +21,10 @@ internal static class SimulateCommand
 {
     public static System.CommandLine.Command Create()
     {
-        var speed = new Option<double>("--speed") { Description = "Time compression: 600 plays six days in about 14 minutes.", DefaultValueFactory = _ => 600 };
+        var speed = new Option<double?>("--speed")
+        {
+            Description = "Time compression: 600 plays six days in about 14 minutes (default 600; an exercise on a compressed clock plays at its clock's speed).",
+        };
         var seed = new Option<int>("--seed") { Description = "The plan's seed (same seed, same reports, same keys).", DefaultValueFactory = _ => 2024 };
         var rateCap = new Option<double>("--rate-cap") { Description = "At most this many reports per second.", DefaultValueFactory = _ => 50 };
         var command = new System.CommandLine.Command("simulate", "Play an operation's six days through the API as its team leads would.")
@@ -37,8 +40,9 @@ internal static class SimulateCommand
     /// <summary>One planned report: when (operation time), which team, what.</summary>
     private sealed record Planned(DateTimeOffset At, string Team, string Key, string? Status, int Children, int Women, int Men, int Arrested, string[] Types);
 
-    private static async Task<int> Run(ParseResult parse, string operationId, double speed, int seed, double rateCap, CancellationToken ct)
+    private static async Task<int> Run(ParseResult parse, string operationId, double? speedOption, int seed, double rateCap, CancellationToken ct)
     {
+        var speed = speedOption ?? 600;
         if (speed is <= 0 or > 1_000_000 || rateCap <= 0)
         {
             await Console.Error.WriteLineAsync("liberterra: --speed must be from 0 to 1,000,000 and --rate-cap above 0.");
@@ -54,6 +58,25 @@ internal static class SimulateCommand
         }
 
         var operation = (await before.Content.ReadFromJsonAsync<OperationView>(Json, ct))!;
+        // An exercise on a compressed clock: the server stamps every report with that clock, so the plan is played on it
+        // (each report when the operation's time reaches it) and the walls' clock, ticker and check-in ages agree with it.
+        if (operation.ClockSpeed is { } clockSpeed)
+        {
+            if (speedOption is { } asked && Math.Abs(asked - clockSpeed) > 1e-9)
+            {
+                await Console.Error.WriteLineAsync($"liberterra: {operationId} runs on a clock {clockSpeed:0.#}x real time: leave --speed out, or give {clockSpeed:0.#}.");
+                return 2;
+            }
+
+            speed = clockSpeed;
+        }
+        else
+        {
+            Console.WriteLine($"note: {operationId} runs on real time: the server stamps each report with today's time, so the wall's clock, " +
+                "ticker and check-in ages will not follow the simulated days. For a week that reads true, simulate an exercise copy on a " +
+                "compressed clock: liberterra scenario load FILE --exercise, then simulate the operation it prints.");
+        }
+
         // The plan starts every team in Standby. A team that is elsewhere (moved by hand, or by an earlier run) keeps its
         // status: the plan's reports that do not fit it are refused by the server and skipped, the others count.
         var moved = operation.Teams.Where(t => t.Status != "Standby").Select(t => $"{t.Id} ({t.Status})").ToList();
@@ -91,13 +114,17 @@ internal static class SimulateCommand
         int fresh = 0, replayed = 0, refused = 0, retries = 0;
         int children = 0, women = 0, men = 0, arrested = 0;
         var clock = Stopwatch.StartNew();
+        var startedAt = DateTimeOffset.UtcNow;
         var minGap = TimeSpan.FromSeconds(1 / rateCap);
         var lastSent = TimeSpan.MinValue;
         var day = -1;
         var lastProgress = TimeSpan.Zero;
         foreach (var p in plan)
         {
-            var due = TimeSpan.FromTicks((long)((p.At - operation.WindowStart).Ticks / speed));
+            // On an exercise's clock a report is due when the operation's time reaches it (from the window's real start);
+            // otherwise the plan is compressed from the start of this run.
+            var due = TimeSpan.FromTicks((long)((p.At - operation.WindowStart).Ticks / speed))
+                      - (operation.ClockSpeed is null ? TimeSpan.Zero : startedAt - operation.WindowStart);
             var wait = Max(due, lastSent + minGap) - clock.Elapsed;
             if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
             lastSent = clock.Elapsed;

@@ -15,10 +15,12 @@ internal static class Tables
     public static string Totals(TotalsView t) =>
         $"rescued {t.Rescued:N0} (children {t.Children:N0}, women {t.Women:N0}, men {t.Men:N0})  arrested {t.Arrested:N0}";
 
+    /// <param name="now">Real time: on an exercise's compressed clock it is read as the operation's time.</param>
     public static string Operation(OperationView o, DateTimeOffset now, int regions = int.MaxValue)
     {
+        now = Domain.OperationClock.At(o.WindowStart, o.ClockSpeed, now);
         var w = new StringWriter();
-        w.WriteLine($"{o.Name} ({o.Id}){(o.Exercise ? "  *** EXERCISE ***" : "")}");
+        w.WriteLine($"{o.Name} ({o.Id}){(o.Exercise ? "  *** EXERCISE ***" : "")}{(o.ClockSpeed is { } speed ? $"  clock {speed:0.#}x real time" : "")}");
         w.WriteLine($"window {o.WindowStart:yyyy-MM-dd} to {o.WindowEnd:yyyy-MM-dd} UTC   {Day(o, now)}   seq {o.LastSeq}");
         w.WriteLine($"TOTAL  {Totals(o.Totals)}   teams active {o.TeamsActive} of {o.Teams.Count}, raids completed {o.RaidsCompleted} ({o.TeamsCompleted} teams in Completed now)");
         var overdue = o.Teams.Where(t => t.OverdueSince is not null).Select(t => t.Id).ToList();

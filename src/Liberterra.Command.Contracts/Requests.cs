@@ -41,7 +41,8 @@ public sealed record OperationDefinitionRequest(
     DateTimeOffset? WindowEnd = null,
     bool? Exercise = null,
     IReadOnlyList<RegionRequest>? Regions = null,
-    IReadOnlyList<TeamRequest>? Teams = null);
+    IReadOnlyList<TeamRequest>? Teams = null,
+    double? ClockSpeed = null);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record RegionRequest(

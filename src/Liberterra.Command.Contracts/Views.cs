@@ -37,6 +37,8 @@ public sealed record RegionView(
 /// <summary>An operation's snapshot: what a wall shows, as of sequence number <paramref name="LastSeq"/>.</summary>
 /// <param name="TeamsCompleted">Teams in Completed now (a team leaves it when it starts its next raid).</param>
 /// <param name="RaidsCompleted">Raids completed so far (entries into Completed): never goes down.</param>
+/// <param name="ClockSpeed">An exercise's compressed clock: its time is windowStart + (real - windowStart) × clockSpeed;
+/// null for real time.</param>
 public sealed record OperationView(
     string Id,
     string Name,
@@ -51,7 +53,8 @@ public sealed record OperationView(
     IReadOnlyList<RegionView> Regions,
     IReadOnlyList<TeamView> Teams,
     int TeamsOverdue = 0,
-    int RaidsCompleted = 0);
+    int RaidsCompleted = 0,
+    double? ClockSpeed = null);
 
 /// <summary>One line of the operations list.</summary>
 public sealed record OperationSummary(

@@ -9,7 +9,7 @@ public static class Definitions
     /// </summary>
     public static bool Same(OperationDefinition a, OperationDefinition b) =>
         a.Id == b.Id && a.Name == b.Name && a.WindowStart == b.WindowStart && a.WindowEnd == b.WindowEnd
-        && a.Exercise == b.Exercise
+        && a.Exercise == b.Exercise && a.ClockSpeed == b.ClockSpeed
         && a.Regions.OrderBy(r => r.Id, StringComparer.Ordinal).SequenceEqual(b.Regions.OrderBy(r => r.Id, StringComparer.Ordinal), RegionComparer.Instance)
         && a.Teams.OrderBy(t => t.Id, StringComparer.Ordinal).SequenceEqual(b.Teams.OrderBy(t => t.Id, StringComparer.Ordinal));
 

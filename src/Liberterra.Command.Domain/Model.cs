@@ -57,6 +57,8 @@ public sealed record Tally(int Children, int Women, int Men, int Arrested)
 }
 
 /// <summary>What an operation is: identity, planned window, drill flag, regions and teams.</summary>
+/// <param name="ClockSpeed">An exercise's compressed clock (<see cref="OperationClock"/>): how many times faster than real
+/// time it runs from <paramref name="WindowStart"/>; null for real time.</param>
 public sealed record OperationDefinition(
     string Id,
     string Name,
@@ -64,7 +66,8 @@ public sealed record OperationDefinition(
     DateTimeOffset WindowEnd,
     bool Exercise,
     ImmutableArray<RegionDefinition> Regions,
-    ImmutableArray<TeamDefinition> Teams);
+    ImmutableArray<TeamDefinition> Teams,
+    double? ClockSpeed = null);
 
 /// <summary>A hotspot region: a country or part of one.</summary>
 public sealed record RegionDefinition(

@@ -77,7 +77,8 @@ public static class OperationReducer
             teams.Values.Count(t => t.Status == TeamStatus.Completed),
             teams.Values.Count(t => t.OverdueSince is not null),
             state?.RaidsCompleted ?? 0,
-            Version);
+            Version,
+            d.ClockSpeed);
     }
 
     private static OperationState Report(OperationState s, TimelineEvent e, FieldReport r)

@@ -37,6 +37,13 @@ public static partial class OperationRules
         CheckName(errors, "name", d.Name);
         if (d.WindowEnd <= d.WindowStart) errors.Add("windowEnd", "must be after windowStart");
         else if (d.WindowEnd - d.WindowStart > MaxWindow) errors.Add("windowEnd", $"the window may last at most {MaxWindow.TotalDays:0} days");
+        if (d.ClockSpeed is { } speed)
+        {
+            if (!d.Exercise) errors.Add("clockSpeed", "only an exercise may run on a compressed clock (set exercise: true)");
+            else if (!double.IsFinite(speed) || speed < 1 || speed > OperationClock.MaxSpeed)
+                errors.Add("clockSpeed", $"must be from 1 to {OperationClock.MaxSpeed:0} (times real time)");
+        }
+
         var tooMany = new FieldErrors();
         if (d.Regions.IsDefault || d.Regions.Length > MaxRegions) tooMany.Add("regions", $"must list 0 to {MaxRegions} regions");
         if (d.Teams.IsDefault || d.Teams.Length > MaxTeams) tooMany.Add("teams", $"must list 0 to {MaxTeams} teams");
@@ -71,6 +78,10 @@ public static partial class OperationRules
 
         if (errors.ToError() is { } invalid) return invalid;
         if (current is null) return null;
+
+        // An exercise's clock runs from its window's start: changing either would move every time it has given.
+        if (d.ClockSpeed != current.ClockSpeed || (current.ClockSpeed is not null && d.WindowStart != current.WindowStart))
+            return DomainError.Conflict("An operation's clock speed, and an exercise's window start with it, cannot change once defined.", "clockSpeed");
 
         // History is never rewritten: a team or region that has reports cannot vanish or move.
         foreach (var team in current.Teams.Values.Where(t => t.HasActivity))

@@ -45,6 +45,7 @@ public sealed record RegionState(
 /// <param name="RaidsCompleted">Raids completed so far: every entry into Completed, never lowered when a team moves on.</param>
 /// <param name="ReducerVersion">The <see cref="OperationReducer.Version"/> that folded this state. A stored state of an
 /// older reducer lacks what the newer one keeps (raids completed, for one) and is folded again from the timeline.</param>
+/// <param name="ClockSpeed">The definition's compressed clock, if an exercise has one (<see cref="OperationClock"/>).</param>
 public sealed record OperationState(
     string Id,
     string Name,
@@ -60,7 +61,8 @@ public sealed record OperationState(
     int TeamsCompleted = 0,
     int TeamsOverdue = 0,
     int RaidsCompleted = 0,
-    int ReducerVersion = 0)
+    int ReducerVersion = 0,
+    double? ClockSpeed = null)
 {
     /// <summary>Whether the current reducer folded this state (a stored one of an older reducer is folded again).</summary>
     public bool IsCurrent => ReducerVersion == OperationReducer.Version;
@@ -68,5 +70,6 @@ public sealed record OperationState(
     public OperationDefinition Definition => new(
         Id, Name, WindowStart, WindowEnd, Exercise,
         [.. Regions.Values.Select(r => r.Definition)],
-        [.. Teams.Values.Select(t => t.Definition)]);
+        [.. Teams.Values.Select(t => t.Definition)],
+        ClockSpeed);
 }

@@ -14,7 +14,7 @@ public sealed partial class OperationGrain
         string key, UInt128 fingerprint, string actor, string? teamId, DateTimeOffset? clientTime, EventPayload payload)
     {
         var e = new TimelineEvent(
-            (_pending?.LastSeq ?? 0) + 1, OperationId, TimelineClock.Normalize(clock.GetUtcNow()), clientTime, actor, teamId,
+            (_pending?.LastSeq ?? 0) + 1, OperationId, TimelineClock.Normalize(Now()), clientTime, actor, teamId,
             key, payload);
         _pending = OperationReducer.Apply(_pending, e);
         var pending = new PendingEvent(e, _pending);

@@ -76,6 +76,9 @@ public sealed partial class OperationGrain(
         }
     }
 
+    /// <summary>The operation's time now: real time, or an exercise's compressed clock (<see cref="OperationClock"/>).</summary>
+    private DateTimeOffset Now() => OperationClock.At(_pending, clock.GetUtcNow());
+
     /// <summary>Keys of events the server makes itself: '/' cannot appear in a client's key, so they never collide.</summary>
     private static string SystemKey(string name) => $"system/{name}";
 
@@ -135,7 +138,10 @@ public sealed partial class OperationGrain(
         if (command.OperationId != OperationId)
             throw new ArgumentException("Command sent to the wrong operation.", nameof(command));
 
-        // The timeline keeps microseconds; normalising first keeps fingerprints and folds identical after a reload.
+        // A device's clock is real time: on an exercise's compressed clock it is read as the operation's time at that
+        // instant (a pure function of it, so a retry keeps its fingerprint). The timeline keeps microseconds; normalising
+        // first keeps fingerprints and folds identical after a reload.
+        if (command.ClientTime is { } device) command = command with { ClientTime = OperationClock.At(_pending, device) };
         command = command with { ClientTime = TimelineClock.Normalize(command.ClientTime) };
         var fingerprint = command.Fingerprint;
         if (_keys.TryGetValue(command.IdempotencyKey, out var seen))
@@ -160,7 +166,7 @@ public sealed partial class OperationGrain(
             else return SubmitAfterLookup(command, corrects);
         }
 
-        var now = clock.GetUtcNow();
+        var now = Now();
         var error = command.Payload switch
         {
             FieldReported r => OperationRules.ValidateReport(team, r.Report, command.ClientTime, now),

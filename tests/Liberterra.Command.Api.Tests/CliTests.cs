@@ -20,6 +20,31 @@ public class CliTests(ServerFixture server)
         CommandRun.StartAsync(server.Server.Address, Repository.Cli, token, env, args);
 
     [Fact]
+    public async Task scenario_load_exercise_makes_a_copy_whose_window_starts_now_on_a_compressed_clock()
+    {
+        var scenario = Path.Combine(Repository.Root, "deploy", "scenarios", "liberterra-ii.json");
+        var id = $"ex-{Guid.NewGuid():N}"[..16];
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var run = await Cli(TestAuth.Token(Roles.Admin), null, "scenario", "load", scenario, "--exercise", "--clock-speed", "600", "--id", id);
+        Assert.Equal(0, run.Exit);
+        Assert.Contains($"{id}: created: Operation Liberterra II (exercise)", run.Out);
+        Assert.Contains("EXERCISE, clock 600x real time (the window passes in 00:14:24)", run.Out);
+
+        var copy = await Api.Operation(server.Http, id);
+        Assert.True(copy.Exercise);
+        Assert.Equal(600, copy.ClockSpeed);
+        Assert.InRange(copy.WindowStart, before, DateTimeOffset.UtcNow);
+        Assert.Equal(TimeSpan.FromDays(6), copy.WindowEnd - copy.WindowStart);
+        Assert.Equal(142, copy.Teams.Count);
+        Assert.Contains("clock 600x real time", (await Cli(TestAuth.Token(Roles.Admin), null, "status", "--operation", id)).Out);
+
+        // Without --exercise the scenario keeps its own id and real time: a clock speed there is a mistake, said so.
+        var mistaken = await Cli(TestAuth.Token(Roles.Admin), null, "scenario", "load", scenario, "--clock-speed", "600");
+        Assert.Equal(2, mistaken.Exit);
+        Assert.Contains("--clock-speed and --id go with --exercise", mistaken.Err);
+    }
+
+    [Fact]
     public async Task report_prints_its_key_first_and_a_retry_with_that_key_counts_nothing_twice()
     {
         var op = await Api.DefineOperation(server.Http);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Liberterra.Command.Access;
 using Liberterra.Command.Server.Hosting;
@@ -217,6 +218,42 @@ public class WallTests(BrowserFixture browser)
         await wall.ExpectTotals(2, 3, 4, 1);
         await wall.ExpectAtHead(server.Http, op);
         Assert.Empty(wall.Watched.UnexpectedErrors("WebSocket", "Failed to load resource", "negotiat", "ERR_"));
+    }
+
+    [Fact]
+    public async Task an_exercise_on_a_compressed_clock_shows_its_day_its_times_and_its_check_in_ages_on_that_clock()
+    {
+        await using var server = await InProcessServer.StartAsync(await Database("wall-exercise"));
+        var op = $"ex-{Guid.NewGuid():N}"[..16];
+        var start = DateTimeOffset.UtcNow.AddMinutes(-5);   // 5 real minutes in at 600x: 50 hours, day 3 of 6
+        var defined = await server.Http.PutAsJsonAsync($"/api/operations/{op}", new
+        {
+            name = "Clock exercise", windowStart = start, windowEnd = start.AddDays(6), exercise = true, clockSpeed = 600,
+            regions = TestOperations.TwoRegions, teams = TestOperations.FourTeams,
+        });
+        Assert.Equal(System.Net.HttpStatusCode.Created, defined.StatusCode);
+        var ack = await Field.Report(server.Http, op, "AR-RAID-01", new { status = "Briefed", children = 2 });
+
+        await using var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1600, Height = 900 } });
+        var wall = await WallPage.OpenAsync(context, server.Address, op, TestAuth.Token(Roles.Wall));
+        await Expect(wall.Page.Locator("#clock-day")).ToHaveTextAsync("Day 3 of 6");
+        await Expect(wall.Page.Locator("#exercise-badge")).ToContainTextAsync("CLOCK 600× REAL TIME");
+        // The ticker gives the report's time on the exercise's clock, as the server stamped it.
+        await Expect(wall.Ticker.Locator("li .time").First).ToHaveTextAsync(ack.ServerTime.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+
+        // The wall's clock runs ten minutes a second.
+        static TimeSpan Clock(string text) => TimeSpan.Parse(text.Replace(" UTC", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        var first = Clock((await wall.Page.Locator("#clock-time").TextContentAsync())!);
+        await wall.Page.WaitForTimeoutAsync(2500);
+        var second = Clock((await wall.Page.Locator("#clock-time").TextContentAsync())!);
+        var moved = (second - first + TimeSpan.FromDays(1)).TotalMinutes % (24 * 60);
+        Assert.InRange(moved, 15, 45);
+
+        // Silent for 30 minutes of the exercise (3 real seconds): flagged, and the card counts the silence on that clock.
+        await Expect(wall.Card("AR-RAID-01")).ToContainTextAsync("OVERDUE", PatientText);
+        await Expect(wall.Card("AR-RAID-01")).ToContainTextAsync(new Regex(@"silent (\d+ h \d\d min|[3-9]\d min)"), PatientText);
+        await wall.Page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, "wall-exercise.png") });
+        Assert.Empty(wall.Watched.Errors);
     }
 
     [Fact]

@@ -158,7 +158,7 @@ public static class OperationsApi
 
         var bucket = TimeSpan.FromMinutes(bucketMinutes);
         var buckets = hours * 60 / bucketMinutes;
-        var now = clock.GetUtcNow();
+        var now = OperationClock.At(state, clock.GetUtcNow());   // an exercise's compressed clock, if it has one
         // Buckets aligned on the bucket size (from the Unix epoch), the last one holding now.
         var end = new DateTimeOffset((now.UtcTicks / bucket.Ticks + 1) * bucket.Ticks, TimeSpan.Zero);
         var from = end - bucket * buckets;

@@ -68,7 +68,7 @@ public static class RequestMapping
         if (errors.Count > 0) return (null, DomainError.Invalid(errors));
         return (new OperationDefinition(
             r.Id ?? operationId, r.Name ?? "", r.WindowStart!.Value.ToUniversalTime(), r.WindowEnd!.Value.ToUniversalTime(),
-            r.Exercise ?? false, regions.ToImmutable(), teams.ToImmutable()), null);
+            r.Exercise ?? false, regions.ToImmutable(), teams.ToImmutable(), r.ClockSpeed), null);
     }
 
     /// <summary>Accepts <c>OnSite</c>, <c>onsite</c>, <c>on-site</c> and <c>on_site</c> alike.</summary>

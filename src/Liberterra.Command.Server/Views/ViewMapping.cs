@@ -32,7 +32,8 @@ public static class ViewMapping
         [.. s.Regions.Values.Select(ToView)],
         [.. s.Teams.Values.Select(ToView)],
         s.TeamsOverdue,
-        s.RaidsCompleted);
+        s.RaidsCompleted,
+        s.ClockSpeed);
 
     public static OperationSummary ToSummary(this OperationState s) => new(
         s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(), s.Regions.Count, s.Teams.Count, s.LastSeq);

@@ -119,9 +119,19 @@ const Liberterra = (() => {
     return `${Math.floor(hours / 24)} d ago`;
   }
 
+  /**
+   * The operation's time at the real instant `real` (ms): real time, or an exercise's compressed clock, which runs
+   * clockSpeed times faster from the window's start (the server's OperationClock, the same formula).
+   */
+  function operationNow(op, real = Date.now()) {
+    if (!op || !op.clockSpeed || op.clockSpeed === 1) return real;
+    const start = Date.parse(op.windowStart);
+    return start + (real - start) * op.clockSpeed;
+  }
+
   /** Status words as shown (the lifecycle's names, spaced). */
   function statusText(status) { return String(status).replace(/([a-z])([A-Z])/g, "$1 $2"); }
 
   return { adoptTokenFromFragment, token, setToken, clearToken, claims, expired, api, ProblemError, describeProblem,
-    el, svg, fmt, pad, utcTime, utcDate, ago, agoSeconds, statusText, statusNames };
+    el, svg, fmt, pad, utcTime, utcDate, ago, agoSeconds, statusText, statusNames, operationNow };
 })();

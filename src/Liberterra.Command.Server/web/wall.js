@@ -39,8 +39,8 @@
     showBoardPage: n => { board.page = n; layoutBoard(); },
   };
 
-  /** The wall's "now": the clock on the wall, or the replay clock in a debrief. */
-  function clockNow() { return debrief && live ? live.now() : Date.now(); }
+  /** The wall's "now": the operation's clock (an exercise's may be compressed), or the replay clock in a debrief. */
+  function clockNow() { return debrief && live ? live.now() : Liberterra.operationNow(model.op); }
 
   function begin() {
     if (!Liberterra.token() || Liberterra.expired()) { signIn(Liberterra.token() ? "Your credential has expired." : ""); return; }
@@ -240,6 +240,9 @@
     $("op-name").textContent = op.name;
     document.title = `${op.name} · wall`;
     $("exercise-badge").hidden = !op.exercise;
+    $("exercise-badge").textContent = op.clockSpeed > 1
+      ? `EXERCISE · CLOCK ${Liberterra.fmt(op.clockSpeed)}× REAL TIME · NOT A REAL OPERATION`
+      : "EXERCISE · NOT A REAL OPERATION";
     $("watermark").hidden = !op.exercise;
     $("t-teams").textContent = fmt(model.teams.size);
     $("t-regions").textContent = fmt(model.regions.size);
@@ -561,7 +564,10 @@
   setInterval(tickClock, 1000);
   // While not live, the line keeps counting ("since 15:33:08 UTC (12 s ago)"), never a "just now" that stays.
   setInterval(() => { if (connection.state !== "live") renderConnectionDetail(); }, 1000);
-  setInterval(() => { dirty.all = true; schedule(); }, 30000);   // "N min ago" and the hot markers age
+  // "N min ago" and the hot markers age: redrawn every 30 s of the operation's time (each second on an exercise's
+  // compressed clock, where 30 s pass in a blink).
+  let aged = 0;
+  setInterval(() => { if (Math.abs(clockNow() - aged) >= 30000) { aged = clockNow(); dirty.all = true; schedule(); } }, 1000);
   setInterval(nextBoardPage, BOARD_PAGE_SECONDS * 1000);
   window.addEventListener("resize", () => { map.fitted = false; dirty.all = true; schedule(); });
   tickClock();
