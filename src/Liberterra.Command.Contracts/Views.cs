@@ -23,6 +23,12 @@ public sealed record TeamView(
     long LastSeq,
     DateTimeOffset? OverdueSince = null);
 
+/// <summary>
+/// An operation's name, window, drill flag and clock, for a team lead's page: <see cref="ClockSpeed"/> is an exercise's
+/// compressed clock (its time is windowStart + (real - windowStart) × clockSpeed), null for real time.
+/// </summary>
+public sealed record OperationHeaderView(string Id, string Name, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, bool Exercise, double? ClockSpeed);
+
 public sealed record RegionView(
     string Id,
     string Name,

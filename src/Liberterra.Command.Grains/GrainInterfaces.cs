@@ -20,6 +20,9 @@ public interface IOperationGrain : IGrainWithStringKey
 
     Task<RegionState?> GetRegion(string regionId);
 
+    /// <summary>The operation's name, window, drill flag and clock; null when it was never defined.</summary>
+    Task<OperationHeader?> GetHeader();
+
     /// <summary>Creates the operation or replaces its definition. An identical definition changes nothing.</summary>
     Task<DefineOutcome> Define(OperationDefinition definition, string actor);
 

@@ -86,6 +86,8 @@ public sealed partial class OperationGrain(
 
     public Task<OperationState?> GetState() => Task.FromResult(_committed);
 
+    public Task<OperationHeader?> GetHeader() => Task.FromResult(_committed is null ? null : OperationHeader.Of(_committed));
+
     public Task<long> GetLastSeq() => Task.FromResult(_committed?.LastSeq ?? -1);
 
     public Task<TeamState?> GetTeam(string teamId) =>

@@ -31,6 +31,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["GET /api/operations/{operationId}"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
         ["PUT /api/operations/{operationId}"] = [Roles.Admin, Roles.Commander],
         ["GET /api/operations/{operationId}/teams/{teamId}"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead],
+        ["GET /api/operations/{operationId}/teams/{teamId}/operation"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead],
         ["GET /api/operations/{operationId}/teams/{teamId}/reports"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead],
         ["GET /api/operations/{operationId}/regions/{regionId}"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
         ["GET /api/operations/{operationId}/ticker"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],

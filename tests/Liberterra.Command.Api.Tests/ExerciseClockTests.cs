@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Liberterra.Command.Access;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Testing;
@@ -46,6 +47,11 @@ public class ExerciseClockTests(ServerFixture server)
 
         var view = await Api.Operation(Http, op);
         Assert.Equal(600, view.ClockSpeed);
+        // A team lead's page reads the clock under its team's path.
+        var lead = server.Server.Client(TestAuth.Token(Roles.TeamLead, "AR-RAID-01"));
+        var header = (await lead.GetFromJsonAsync<OperationHeaderView>($"/api/operations/{op}/teams/AR-RAID-01/operation", Api.Json))!;
+        Assert.Equal((op, true, (double?)600, start), (header.Id, header.Exercise, header.ClockSpeed, header.WindowStart));
+        Assert.Equal(HttpStatusCode.Forbidden, (await lead.GetAsync($"/api/operations/{op}/teams/MK-RAID-01/operation")).StatusCode);
         var activity = (await Http.GetFromJsonAsync<ActivityView>($"/api/operations/{op}/activity?hours=24&bucketMinutes=60", Api.Json))!;
         Assert.True(activity.Now >= ack.ServerTime, $"the activity's now {activity.Now:O} is before the report {ack.ServerTime:O}");
         Assert.Equal(1, activity.Regions.Single(r => r.RegionId == "AR").Rescued[^1] + activity.Regions.Single(r => r.RegionId == "AR").Rescued[^2]);

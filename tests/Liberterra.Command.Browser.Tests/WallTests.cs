@@ -254,6 +254,13 @@ public class WallTests(BrowserFixture browser)
         await Expect(wall.Card("AR-RAID-01")).ToContainTextAsync(new Regex(@"silent (\d+ h \d\d min|[3-9]\d min)"), PatientText);
         await wall.Page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, "wall-exercise.png") });
         Assert.Empty(wall.Watched.Errors);
+
+        // The team lead's phone says it is an exercise and counts the report's age on the exercise's clock too.
+        await using var phone = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true });
+        var field = await WatchedPage.OpenAsync(phone, new Uri(server.Address, $"/field/{op}#token={TestAuth.Token(Roles.TeamLead, "AR-RAID-01")}").ToString());
+        await Expect(field.Page.Locator("#exercise")).ToContainTextAsync("EXERCISE · clock 600× real time", PatientText);
+        await Expect(field.Page.Locator("#team-seen")).ToContainTextAsync(new Regex(@"^last report (\d+ h \d\d min|[3-9]\d min) ago$"), PatientText);
+        Assert.Empty(field.Errors);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public static class OperationsApi
         api.MapPut("/{operationId}", PutOperation).WithName("PutOperation").RequireAuthorization(Policies.ManageOperations)
             .WithMetadata(new BodySizeLimit(MaxDefinitionBytes));
         api.MapGet("/{operationId}/teams/{teamId}", GetTeam).WithName("GetTeam").RequireAuthorization(Policies.ReadTeam);
+        api.MapGet("/{operationId}/teams/{teamId}/operation", GetTeamOperation).WithName("GetTeamOperation").RequireAuthorization(Policies.ReadTeam);
         api.MapGet("/{operationId}/teams/{teamId}/reports", GetTeamReports).WithName("GetTeamReports").RequireAuthorization(Policies.ReadTeam);
         api.MapGet("/{operationId}/regions/{regionId}", GetRegion).WithName("GetRegion").RequireAuthorization(Policies.ReadOperations);
         api.MapGet("/{operationId}/ticker", GetTicker).WithName("GetTicker").RequireAuthorization(Policies.ReadOperations);
@@ -74,6 +75,19 @@ public static class OperationsApi
         return state is null
             ? Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."))
             : TypedResults.Ok(state.ToView());
+    }
+
+    /// <summary>
+    /// The team's operation as its lead's page needs it: name, window, drill flag and clock (the field page counts ages
+    /// on an exercise's compressed clock). Under the team's path, so a team lead's credential reads it.
+    /// </summary>
+    private static async Task<Results<Ok<OperationHeaderView>, ProblemHttpResult>> GetTeamOperation(
+        string operationId, string teamId, IGrainFactory grains)
+    {
+        var header = OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetHeader() : null;
+        return header is null
+            ? OperationLookup.NoOperation(operationId)
+            : TypedResults.Ok(new OperationHeaderView(header.Id, header.Name, header.WindowStart, header.WindowEnd, header.Exercise, header.ClockSpeed));
     }
 
     /// <summary>A page of the team's reports and corrections, oldest first, notes included for those who may read them.</summary>

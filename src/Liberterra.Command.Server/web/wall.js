@@ -561,7 +561,7 @@
     $("overlay").hidden = true;
     begin();
   });
-  setInterval(tickClock, 1000);
+  setInterval(tickClock, 250);   // four times a second: an exercise's compressed clock moves minutes a second
   // While not live, the line keeps counting ("since 15:33:08 UTC (12 s ago)"), never a "just now" that stays.
   setInterval(() => { if (connection.state !== "live") renderConnectionDetail(); }, 1000);
   // "N min ago" and the hot markers age: redrawn every 30 s of the operation's time (each second on an exercise's

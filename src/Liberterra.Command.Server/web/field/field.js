@@ -19,6 +19,7 @@
     team: null,
     teams: [],
     view: null,            // the team as last read from the server (cached for offline use)
+    operation: null,       // the operation's name, window, drill flag and clock (an exercise's may be compressed)
     lifecycle: null,       // status -> statuses allowed next (from /lifecycle.json)
     form: { status: null, counts: { children: 0, women: 0, men: 0, arrested: 0 }, position: null },
     editing: null,         // key of a refused report being fixed
@@ -98,6 +99,10 @@
       if (!state.lifecycle) {
         state.lifecycle = await (await fetch("/lifecycle.json")).json();
         localStorage.setItem(KEYS.lifecycle, JSON.stringify(state.lifecycle));
+      }
+      if (!state.operation || state.operation.id !== op) {
+        const header = await api(`/api/operations/${enc(op)}/teams/${enc(team)}/operation`);
+        if (op === state.op) state.operation = header;
       }
       const view = await api(`/api/operations/${enc(op)}/teams/${enc(team)}`);
       // Answers can cross: one for a team no longer shown is dropped, and never an older view than the one held.
@@ -413,7 +418,12 @@
     const queued = projected !== knownStatus();
     $("team-status").textContent = Liberterra.statusText(projected) + (queued ? " (queued)" : "");
     $("status-now").textContent = Liberterra.statusText(projected);
-    $("team-seen").textContent = v && v.lastReportAt ? `last report ${Liberterra.ago(Date.parse(v.lastReportAt))}` : v ? "no report yet" : "not loaded yet";
+    // Ages on the operation's clock: an exercise's may run faster than this phone's.
+    const o = state.operation && state.operation.id === state.op ? state.operation : null;
+    const now = Liberterra.operationNow(o);
+    $("team-seen").textContent = v && v.lastReportAt ? `last report ${Liberterra.ago(Date.parse(v.lastReportAt), now)}` : v ? "no report yet" : "not loaded yet";
+    $("exercise").hidden = !(o && o.exercise);
+    $("exercise").textContent = o && o.clockSpeed > 1 ? `EXERCISE · clock ${Liberterra.fmt(o.clockSpeed)}× real time` : "EXERCISE · not a real operation";
     const t = v ? v.totals : null;
     const totals = $("team-totals");
     totals.replaceChildren();
