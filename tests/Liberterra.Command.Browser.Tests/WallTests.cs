@@ -313,7 +313,7 @@ public class WallTests(BrowserFixture browser)
         // Every card of every page of the board shows its lines whole at 1920x1080 (status, region, check-in age and
         // totals), in the board's order: overdue first, then active, then by the name shown. The ticker's names too.
         // One synchronous pass over the pages, so that the board's own paging timer cannot interleave.
-        var board = await wall.Page.EvaluateAsync<System.Text.Json.JsonElement>("""
+        const string walkBoard = """
             () => { const w = window.liberterraWall, out = { Cut: [], Cards: [] };
                     for (let p = 0; p < w.boardPages(); p++) {
                       w.showBoardPage(p);
@@ -323,7 +323,8 @@ public class WallTests(BrowserFixture browser)
                         out.Cards.push([c.querySelector('.name').textContent, c.querySelector('.meta').textContent]);
                     }
                     return out; }
-            """);
+            """;
+        var board = await wall.Page.EvaluateAsync<System.Text.Json.JsonElement>(walkBoard);
         Assert.Empty(board.GetProperty("Cut").EnumerateArray().Select(e => e.GetString()));
         var shown = board.GetProperty("Cards").EnumerateArray().Select(c => (Name: c[0].GetString()!, Meta: c[1].GetString()!)).ToList();
         Assert.Equal(truth.Teams.Count, shown.Count);
@@ -350,6 +351,18 @@ public class WallTests(BrowserFixture browser)
         var biggestLabel = wall.Page.Locator($"#map .region-label[data-region='{biggest.Id}']");
         await Expect(biggestLabel).ToContainTextAsync(biggest.CountryCode ?? biggest.Id);
         await Expect(biggestLabel).Not.ToHaveAttributeAsync("visibility", "hidden");
+
+        // At a laptop's sizes too, every card shows its lines whole (the totals take a line of their own there).
+        foreach (var (width, height) in new[] { (1600, 900), (1366, 768) })
+        {
+            await wall.Page.SetViewportSizeAsync(width, height);
+            await wall.Page.WaitForTimeoutAsync(500);   // the board lays itself out again on resize
+            var laptop = await wall.Page.EvaluateAsync<System.Text.Json.JsonElement>(walkBoard);
+            Assert.Empty(laptop.GetProperty("Cut").EnumerateArray().Select(e => $"{width}x{height}: {e.GetString()}"));
+            Assert.Equal(truth.Teams.Count, laptop.GetProperty("Cards").GetArrayLength());
+            await wall.Page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, $"wall-liberterra-ii-{width}.png") });
+        }
+
         Assert.Empty(wall.Watched.Errors);
     }
 }

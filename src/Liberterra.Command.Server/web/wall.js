@@ -330,9 +330,10 @@
   function buildCard() {
     const root = el("div", "card");
     root.setAttribute("role", "listitem");
-    const name = el("div", "name"), status = el("div", "status"), region = el("div", "region"), meta = el("div", "meta");
-    root.append(name, status, region, meta);
-    return { root, name, status, region, meta };
+    const name = el("div", "name"), status = el("div", "status"), region = el("div", "region"), meta = el("div", "meta"),
+      figures = el("div", "figures");
+    root.append(name, status, region, meta, figures);
+    return { root, name, status, region, meta, figures };
   }
 
   function fillCard(card, t, now, flash) {
@@ -345,11 +346,11 @@
     card.region.textContent = region ? region.name : t.regionId;
     const seen = t.lastReportAt ? Date.parse(t.lastReportAt) : null;
     // An overdue flag says how long the team has been silent, never "just now".
-    const parts = [t.overdueSince
+    card.meta.textContent = t.overdueSince
       ? `OVERDUE · ${seen ? `silent ${Liberterra.agoSeconds(seen, now).replace(" ago", "")}` : "never checked in"}`
-      : seen ? `checked in ${Liberterra.ago(seen, now)}` : "no report yet"];
-    if (t.totals.rescued || t.totals.arrested) parts.push(`${fmt(t.totals.rescued)} rescued · ${fmt(t.totals.arrested)} arrested`);
-    card.meta.textContent = parts.join(" · ");
+      : seen ? `checked in ${Liberterra.ago(seen, now)}` : "no report yet";
+    card.figures.textContent = t.totals.rescued || t.totals.arrested
+      ? `${fmt(t.totals.rescued)} rescued · ${fmt(t.totals.arrested)} arrested` : "";
     if (flash) { card.root.classList.remove("changed"); void card.root.offsetWidth; card.root.classList.add("changed"); }
   }
 
