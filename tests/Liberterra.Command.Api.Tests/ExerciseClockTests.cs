@@ -16,18 +16,8 @@ public class ExerciseClockTests(ServerFixture server)
 {
     private HttpClient Http => server.Http;
 
-    private async Task<(string Id, DateTimeOffset Start)> DefineExercise(double speed, TimeSpan startedAgo)
-    {
-        var id = $"ex-{Guid.NewGuid():N}"[..16];
-        var start = TimelineClock.Normalize(DateTimeOffset.UtcNow - startedAgo);
-        var response = await Http.PutAsJsonAsync($"/api/operations/{id}", new
-        {
-            name = "Clock exercise", windowStart = start, windowEnd = start.AddDays(6), exercise = true, clockSpeed = speed,
-            regions = TestOperations.TwoRegions, teams = TestOperations.FourTeams,
-        });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (id, start);
-    }
+    private Task<(string Id, DateTimeOffset Start)> DefineExercise(double speed, TimeSpan startedAgo) =>
+        TestOperations.DefineExerciseAsync(Http, speed, startedAgo);
 
     [Fact]
     public async Task reports_are_stamped_on_the_compressed_clock_and_so_is_a_device_time()

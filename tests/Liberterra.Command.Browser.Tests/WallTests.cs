@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Liberterra.Command.Access;
 using Liberterra.Command.Server.Hosting;
@@ -224,14 +223,8 @@ public class WallTests(BrowserFixture browser)
     public async Task an_exercise_on_a_compressed_clock_shows_its_day_its_times_and_its_check_in_ages_on_that_clock()
     {
         await using var server = await InProcessServer.StartAsync(await Database("wall-exercise"));
-        var op = $"ex-{Guid.NewGuid():N}"[..16];
-        var start = DateTimeOffset.UtcNow.AddMinutes(-5);   // 5 real minutes in at 600x: 50 hours, day 3 of 6
-        var defined = await server.Http.PutAsJsonAsync($"/api/operations/{op}", new
-        {
-            name = "Clock exercise", windowStart = start, windowEnd = start.AddDays(6), exercise = true, clockSpeed = 600,
-            regions = TestOperations.TwoRegions, teams = TestOperations.FourTeams,
-        });
-        Assert.Equal(System.Net.HttpStatusCode.Created, defined.StatusCode);
+        // 5 real minutes in at 600x: 50 hours, day 3 of 6.
+        var (op, _) = await TestOperations.DefineExerciseAsync(server.Http, 600, TimeSpan.FromMinutes(5));
         var ack = await Field.Report(server.Http, op, "AR-RAID-01", new { status = "Briefed", children = 2 });
 
         await using var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1600, Height = 900 } });

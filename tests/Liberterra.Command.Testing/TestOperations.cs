@@ -53,4 +53,24 @@ public static class TestOperations
                 $"Defining operation {id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return id;
     }
+
+    /// <summary>
+    /// An exercise of <see cref="TwoRegions"/> and <see cref="FourTeams"/> on a compressed clock, <paramref name="clockSpeed"/>
+    /// times real time, whose six-day window started <paramref name="startedAgo"/> ago in real time; returns its id and
+    /// window start.
+    /// </summary>
+    public static async Task<(string Id, DateTimeOffset WindowStart)> DefineExerciseAsync(HttpClient http, double clockSpeed, TimeSpan startedAgo)
+    {
+        var id = $"ex-{Guid.NewGuid():N}"[..16];
+        var now = DateTimeOffset.UtcNow - startedAgo;
+        var start = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+        var response = await http.PutAsJsonAsync($"/api/operations/{id}", new
+        {
+            name = "Clock exercise", windowStart = start, windowEnd = start.AddDays(6), exercise = true, clockSpeed,
+            regions = TwoRegions, teams = FourTeams,
+        });
+        if (response.StatusCode != HttpStatusCode.Created)
+            throw new InvalidOperationException($"Defining exercise {id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (id, start);
+    }
 }
