@@ -345,7 +345,19 @@ public class WallTests(BrowserFixture browser)
         await Expect(biggestLabel).ToContainTextAsync(biggest.CountryCode ?? biggest.Id);
         await Expect(biggestLabel).Not.ToHaveAttributeAsync("visibility", "hidden");
 
-        // At a laptop's sizes too, every card shows its lines whole (the totals take a line of their own there).
+        // At a laptop's sizes too, every card shows its lines whole; and the longest lines a card can hold (a week-old
+        // check-in, four-figure totals, the longest hotspot name) fit at every size.
+        var longestRegion = truth.Regions.MaxBy(r => r.Name.Length)!.Name;
+        var worst = $$"""
+            () => { const c = document.querySelector('#board .card'), out = [];
+                    const lines = { '.region': '{{longestRegion}}', '.meta': 'checked in 47 h 59 min ago', '.figures': '9,999 rescued · 9,999 arrested' };
+                    for (const [sel, text] of Object.entries(lines)) { const e = c.querySelector(sel); e.textContent = text; if (e.scrollWidth > e.clientWidth + 1) out.push(text); }
+                    const m = c.querySelector('.meta'); m.textContent = 'OVERDUE · silent 47 h 59 min'; c.classList.add('overdue');
+                    if (m.scrollWidth > m.clientWidth + 1) out.push(m.textContent);
+                    window.liberterraWall.showBoardPage(0);
+                    return out; }
+            """;
+        Assert.Empty(await wall.Page.EvaluateAsync<string[]>(worst));
         foreach (var (width, height) in new[] { (1600, 900), (1366, 768) })
         {
             await wall.Page.SetViewportSizeAsync(width, height);
@@ -353,6 +365,7 @@ public class WallTests(BrowserFixture browser)
             var laptop = await wall.Page.EvaluateAsync<System.Text.Json.JsonElement>(walkBoard);
             Assert.Empty(laptop.GetProperty("Cut").EnumerateArray().Select(e => $"{width}x{height}: {e.GetString()}"));
             Assert.Equal(truth.Teams.Count, laptop.GetProperty("Cards").GetArrayLength());
+            Assert.Empty((await wall.Page.EvaluateAsync<string[]>(worst)).Select(t => $"{width}x{height}: {t}"));
             await wall.Page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, $"wall-liberterra-ii-{width}.png") });
         }
 
