@@ -58,7 +58,9 @@ environment() {
 start_silo() {
   local i="$1" http=$((http_base + $1))
   # shellcheck disable=SC2086
-  setsid dotnet "$bin/Liberterra.Command.Server.dll" --urls "http://127.0.0.1:$http" \
+  # The build folder is the content root: the silo reads its appsettings.json (log levels: no line per request) and
+  # serves its pages from there, exactly as a deployment does.
+  setsid dotnet "$bin/Liberterra.Command.Server.dll" --urls "http://127.0.0.1:$http" --contentRoot "$bin" \
     --Silo:ClusterId="$cluster_id" --Silo:SiloPort=$((silo_base + i)) --Silo:GatewayPort=$((gateway_base + i)) \
     --Auth:SigningKeyFile="$key_file" ${LIBERTERRA_SILO_ARGS:-} >"$dir/silo-$i.log" 2>&1 < /dev/null &
   echo $! > "$dir/silo-$i.pid"

@@ -13,8 +13,12 @@ public sealed partial class OperationGrain
         {
             try
             {
-                if (_snapshotting is not null) await _snapshotting;
-                await WriteSnapshot(_committed);
+                // Bounded: only a cache, never worth holding the operation in deactivation (DeactivationSnapshotWait).
+                await WriteAfterPending(_committed).WaitAsync(options.Value.DeactivationSnapshotWait, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                LogSnapshotSkipped(OperationId, options.Value.DeactivationSnapshotWait.TotalSeconds);
             }
             catch (Exception ex)
             {
@@ -23,6 +27,12 @@ public sealed partial class OperationGrain
         }
     }
 
+
+    private async Task WriteAfterPending(OperationState state)
+    {
+        if (_snapshotting is not null) await _snapshotting;
+        await WriteSnapshot(state);
+    }
 
     private void MaybeSnapshot()
     {

@@ -293,4 +293,7 @@ public sealed partial class OperationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: snapshot not written")]
     private partial void LogSnapshotFailed(Exception ex, string operationId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: deactivating without a snapshot, not written within {Seconds} s (the next activation folds the events after the last one)")]
+    private partial void LogSnapshotSkipped(string operationId, double seconds);
 }

@@ -29,6 +29,14 @@ public sealed class OperationGrainOptions
     /// </summary>
     public TimeSpan ViewUpdateWait { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a deactivation waits for its snapshot to be written. The snapshot is a cache of the timeline: a write held
+    /// up by a database or a cluster in trouble (a silo just died and the directory is moving) must not keep the grain
+    /// in deactivation, and the operation unable to take reports, for Orleans' deactivation timeout (30 s). Past this
+    /// the activation goes and the next one folds the events after the last snapshot written.
+    /// </summary>
+    public TimeSpan DeactivationSnapshotWait { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The service key of the clock the operation grain reads (tests replace it; Orleans keeps its own).</summary>
     public const string ClockKey = "liberterra";
 }

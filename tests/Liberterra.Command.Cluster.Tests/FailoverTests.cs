@@ -41,7 +41,8 @@ public class FailoverTests(ITestOutputHelper output)
     {
         var clock = Stopwatch.StartNew();
         void Say(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0}s  {what}");
-        using var admin = TestAuth.Client(cluster.Balancer, TestAuth.Token(Roles.Admin));
+        var adminToken = TestAuth.Token(Roles.Admin);
+        using var admin = TestAuth.Client(cluster.Balancer, adminToken);
         var op = await Define(admin, 4);
         var quiet = await Define(admin, 1);
 
@@ -132,6 +133,15 @@ public class FailoverTests(ITestOutputHelper output)
         });
 
         foreach (var (w, _, _) in walls) await w.DisposeAsync();
+
+        // The silos ran with the product's settings (appsettings.json read from the content root): no line per request
+        // and no credential in any silo's log, though walls connected with theirs in the query string.
+        var logs = cluster.Logs();
+        Assert.True(logs.Length > 1000, "the silos logged nothing: the check would prove nothing");
+        Assert.DoesNotContain("Request starting", logs);
+        Assert.DoesNotContain("Request finished", logs);
+        Assert.DoesNotContain(wallToken.Split('.')[2], logs);
+        Assert.DoesNotContain(adminToken.Split('.')[2], logs);
     }
 
     /// <summary>Affinity cookies the balancer maps to each silo (for the hubs: nothing else is sticky), <paramref name="perSilo"/> of each.</summary>

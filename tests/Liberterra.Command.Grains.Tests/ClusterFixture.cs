@@ -157,6 +157,15 @@ public sealed class FlakyTimelineStore(PostgresTimelineStore inner) : ITimelineW
     public IAsyncEnumerable<KeyRecord> ReadKeysAsync(string operationId, long upToSeq, CancellationToken cancellationToken = default) =>
         inner.ReadKeysAsync(operationId, upToSeq, cancellationToken);
 
-    public Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default) =>
-        inner.SavePastStateAsync(operationId, seq, state, cancellationToken);
+    /// <summary>
+    /// While set for an operation, its past-state saves (the second half of a snapshot write) wait until it is cleared:
+    /// a snapshot write held up as by a database or a cluster in trouble.
+    /// </summary>
+    public string? HoldPastStatesOf { get; set; }
+
+    public async Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default)
+    {
+        while (HoldPastStatesOf == operationId) await Task.Delay(50, cancellationToken);
+        await inner.SavePastStateAsync(operationId, seq, state, cancellationToken);
+    }
 }

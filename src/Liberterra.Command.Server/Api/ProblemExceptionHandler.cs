@@ -72,13 +72,15 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             "The request could not be completed right now. A write may or may not have been stored: retry it with the same " +
             "Idempotency-Key (the answer then says what was stored, exactly once); never resend it with a new key.");
 
-    // The database or the cluster is briefly out of reach: the client should retry (with the same key).
+    // The database or the cluster is briefly out of reach: the client should retry (with the same key). Orleans cancels a
+    // call whose message expired while a silo's death moved the directory ("Message expired before placement could
+    // complete"), also when it arrives wrapped.
     private static bool IsTransient(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is TimelineUnavailableException or TimeoutException or OrleansException or System.Data.Common.DbException
-                or System.Net.Sockets.SocketException)
+                or System.Net.Sockets.SocketException or OperationCanceledException)
                 return true;
         }
 
