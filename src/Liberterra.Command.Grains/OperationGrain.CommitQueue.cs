@@ -27,6 +27,10 @@ public sealed partial class OperationGrain
         return pending;
     }
 
+    // The loop ends only when the queue is empty. A caller answered from inside it (a failed or refused command's
+    // continuation can run inline, reload the timeline and submit again) may enqueue while it is still running: Enqueue
+    // then starts no loop of its own, so every exit goes back to the queue first (an item left behind would wait
+    // forever: seen once in CI as a 30 s timeout).
     private async Task FlushLoop()
     {
         while (_queue.Count > 0)
@@ -41,13 +45,13 @@ public sealed partial class OperationGrain
             {
                 // Nothing of the batch was stored, and one of its commands holds what the database will never take.
                 await Isolate(batch, ex);
-                if (_stale) return;
                 continue;
             }
             catch (Exception ex)
             {
+                // Only what was enqueued after a reload can be queued now (nothing is accepted while stale).
                 FailQueued(batch, ex);
-                return;
+                continue;
             }
 
             await AfterAppend(batch);

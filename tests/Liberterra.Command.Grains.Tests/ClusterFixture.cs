@@ -148,8 +148,14 @@ public sealed class FlakyTimelineStore(PostgresTimelineStore inner) : ITimelineW
         }
     }
 
+    /// <summary>
+    /// While set for an operation, reading its timeline finds nothing, at once (synchronously), as a read of a database
+    /// whose answer is already there can: for a test that knows nothing new was stored.
+    /// </summary>
+    public string? ReadNothingAtOnceFrom { get; set; }
+
     public IAsyncEnumerable<TimelineEvent> ReadAsync(string operationId, long afterSeq, CancellationToken cancellationToken = default) =>
-        inner.ReadAsync(operationId, afterSeq, cancellationToken);
+        operationId == ReadNothingAtOnceFrom ? AsyncEnumerable.Empty<TimelineEvent>() : inner.ReadAsync(operationId, afterSeq, cancellationToken);
 
     public Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default) =>
         inner.ReadEventAsync(operationId, seq, cancellationToken);

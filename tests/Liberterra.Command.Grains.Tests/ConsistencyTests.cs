@@ -155,6 +155,35 @@ public class ConsistencyTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task a_command_judged_again_inline_as_a_failed_write_is_answered_is_not_left_behind_in_the_queue()
+    {
+        // As in the test above with nothing stored, but the reload's read completes at once: the refused command's
+        // continuation then runs inside the failing write's loop, reloads and is queued again before that loop ends.
+        var op = await fixture.NewOperation();
+        Assert.Null((await fixture.Report(op, "AR-RAID-01", "inline-1", new Tally(0, 0, 0, 0), TeamStatus.Briefed)).Error);
+        fixture.Timeline.HoldNextAppend(op);
+        var onward = fixture.Report(op, "AR-RAID-01", "inline-2", new Tally(1, 0, 0, 0), TeamStatus.EnRoute);
+        await fixture.Timeline.Holding.WaitAsync(TimeSpan.FromSeconds(10));
+        var back = fixture.Report(op, "AR-RAID-01", "inline-3", new Tally(0, 1, 0, 0), TeamStatus.Standby);
+        Assert.NotSame(back, await Task.WhenAny(back, Task.Delay(TimeSpan.FromMilliseconds(500))));
+
+        fixture.Timeline.ReadNothingAtOnceFrom = op;
+        try
+        {
+            fixture.Timeline.ReleaseHeldAppend(false);
+            await Assert.ThrowsAsync<TimelineUnavailableException>(() => onward);
+            var answer = await back.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Null(answer.Error);
+        }
+        finally
+        {
+            fixture.Timeline.ReadNothingAtOnceFrom = null;
+        }
+
+        Assert.Equal(TeamStatus.Standby, (await fixture.Grains.GetGrain<IOperationGrain>(op).GetState())!.Teams["AR-RAID-01"].Status);
+    }
+
+    [Fact]
     public async Task a_commit_whose_acknowledgement_was_lost_is_found_again_and_counted_once()
     {
         var op = await fixture.NewOperation();
