@@ -84,6 +84,10 @@ LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \
 exercise=""
 if [ "${LIBERTERRA_SIMULATE:-0}" = 1 ]; then
   sim_speed="${LIBERTERRA_SIM_SPEED:-600}"
+  if ! awk -v s="$sim_speed" 'BEGIN { exit !(s + 0 >= 1 && s + 0 <= 3600) }'; then
+    echo "LIBERTERRA_SIM_SPEED must be from 1 to 3600 (times real time; 600 plays six days in 14 minutes), not '$sim_speed'" >&2
+    exit 2
+  fi
   exercise="liberterra-ii-exercise-$(date -u +%Y%m%d-%H%M%S)"
   echo "==> loading an exercise copy of Liberterra II: $exercise, its window starting now, its clock ${sim_speed}x real time"
   LIBERTERRA_TOKEN="$(grep '^ADMIN_TOKEN=' "$tokens" | cut -d= -f2-)" \

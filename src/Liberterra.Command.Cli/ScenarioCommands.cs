@@ -103,8 +103,8 @@ internal static class ScenarioCommands
     /// </summary>
     private static string ToExercise(JsonObject definition, string id, ExerciseCopy copy, DateTimeOffset now)
     {
-        var start = definition["windowStart"]!.GetValue<DateTimeOffset>();
-        var end = definition["windowEnd"]!.GetValue<DateTimeOffset>();
+        var start = definition["windowStart"]?.GetValue<DateTimeOffset>() ?? throw new FormatException("it has no \"windowStart\"");
+        var end = definition["windowEnd"]?.GetValue<DateTimeOffset>() ?? throw new FormatException("it has no \"windowEnd\"");
         var from = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
         var copyId = copy.Id ?? $"{id}-exercise-{from:yyyyMMdd-HHmmss}";
         definition["id"] = copyId;

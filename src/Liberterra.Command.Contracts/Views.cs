@@ -141,8 +141,11 @@ public sealed record TimelineEntry(
     DefinitionSummary? Definition,
     string Summary);
 
-/// <summary>What an OperationDefined event set: the name, the window, the drill flag and how many regions and teams.</summary>
-public sealed record DefinitionSummary(string Name, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, bool Exercise, int Regions, int Teams);
+/// <summary>
+/// What an OperationDefined event set: the name, the window, the drill flag, how many regions and teams, and an
+/// exercise's compressed clock (its events' times run clockSpeed times faster than real time).
+/// </summary>
+public sealed record DefinitionSummary(string Name, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, bool Exercise, int Regions, int Teams, double? ClockSpeed = null);
 
 /// <summary>An event on the significant-events lane: the mark (who, when, why) and the event it marks.</summary>
 public sealed record SignificantEntry(long Seq, string Title, string MarkedBy, DateTimeOffset MarkedAt, TimelineEntry Event);

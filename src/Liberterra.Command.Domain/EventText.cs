@@ -36,7 +36,7 @@ public static class EventText
             CheckInOverdue o => Join(["CHECK-IN OVERDUE", $"no check-in for {Span(e.ServerTime - o.LastCheckIn)}", .. region]),
             OperationDefined { Definition: var d } =>
                 $"operation defined: {d.Name}, {Count(d.Regions.Length, "hotspot", "hotspots")}, {Count(d.Teams.Length, "team", "teams")}" +
-                (d.Exercise ? " (exercise)" : ""),
+                (d.ClockSpeed is { } speed ? $" (exercise, clock {speed.ToString("0.#", CultureInfo.InvariantCulture)}× real time)" : d.Exercise ? " (exercise)" : ""),
             _ => e.Kind,
         };
     }

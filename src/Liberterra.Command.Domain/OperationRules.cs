@@ -206,6 +206,25 @@ public static partial class OperationRules
         return errors.ToError();
     }
 
+    /// <summary>
+    /// An exercise on a compressed clock starts now: its window's start within the last day and at most a minute ahead of
+    /// the server's clock (<paramref name="serverNow"/>, real time). A start long past would put its times years ahead
+    /// (and past the calendar's end at 3,600×); one far ahead would run its clock backwards until then.
+    /// </summary>
+    public static DomainError? ValidateClockStart(OperationDefinition d, DateTimeOffset serverNow) =>
+        d.ClockSpeed is null || (d.WindowStart >= serverNow - TimeSpan.FromDays(1) && d.WindowStart <= serverNow + TimeSpan.FromMinutes(1))
+            ? null
+            : DomainError.Invalid("windowStart",
+                "an exercise on a compressed clock starts now: its windowStart must be within the last day and at most a minute ahead of the server's clock");
+
+    /// <summary>Whether a device's clock is believable: at most 10 minutes ahead of the server's, at most 30 days behind.</summary>
+    public static DomainError? ValidateClientTime(DateTimeOffset clientTime, DateTimeOffset serverNow)
+    {
+        var errors = new FieldErrors();
+        CheckClientTime(errors, clientTime, serverNow);
+        return errors.ToError();
+    }
+
     private static void CheckClientTime(FieldErrors errors, DateTimeOffset? clientTime, DateTimeOffset serverNow)
     {
         if (clientTime is not { } t) return;

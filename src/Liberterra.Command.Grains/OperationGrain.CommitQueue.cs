@@ -155,13 +155,14 @@ public sealed partial class OperationGrain
             return DomainError.NotFound($"No team '{e.TeamId}' in operation '{OperationId}'.");
         return e.Payload switch
         {
-            FieldReported r => OperationRules.ValidateReport(team, r.Report, e.ClientTime, e.ServerTime),
+            // An exercise's device times were judged in real time when accepted (OperationGrain.Submit).
+            FieldReported r => OperationRules.ValidateReport(team, r.Report, state.ClockSpeed is null ? e.ClientTime : null, e.ServerTime),
             // It named an event of the split batch by a number that may now belong to another event.
             ReportCorrected c when split.Contains(c.Correction.CorrectsSeq) =>
                 DomainError.Invalid("corrects", "names a report that was not stored; correct it once it has its number"),
             // Its target was checked when it was accepted, and a stored event never changes.
             ReportCorrected c => OperationRules.ValidateCorrection(team, c.Correction,
-                new CorrectionTarget(c.Correction.CorrectsSeq, team.Id, EventKinds.FieldReported), e.ClientTime, e.ServerTime),
+                new CorrectionTarget(c.Correction.CorrectsSeq, team.Id, EventKinds.FieldReported), state.ClockSpeed is null ? e.ClientTime : null, e.ServerTime),
             CheckInOverdue o when team.OverdueSince is null && team.LastReportAt == o.LastCheckIn => null,
             CheckInOverdue => DomainError.Conflict($"Team '{team.Id}' reported again, or is flagged already."),
             _ => null,

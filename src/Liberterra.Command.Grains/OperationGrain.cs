@@ -76,8 +76,15 @@ public sealed partial class OperationGrain(
         }
     }
 
-    /// <summary>The operation's time now: real time, or an exercise's compressed clock (<see cref="OperationClock"/>).</summary>
-    private DateTimeOffset Now() => OperationClock.At(_pending, clock.GetUtcNow());
+    /// <summary>
+    /// The operation's time now: real time, or an exercise's compressed clock (<see cref="OperationClock"/>), never before
+    /// the last event's (an exercise whose window starts a moment ahead of this server's clock keeps its times in order).
+    /// </summary>
+    private DateTimeOffset Now()
+    {
+        var now = OperationClock.At(_pending, clock.GetUtcNow());
+        return _pending?.LastEventAt is { } last && last > now ? last : now;
+    }
 
     /// <summary>Keys of events the server makes itself: '/' cannot appear in a client's key, so they never collide.</summary>
     private static string SystemKey(string name) => $"system/{name}";
@@ -110,6 +117,8 @@ public sealed partial class OperationGrain(
         var current = _pending;
         if (OperationRules.ValidateDefinition(definition, current) is { } error)
             return new DefineOutcome(null, DefineResult.Refused, error);
+        if (current is null && OperationRules.ValidateClockStart(definition, clock.GetUtcNow()) is { } early)
+            return new DefineOutcome(null, DefineResult.Refused, early);
 
         if (current is not null && Definitions.Same(current.Definition, definition))
             return new DefineOutcome(_committed, DefineResult.Unchanged, null);
@@ -129,7 +138,20 @@ public sealed partial class OperationGrain(
         return new DefineOutcome(_committed, current is null ? DefineResult.Created : DefineResult.Updated, null);
     }
 
-    public Task<CommandOutcome> Submit(TeamCommand command) => Submit(command, null, waited: false);
+    public Task<CommandOutcome> Submit(TeamCommand command)
+    {
+        // A device's clock is real time. On an exercise's compressed clock it is judged in real time (how far ahead of
+        // the server, how old: a second of skew must not become ten minutes), then read as the operation's time at that
+        // instant, once, here: a pure function of it, so a retry keeps its fingerprint.
+        if (command.ClientTime is { } device && _pending?.ClockSpeed is not null)
+        {
+            if (OperationRules.ValidateClientTime(device, clock.GetUtcNow()) is { } error)
+                return Task.FromResult(CommandOutcome.Refused(error));
+            command = command with { ClientTime = OperationClock.At(_pending, device) };
+        }
+
+        return Submit(command, null, waited: false);
+    }
 
     // target: the event a correction names, when it had to be read from the timeline first; waited: this command was
     // refused once already against reports in flight and waited for them (it waits at most once).
@@ -140,10 +162,7 @@ public sealed partial class OperationGrain(
         if (command.OperationId != OperationId)
             throw new ArgumentException("Command sent to the wrong operation.", nameof(command));
 
-        // A device's clock is real time: on an exercise's compressed clock it is read as the operation's time at that
-        // instant (a pure function of it, so a retry keeps its fingerprint). The timeline keeps microseconds; normalising
-        // first keeps fingerprints and folds identical after a reload.
-        if (command.ClientTime is { } device) command = command with { ClientTime = OperationClock.At(_pending, device) };
+        // The timeline keeps microseconds; normalising first keeps fingerprints and folds identical after a reload.
         command = command with { ClientTime = TimelineClock.Normalize(command.ClientTime) };
         var fingerprint = command.Fingerprint;
         if (_keys.TryGetValue(command.IdempotencyKey, out var seen))
@@ -169,10 +188,12 @@ public sealed partial class OperationGrain(
         }
 
         var now = Now();
+        // An exercise's device times were judged in real time already (the public Submit).
+        var deviceTime = _pending.ClockSpeed is null ? command.ClientTime : null;
         var error = command.Payload switch
         {
-            FieldReported r => OperationRules.ValidateReport(team, r.Report, command.ClientTime, now),
-            ReportCorrected c => OperationRules.ValidateCorrection(team, c.Correction, target, command.ClientTime, now),
+            FieldReported r => OperationRules.ValidateReport(team, r.Report, deviceTime, now),
+            ReportCorrected c => OperationRules.ValidateCorrection(team, c.Correction, target, deviceTime, now),
             _ => DomainError.Invalid("kind", "a team may only submit field reports and corrections"),
         };
         if (error is not null)

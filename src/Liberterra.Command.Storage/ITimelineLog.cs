@@ -16,6 +16,9 @@ public interface ITimelineLog
     /// <summary>One event, or null.</summary>
     Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default);
 
-    /// <summary>Keeps a past state (the fold up to <paramref name="seq"/>); a second write of the same seq is ignored.</summary>
+    /// <summary>
+    /// Keeps a past state (the fold up to <paramref name="seq"/>). A second write of the same seq replaces the first: the
+    /// fold is the same, and a newer reducer's replaces an older one's (<see cref="Domain.OperationReducer.Version"/>).
+    /// </summary>
     Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default);
 }

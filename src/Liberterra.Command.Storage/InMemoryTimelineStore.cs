@@ -157,7 +157,7 @@ public sealed class InMemoryTimelineStore : ITimelineWriter, ITimelineReader
 
     public Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default)
     {
-        lock (_gate) _pastStates.TryAdd((operationId, seq), state);
+        lock (_gate) _pastStates[(operationId, seq)] = state;
         return Task.CompletedTask;
     }
 

@@ -218,7 +218,8 @@ public sealed partial class PostgresTimelineStore(NpgsqlDataSource db) : ITimeli
     public async Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default)
     {
         await using var cmd = db.CreateCommand(
-            "INSERT INTO timeline_snapshots (operation_id, seq, state) VALUES ($1, $2, $3::jsonb) ON CONFLICT DO NOTHING");
+            "INSERT INTO timeline_snapshots (operation_id, seq, state) VALUES ($1, $2, $3::jsonb) " +
+            "ON CONFLICT (operation_id, seq) DO UPDATE SET state = EXCLUDED.state");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seq });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = state });

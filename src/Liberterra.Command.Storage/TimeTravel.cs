@@ -21,13 +21,20 @@ public sealed class TimeTravel(ITimelineReader timeline)
     {
         var past = await timeline.ReadPastStateAsync(operationId, seq, cancellationToken);
         var state = past is { } p ? JsonSerializer.Deserialize<OperationState>(p.State, DomainJson.Options) : null;
-        // A past state folded by an older reducer lacks what this one keeps: fold from the start instead.
-        if (state is { IsCurrent: false }) state = null;
+        // A past state folded by an older reducer lacks what this one keeps: fold from the start instead, and put this
+        // reducer's fold in its place, so that the next query near it starts from there.
+        long? replace = null;
+        if (state is { IsCurrent: false } stale)
+        {
+            replace = stale.LastSeq;
+            state = null;
+        }
+
         var folded = 0;
         await foreach (var e in timeline.ReadRangeAsync(operationId, state?.LastSeq ?? 0, seq, cancellationToken))
         {
             state = OperationReducer.Apply(state, e);
-            if (++folded % KeepEvery == 0)
+            if (++folded % KeepEvery == 0 || e.Seq == replace)
                 await timeline.SavePastStateAsync(operationId, e.Seq, Serialize(state), cancellationToken);
         }
 

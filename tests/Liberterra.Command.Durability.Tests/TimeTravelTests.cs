@@ -90,6 +90,11 @@ public class TimeTravelTests
 
         var at = await new TimeTravel(store).AtSeqAsync(op, last);
         Assert.Equal(Json(live[last - 1]), Json(at!));
+
+        // The old past state was replaced by this reducer's fold: the next query starts from it.
+        var replaced = await store.ReadPastStateAsync(op, old.LastSeq);
+        Assert.Equal(old.LastSeq, replaced!.Value.Seq);
+        Assert.Equal(Json(live[last - 11]), replaced.Value.State);
     }
 
     private static string Json(OperationState s) => JsonSerializer.Serialize(s, DomainJson.Options);

@@ -20,7 +20,7 @@ public static class EntryMapping
             CheckInOverdue o => new TimelineEntry(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, e.TeamId, region, e.IdempotencyKey,
                 null, o.LastCheckIn, o.IntervalMinutes, null, summary),
             OperationDefined { Definition: var d } => new TimelineEntry(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, null, null, e.IdempotencyKey,
-                null, null, null, new DefinitionSummary(d.Name, d.WindowStart, d.WindowEnd, d.Exercise, d.Regions.Length, d.Teams.Length), summary),
+                null, null, null, new DefinitionSummary(d.Name, d.WindowStart, d.WindowEnd, d.Exercise, d.Regions.Length, d.Teams.Length, d.ClockSpeed), summary),
             _ => throw new InvalidOperationException($"Event {e.Seq} has an unknown kind {e.Kind}."),
         };
     }

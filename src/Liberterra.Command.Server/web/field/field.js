@@ -48,6 +48,7 @@
   };
 
   function viewKey() { return `liberterra.field.view.${state.op}.${state.team}`; }
+  function operationKey(op) { return `liberterra.field.operation.${op}`; }
 
   // ------------------------------------------------------------------ start
 
@@ -101,8 +102,14 @@
         localStorage.setItem(KEYS.lifecycle, JSON.stringify(state.lifecycle));
       }
       if (!state.operation || state.operation.id !== op) {
-        const header = await api(`/api/operations/${enc(op)}/teams/${enc(team)}/operation`);
-        if (op === state.op) state.operation = header;
+        state.operation = JSON.parse(localStorage.getItem(operationKey(op)) || "null");
+        // The operation's name, window and clock: kept for offline use; without it, ages are counted in real time.
+        try {
+          const header = await api(`/api/operations/${enc(op)}/teams/${enc(team)}/operation`);
+          if (op === state.op) { state.operation = header; localStorage.setItem(operationKey(op), JSON.stringify(header)); }
+        } catch (error) {
+          if (error instanceof Liberterra.ProblemError && error.status === 401) throw error;
+        }
       }
       const view = await api(`/api/operations/${enc(op)}/teams/${enc(team)}`);
       // Answers can cross: one for a team no longer shown is dropped, and never an older view than the one held.
