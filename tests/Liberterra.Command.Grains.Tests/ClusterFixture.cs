@@ -163,15 +163,21 @@ public sealed class FlakyTimelineStore(PostgresTimelineStore inner) : ITimelineW
     public IAsyncEnumerable<KeyRecord> ReadKeysAsync(string operationId, long upToSeq, CancellationToken cancellationToken = default) =>
         inner.ReadKeysAsync(operationId, upToSeq, cancellationToken);
 
+    private volatile Tuple<string, TaskCompletionSource>? _pastStateHold;
+
     /// <summary>
-    /// While set for an operation, its past-state saves (the second half of a snapshot write) wait until it is cleared:
-    /// a snapshot write held up as by a database or a cluster in trouble.
+    /// From now on, the operation's past-state saves (the second half of a snapshot write) wait until
+    /// <see cref="ReleasePastStates"/>: a snapshot write held up as by a database or a cluster in trouble.
     /// </summary>
-    public string? HoldPastStatesOf { get; set; }
+    public void HoldPastStates(string operationId) =>
+        _pastStateHold = Tuple.Create(operationId, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>The held past-state saves go on.</summary>
+    public void ReleasePastStates() => Interlocked.Exchange(ref _pastStateHold, null)?.Item2.TrySetResult();
 
     public async Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default)
     {
-        while (HoldPastStatesOf == operationId) await Task.Delay(50, cancellationToken);
+        if (_pastStateHold is { } hold && hold.Item1 == operationId) await hold.Item2.Task.WaitAsync(cancellationToken);
         await inner.SavePastStateAsync(operationId, seq, state, cancellationToken);
     }
 }

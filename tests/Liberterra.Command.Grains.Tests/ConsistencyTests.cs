@@ -48,7 +48,7 @@ public class ConsistencyTests(ClusterFixture fixture)
         var grain = fixture.Grains.GetGrain<IOperationGrain>(op);
         var before = await grain.GetState();
 
-        fixture.Timeline.HoldPastStatesOf = op;
+        fixture.Timeline.HoldPastStates(op);
         try
         {
             // Orleans would wait 30 s (its deactivation timeout); the grain gives its snapshot 2 s, then goes.
@@ -61,7 +61,7 @@ public class ConsistencyTests(ClusterFixture fixture)
         }
         finally
         {
-            fixture.Timeline.HoldPastStatesOf = null;
+            fixture.Timeline.ReleasePastStates();
         }
     }
 
