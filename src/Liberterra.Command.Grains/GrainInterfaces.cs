@@ -40,28 +40,30 @@ public interface IOperationGrain : IGrainWithStringKey
     Task<string> GetSilo();
 }
 
-/// <summary>A team's live view, updated by its operation before each commit is acknowledged. Key: <c>{operationId}/{teamId}</c>.</summary>
+/// <summary>
+/// A team's live view. Its operation sends it every commit that changed the team, one-way: the acknowledgement never
+/// waits for a view (it may live on another silo, which may be dying). A reader that must see a write of its own names
+/// its sequence number, and a view behind it catches up from the operation first. Key: <c>{operationId}/{teamId}</c>.
+/// </summary>
 public interface ITeamGrain : IGrainWithStringKey
 {
-    Task<TeamState?> GetState();
+    /// <summary>The team as of at least event <paramref name="atLeastSeq"/> of the team (0: as the view has it).</summary>
+    Task<TeamState?> GetState(long atLeastSeq);
 
-    /// <summary>
-    /// Sent by the operation after each commit that changed the team, before the commit is acknowledged; the newest
-    /// sequence number wins. Interleaves, so a team grain waiting on its own submit still takes it.
-    /// </summary>
+    /// <summary>Sent one-way by the operation after each commit that changed the team; the newest sequence number wins.</summary>
+    [OneWay]
     [AlwaysInterleave]
     Task Update(TeamState state);
 }
 
-/// <summary>A hotspot region's live view. Key: <c>{operationId}/{regionId}</c>.</summary>
+/// <summary>A hotspot region's live view, fed one-way like a team's (<see cref="ITeamGrain"/>). Key: <c>{operationId}/{regionId}</c>.</summary>
 public interface IHotspotRegionGrain : IGrainWithStringKey
 {
-    Task<RegionState?> GetState();
+    /// <summary>The region as of at least event <paramref name="atLeastSeq"/> of the region (0: as the view has it).</summary>
+    Task<RegionState?> GetState(long atLeastSeq);
 
-    /// <summary>
-    /// Sent by the operation after each commit that changed the region, before the commit is acknowledged; the newest
-    /// sequence number wins.
-    /// </summary>
+    /// <summary>Sent one-way by the operation after each commit that changed the region; the newest sequence number wins.</summary>
+    [OneWay]
     [AlwaysInterleave]
     Task Update(RegionState state);
 }

@@ -54,12 +54,12 @@ public sealed partial class OperationGrain
                 continue;
             }
 
-            await AfterAppend(batch);
+            AfterAppend(batch);
         }
     }
 
     // The batch is in the timeline: the state moves on, walls are told, views updated, and then the callers answered.
-    private async Task AfterAppend(List<PendingEvent> batch)
+    private void AfterAppend(List<PendingEvent> batch)
     {
         var before = _committed;
         _committed = batch[^1].StateAfter;
@@ -72,8 +72,7 @@ public sealed partial class OperationGrain
             else LogCommitted(OperationId, p.Event.TeamId, p.Event.Kind, p.Event.Seq, p.Event.Actor);
         }
 
-        // Views first, so that whoever gets an acknowledgement reads their own write from any view.
-        await UpdateViews(before, _committed);
+        UpdateViews(before, _committed);
         foreach (var p in batch)
         {
             _keys[p.Event.IdempotencyKey] = new KeyEntry(_keys[p.Event.IdempotencyKey].Fingerprint, p.Event.Seq, null);
@@ -131,7 +130,7 @@ public sealed partial class OperationGrain
 
                 p.Renumber(e, after);
                 _pending = after;
-                await AfterAppend([p]);
+                AfterAppend([p]);
             }
         }
         finally
@@ -235,7 +234,7 @@ public sealed partial class OperationGrain
         {
             // Writes that reached the disk though their writer heard otherwise: displays must see them too.
             feed.Publish(OperationId, [.. found]);
-            await UpdateViews(before, state!);
+            UpdateViews(before, state!);
             if (before is null) await StartCheckIns();
         }
 
@@ -243,40 +242,22 @@ public sealed partial class OperationGrain
     }
 
 
-    // Team and region grains are views; they keep the newest state they are sent, so order does not matter.
-    // A view that cannot be reached is not an error for the commit: it rebuilds from this grain when it activates.
-    private async Task UpdateViews(OperationState? before, OperationState after)
+    // Team and region grains are views, told one-way and never awaited: a view may live on another silo, and the
+    // acknowledgement waits for nothing but the timeline (a silo dying elsewhere cannot hold it). They keep the newest
+    // state they are sent, so order does not matter; one that misses an update catches up when a reader names a later
+    // event, and rebuilds from this grain when it activates.
+    private void UpdateViews(OperationState? before, OperationState after)
     {
-        var updates = new List<Task>();
         foreach (var (id, team) in after.Teams)
         {
             if (before is null || !before.Teams.TryGetValue(id, out var old) || old.LastSeq != team.LastSeq)
-                updates.Add(GrainFactory.Reference<ITeamGrain>(GrainKeys.Team(OperationId, id)).Update(team));
+                GrainFactory.Reference<ITeamGrain>(GrainKeys.Team(OperationId, id)).Update(team).Ignore();
         }
 
         foreach (var (id, region) in after.Regions)
         {
             if (before is null || !before.Regions.TryGetValue(id, out var old) || old.LastSeq != region.LastSeq)
-                updates.Add(GrainFactory.Reference<IHotspotRegionGrain>(GrainKeys.Region(OperationId, id)).Update(region));
-        }
-
-        var all = Task.WhenAll(updates);
-        try
-        {
-            await all.WaitAsync(options.Value.ViewUpdateWait);
-        }
-        catch (TimeoutException) when (!all.IsCompleted)
-        {
-            // Acknowledged without them (OperationGrainOptions.ViewUpdateWait); a later failure is logged, off this
-            // grain's scheduler (only a log line; the activation may be gone by then).
-            LogViewUpdateSlow(OperationId, options.Value.ViewUpdateWait.TotalMilliseconds);
-            var operationId = OperationId;
-            _ = all.ContinueWith(t => LogViewUpdateFailed(t.Exception!, operationId), CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
-        catch (Exception ex)
-        {
-            LogViewUpdateFailed(ex, OperationId);
+                GrainFactory.Reference<IHotspotRegionGrain>(GrainKeys.Region(OperationId, id)).Update(region).Ignore();
         }
     }
 

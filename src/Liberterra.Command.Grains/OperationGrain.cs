@@ -300,14 +300,8 @@ public sealed partial class OperationGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: the check for overdue teams failed; the next one will retry")]
     private partial void LogCheckInsFailed(Exception ex, string operationId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId}: snapshot written at seq {Seq}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Operation {OperationId}: snapshot written at seq {Seq}")]
     private partial void LogSnapshotWritten(string operationId, long seq);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: a team or region view was not updated")]
-    private partial void LogViewUpdateFailed(Exception ex, string operationId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: team or region views did not answer in {WaitMs} ms; acknowledged without waiting for them")]
-    private partial void LogViewUpdateSlow(string operationId, double waitMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: the stored snapshot was written by another activation; reading it and writing again")]
     private partial void LogSnapshotConflict(Exception ex, string operationId);

@@ -22,14 +22,6 @@ public sealed class OperationGrainOptions
     public TimeSpan CheckInReminder { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// How long a commit's acknowledgements wait for the team and region views. They take milliseconds; a view whose
-    /// activation stalls (its silo just joined or died and the directory is moving) would otherwise hold every
-    /// acknowledgement behind it for the activation timeout. Past this, the commit is acknowledged and the view catches
-    /// up on its own (it keeps the newest state it is sent, and rebuilds from the operation when it activates).
-    /// </summary>
-    public TimeSpan ViewUpdateWait { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>
     /// How long a deactivation waits for its snapshot to be written. The snapshot is a cache of the timeline: a write held
     /// up by a database or a cluster in trouble (a silo just died and the directory is moving) must not keep the grain
     /// in deactivation, and the operation unable to take reports, for Orleans' deactivation timeout (30 s). Past this

@@ -49,11 +49,15 @@ public class FieldReportApiTests(ServerFixture server)
     {
         var op = await Api.DefineOperation(Http);
         Assert.Equal(HttpStatusCode.Created, (await Api.PostReport(Http, op, "MK-RAID-01", new { women = 5, men = 1 }, Api.NewKey())).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await Api.PostReport(Http, op, "MK-RAID-02", new { women = 2, arrested = 4 }, Api.NewKey())).StatusCode);
+        var second = await Api.PostReport(Http, op, "MK-RAID-02", new { women = 2, arrested = 4 }, Api.NewKey());
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        var seq = (await second.Content.ReadFromJsonAsync<ReportAck>(Api.Json))!.Seq;
 
-        var team = await Http.GetFromJsonAsync<TeamView>($"/api/operations/{op}/teams/MK-RAID-02", Api.Json);
+        // Views are updated one-way: a reader that names the event it was acknowledged reads at least that far.
+        var team = await Http.GetFromJsonAsync<TeamView>($"/api/operations/{op}/teams/MK-RAID-02?minSeq={seq}", Api.Json);
         Assert.Equal(new TotalsView(0, 2, 0, 2, 4), team!.Totals);
-        var region = await Http.GetFromJsonAsync<RegionView>($"/api/operations/{op}/regions/MK", Api.Json);
+        Assert.Equal(seq, team.LastSeq);
+        var region = await Http.GetFromJsonAsync<RegionView>($"/api/operations/{op}/regions/MK?minSeq={seq}", Api.Json);
         Assert.Equal(new TotalsView(0, 7, 1, 8, 4), region!.Totals);
         Assert.Equal(["MK-RAID-01", "MK-RAID-02"], region.TeamIds);
         var list = await Http.GetFromJsonAsync<OperationSummary[]>("/api/operations", Api.Json);

@@ -19,7 +19,7 @@ public class GrainReferencesTests(ClusterFixture fixture)
         Assert.Equal(fixture.Grains.GetGrain<IOperationGrain>(op).GetGrainId(), fixture.Grains.Reference<IOperationGrain>(op).GetGrainId());
         Assert.Equal(fixture.Grains.GetGrain<IHotspotRegionGrain>(GrainKeys.Region(op, "AR")).GetGrainId(),
             fixture.Grains.Reference<IHotspotRegionGrain>(GrainKeys.Region(op, "AR")).GetGrainId());
-        Assert.Equal("AR-RAID-01", (await fixture.Grains.Reference<ITeamGrain>(key).GetState())!.Definition.Id);
+        Assert.Equal("AR-RAID-01", (await fixture.Grains.Reference<ITeamGrain>(key).GetState(0))!.Definition.Id);
         Assert.Equal(op, (await fixture.Grains.Reference<IOperationGrain>(op).GetState())!.Definition.Id);
         // Like GetGrain: no reference to a grain without a key.
         Assert.ThrowsAny<ArgumentException>(() => fixture.Grains.Reference<IOperationGrain>(" "));

@@ -28,7 +28,7 @@ public class OverdueTests(ClusterFixture fixture)
         Assert.Equal(1, state.TeamsOverdue);
         var flag = (await fixture.Timeline.ReadAsync(op, 0).ToListAsync()).Single(e => e.Payload is CheckInOverdue);
         Assert.Equal(("AR-RAID-01", OperationGrain.SystemActor), (flag.TeamId, flag.Actor));
-        Assert.Equal(state.Teams["AR-RAID-01"].OverdueSince, (await fixture.Grains.GetGrain<ITeamGrain>(GrainKeys.Team(op, "AR-RAID-01")).GetState())!.OverdueSince);
+        Assert.Equal(state.Teams["AR-RAID-01"].OverdueSince, (await fixture.Grains.GetGrain<ITeamGrain>(GrainKeys.Team(op, "AR-RAID-01")).GetState(flag.Seq))!.OverdueSince);
 
         Assert.Null((await fixture.Report(op, "AR-RAID-01", "overdue-key-003", new Tally(1, 0, 0, 0))).Error);
         Assert.Equal(0, (await grain.GetState())!.TeamsOverdue);

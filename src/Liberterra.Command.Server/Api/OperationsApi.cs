@@ -66,11 +66,16 @@ public static class OperationsApi
         };
     }
 
+    /// <summary>
+    /// The team's view. With <paramref name="minSeq"/> (the number of a report or correction the caller was acknowledged),
+    /// at least as of that event: the view is updated one-way after each commit, and one behind it catches up first.
+    /// </summary>
     private static async Task<Results<Ok<TeamView>, ProblemHttpResult>> GetTeam(
-        string operationId, string teamId, IGrainFactory grains)
+        string operationId, string teamId, IGrainFactory grains, long minSeq = 0)
     {
+        if (minSeq < 0) return Problems.From(DomainError.Invalid("minSeq", "must be 0 or a sequence number"));
         var state = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(teamId)
-            ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState()
+            ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState(minSeq)
             : null;
         return state is null
             ? Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."))
@@ -98,7 +103,7 @@ public static class OperationsApi
         if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", $"must be from 1 to {MaxPage}"));
         if (after < 0) return Problems.From(DomainError.Invalid("after", "must be 0 or a sequence number"));
         var team = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(teamId)
-            ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState()
+            ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState(0)
             : null;
         if (team is null) return Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."));
 
@@ -111,11 +116,13 @@ public static class OperationsApi
     /// <summary>The largest page a list endpoint returns.</summary>
     public const int MaxPage = 200;
 
+    /// <summary>The region's view; with <paramref name="minSeq"/>, at least as of that event (as for a team).</summary>
     private static async Task<Results<Ok<RegionView>, ProblemHttpResult>> GetRegion(
-        string operationId, string regionId, IGrainFactory grains)
+        string operationId, string regionId, IGrainFactory grains, long minSeq = 0)
     {
+        if (minSeq < 0) return Problems.From(DomainError.Invalid("minSeq", "must be 0 or a sequence number"));
         var state = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(regionId)
-            ? await grains.GetGrain<IHotspotRegionGrain>(GrainKeys.Region(operationId, regionId)).GetState()
+            ? await grains.GetGrain<IHotspotRegionGrain>(GrainKeys.Region(operationId, regionId)).GetState(minSeq)
             : null;
         return state is null
             ? Problems.From(DomainError.NotFound($"No region {OperationLookup.Shown(regionId)} in operation {OperationLookup.Shown(operationId)}."))

@@ -111,7 +111,8 @@
           if (error instanceof Liberterra.ProblemError && error.status === 401) throw error;
         }
       }
-      const view = await api(`/api/operations/${enc(op)}/teams/${enc(team)}`);
+      // At least as of the newest acknowledgement held here: the server's views are updated one-way after each commit.
+      const view = await api(`/api/operations/${enc(op)}/teams/${enc(team)}?minSeq=${newestAcknowledged()}`);
       // Answers can cross: one for a team no longer shown is dropped, and never an older view than the one held.
       if (op !== state.op || team !== state.team || view.id !== team) return;
       if (!state.view || state.view.id !== view.id || view.lastSeq >= state.view.lastSeq) {
@@ -209,6 +210,13 @@
       if (item.kind === "report" && item.state === "acknowledged" && item.seq > newest && item.body.status) { status = item.body.status; newest = item.seq; }
     }
     return status;
+  }
+
+  /** The number of the newest report or correction of this team acknowledged on this device (0: none). */
+  function newestAcknowledged() {
+    let newest = 0;
+    for (const item of outbox.mine()) if (item.state === "acknowledged" && item.seq > newest) newest = item.seq;
+    return newest;
   }
 
   /** The status the team will be in once everything queued here is accepted. */
