@@ -28,6 +28,8 @@ public sealed partial class FeedRegistryGrain(IClusterMembershipService membersh
         return Task.CompletedTask;
     }
 
+    public Task<string> GetSilo() => Task.FromResult(GrainContext.Address.SiloAddress?.ToString() ?? "");
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Feed of silo {Silo} registered")]
     private partial void LogSubscribed(SiloAddress silo);
 

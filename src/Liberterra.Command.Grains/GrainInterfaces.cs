@@ -26,7 +26,13 @@ public interface IOperationGrain : IGrainWithStringKey
     /// <summary>Creates the operation or replaces its definition. An identical definition changes nothing.</summary>
     Task<DefineOutcome> Define(OperationDefinition definition, string actor);
 
-    /// <summary>Appends a team's report or correction exactly once per idempotency key.</summary>
+    /// <summary>
+    /// Appends a team's report or correction exactly once per idempotency key. A caller waits at most 5 s (a commit
+    /// takes milliseconds): a call in flight to a silo that just died would otherwise wait until the cluster declares it
+    /// dead (10-14 s) or for Orleans' 30 s response timeout. Past it the caller answers 503, and a retry with the same
+    /// key answers what was stored.
+    /// </summary>
+    [ResponseTimeout("00:00:05")]
     Task<CommandOutcome> Submit(TeamCommand command);
 
     /// <summary>

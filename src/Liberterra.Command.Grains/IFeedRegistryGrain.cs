@@ -11,6 +11,10 @@ public interface IFeedRegistryGrain : IGrainWithIntegerKey
     Task<SiloFeed[]> Subscribe(SiloFeed feed);
 
     Task Unsubscribe(SiloAddress silo);
+
+    /// <summary>The silo this registry lives on (operators' diagnostics: a silo whose death moves it).</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<string> GetSilo();
 }
 
 /// <summary>One silo's feed: the object that receives every operation's committed batches on that silo.</summary>

@@ -67,6 +67,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
         // Signing out of the dashboard only clears its cookie.
         ["DELETE /api/dashboard/session"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["GET /api/cluster"] = [Roles.Admin],
+        ["GET /api/cluster/feed-registry"] = [Roles.Admin],
         ["GET /api/cluster/operations/{operationId}"] = [Roles.Admin],
         ["GET /api/operations/{operationId}/timeline"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         ["GET /api/operations/{operationId}/state"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],

@@ -113,6 +113,58 @@ public class DeltaSequencerTests
     }
 
     [Fact]
+    public void the_last_events_of_a_writer_that_died_are_read_back_once_the_timeline_says_it_holds_them()
+    {
+        var s = Sequencer();
+        s.Deliver(Op, D(1, 2));
+        s.Committed(Op, 2);                             // what was delivered: nothing to wait for
+        Assert.Null(s.NextDeadline);
+
+        // The timeline holds 3 and 4; their writer's publish never comes, and no later batch shows the gap.
+        s.Committed(Op, 4);
+        Assert.Equal(_time.GetUtcNow() + DeltaSequencer.HeadWait, s.NextDeadline);
+        _time.Advance(DeltaSequencer.HeadWait - TimeSpan.FromMilliseconds(1));
+        s.Tick();
+        Assert.Empty(_readBacks);                       // a live writer publishes within milliseconds
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        s.Tick();
+        var (from, upTo, done) = Assert.Single(_readBacks);
+        Assert.Equal((3, 4), (from, upTo));
+        s.Deliver(Op, D(3, 4));
+        done.SetResult();
+        Assert.Equal([1, 2, 3, 4], Everything);
+        Assert.Null(s.NextDeadline);
+    }
+
+    [Fact]
+    public void a_commit_notice_followed_by_its_batch_reads_nothing_back_and_one_that_cannot_be_read_is_let_go()
+    {
+        var s = Sequencer();
+        s.Deliver(Op, D(1));
+        s.Committed(Op, 3);                             // the notice may come before the writer's batch
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        s.Deliver(Op, D(2, 3));
+        _time.Advance(DeltaSequencer.HeadWait * 2);
+        s.Tick();
+        Assert.Empty(_readBacks);
+        Assert.Equal([1, 2, 3], Everything);
+
+        s.Committed(Op, 5);
+        _time.Advance(DeltaSequencer.HeadWait);
+        s.Tick();
+        var (_, _, done) = Assert.Single(_readBacks);
+        done.SetResult();                               // the timeline could not be read: stop waiting for 4..5
+        _time.Advance(DeltaSequencer.HeadWait);
+        s.Tick();
+        Assert.Null(s.NextDeadline);
+        Assert.Single(_readBacks);
+        s.Deliver(Op, D(6));                            // later batches: the gap shows, and is waited for as any gap
+        Assert.Equal([1, 2, 3], Everything);
+        Assert.NotNull(s.NextDeadline);
+    }
+
+    [Fact]
     public void a_batch_nobody_here_watched_moves_the_stream_on_and_never_back()
     {
         var s = Sequencer();

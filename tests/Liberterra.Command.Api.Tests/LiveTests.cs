@@ -105,6 +105,55 @@ public class LiveTests
     }
 
     [Fact]
+    public async Task a_join_refused_leaves_the_connection_unsubscribed()
+    {
+        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("join-refused");
+        await using var server = await InProcessServer.StartAsync(connectionString);
+        await using var wall = await Hubs.Connect(server.Address, TestAuth.Token(Roles.Wall));
+        var deltas = Hubs.Deltas(wall);
+
+        // Joined before it exists: refused. Once it is defined and reported to, nothing of it reaches this connection.
+        var later = $"op-{Guid.NewGuid():N}"[..16];
+        await Assert.ThrowsAsync<HubException>(() => wall.InvokeAsync<OperationView>("JoinOperation", later));
+        await TestOperations.DefineAsync(server.Http, "op", "Defined after a refused join", true, TestOperations.TwoRegions, TestOperations.FourTeams, id: later);
+        var watched = await Api.DefineOperation(server.Http);
+        Assert.Equal(1, (await wall.InvokeAsync<OperationView>("JoinOperation", watched)).LastSeq);
+
+        var lead = server.Client(TestAuth.Token(Roles.TeamLead, "AR-RAID-01"));
+        Assert.Equal(HttpStatusCode.Created, (await Api.PostReport(lead, later, "AR-RAID-01", new { children = 1 }, Api.NewKey())).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Api.PostReport(lead, watched, "AR-RAID-01", new { children = 2 }, Api.NewKey())).StatusCode);
+        var received = await Hubs.Take(deltas, 1);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));   // anything else on its way arrives meanwhile
+        while (deltas.TryRead(out var more)) received.Add(more);
+        Assert.Equal([watched], received.Select(d => d.OperationId).Distinct());
+    }
+
+    [Fact]
+    public async Task an_event_whose_writer_never_published_it_reaches_the_walls_from_the_timelines_own_notice()
+    {
+        var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("notice");
+        await using var server = await InProcessServer.StartAsync(connectionString);
+        var op = await Api.DefineOperation(server.Http);
+        await using var wall = await Hubs.Connect(server.Address, TestAuth.Token(Roles.Wall));
+        var deltas = Hubs.Deltas(wall);
+        Assert.Equal(1, (await wall.InvokeAsync<OperationView>("JoinOperation", op)).LastSeq);
+
+        // As a writer whose silo died between its commit and its publish leaves it: in the timeline, sent to nobody.
+        await using var db = Liberterra.Command.Storage.PostgresTimelineStore.CreateDataSource(connectionString);
+        var report = new Liberterra.Command.Domain.FieldReported(new Liberterra.Command.Domain.FieldReport(
+            null, new Liberterra.Command.Domain.Tally(2, 0, 0, 0), [], null, null));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await new Liberterra.Command.Storage.PostgresTimelineStore(db).AppendAsync(op,
+            [new Liberterra.Command.Domain.TimelineEvent(2, op, DateTimeOffset.UtcNow, null, "lead", "AR-RAID-01", "orphan-0001", report)]);
+
+        // No later commit shows the gap; PostgreSQL's notice of the commit does, and the relay reads the event back.
+        var delta = Assert.Single(await Hubs.Take(deltas, 1, TimeSpan.FromSeconds(5)));
+        Assert.Equal(2, delta.Seq);
+        Assert.Equal(2, delta.Totals.Children);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"arrived after {clock.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
     public async Task a_connection_closes_when_its_credential_expires()
     {
         var connectionString = await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("expiry");

@@ -56,7 +56,7 @@ public sealed class LocalCluster : IAsyncDisposable
             ["LIBERTERRA_SILO_PORT_BASE"] = silo.ToString(),
             ["LIBERTERRA_GATEWAY_PORT_BASE"] = gateway.ToString(),
             ["LIBERTERRA_MAX_SILOS"] = "5",
-            ["LIBERTERRA_SILO_ARGS"] = $"--Logging:LogLevel:Default=Warning --RateLimits:PermitsPerSecond=1000000 --RateLimits:Burst=1000000 {siloArguments}",
+            ["LIBERTERRA_SILO_ARGS"] = $"--RateLimits:PermitsPerSecond=1000000 --RateLimits:Burst=1000000 {siloArguments}",
         };
         var cluster = new LocalCluster(environment, folder, balancer, http, silo);
         try
@@ -90,6 +90,14 @@ public sealed class LocalCluster : IAsyncDisposable
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"cluster.sh {string.Join(' ', args)} exited {process.ExitCode}:\n{output}\n{Logs()}");
         return output;
+    }
+
+    /// <summary>Silo <paramref name="i"/>'s log as written so far.</summary>
+    public string[] LogOf(int i)
+    {
+        using var stream = new FileStream(Path.Combine(_folder, $"silo-{i}.log"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n');
     }
 
     /// <summary>The end of every silo's and the balancer's log, for a failure message.</summary>

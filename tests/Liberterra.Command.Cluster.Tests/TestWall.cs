@@ -48,6 +48,15 @@ public sealed class TestWall : IAsyncDisposable
 
     public HubConnectionState State => _hub.State;
 
+    /// <summary>The longest time from a delta's commit (its server time) to this wall applying it.</summary>
+    public TimeSpan MaxLatency { get; private set; }
+
+    /// <summary>The delta that took longest, and when it was applied (for a failure message).</summary>
+    public (long Seq, DateTimeOffset At) Slowest { get; private set; }
+
+    /// <summary>When the last snapshot after the first one arrived (null: none).</summary>
+    public DateTimeOffset? LastResyncAt { get; private set; }
+
     public static async Task<TestWall> ConnectAsync(Uri server, string token, string operation, string name, string? affinity = null)
     {
         var hub = new HubConnectionBuilder()
@@ -78,6 +87,7 @@ public sealed class TestWall : IAsyncDisposable
             var view = await _hub.InvokeAsync<OperationView>("JoinOperation", _operation);
             lock (_lock)
             {
+                if (LastSeq >= 0) LastResyncAt = DateTimeOffset.UtcNow;
                 if (view.LastSeq > LastSeq)
                 {
                     LastSeq = view.LastSeq;
@@ -130,11 +140,18 @@ public sealed class TestWall : IAsyncDisposable
             LastSeq = d.Seq;
             Totals = d.Totals;
             Applied++;
+            var now = DateTimeOffset.UtcNow;
+            if (now - d.ServerTime > MaxLatency)
+            {
+                MaxLatency = now - d.ServerTime;
+                Slowest = (d.Seq, now);
+            }
         }
     }
 
     public override string ToString() =>
-        $"{Name}: seq {LastSeq}, applied {Applied}, gaps {Gaps}, reconnects {Reconnects}, resyncs {Resyncs}, {State}";
+        $"{Name}: seq {LastSeq}, applied {Applied}, gaps {Gaps}, reconnects {Reconnects}, resyncs {Resyncs}, " +
+        $"slowest delta {MaxLatency.TotalMilliseconds:0} ms (#{Slowest.Seq}), {State}";
 
     public ValueTask DisposeAsync()
     {

@@ -32,12 +32,13 @@ public static class TestOperations
     /// <summary>
     /// Defines an operation with a new id (<paramref name="idPrefix"/> and random characters, 16 in all), a six-day window
     /// that started <paramref name="startedDaysAgo"/> days before today (UTC), and the regions and teams given as the API
-    /// takes them; fails unless the server answers 201.
+    /// takes them (or with the <paramref name="id"/> given); fails unless the server answers 201.
     /// </summary>
     public static async Task<string> DefineAsync(
-        HttpClient http, string idPrefix, string name, bool exercise, IEnumerable<object> regions, IEnumerable<object> teams, int startedDaysAgo = 1)
+        HttpClient http, string idPrefix, string name, bool exercise, IEnumerable<object> regions, IEnumerable<object> teams, int startedDaysAgo = 1,
+        string? id = null)
     {
-        var id = $"{idPrefix}-{Guid.NewGuid():N}"[..16];
+        id ??= $"{idPrefix}-{Guid.NewGuid():N}"[..16];
         var start = DateTimeOffset.UtcNow.Date.AddDays(-startedDaysAgo);
         var response = await http.PutAsJsonAsync($"/api/operations/{id}", new
         {

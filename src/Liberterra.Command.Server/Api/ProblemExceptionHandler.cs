@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Liberterra.Command.Grains;
+using Liberterra.Command.Server.Observability;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -10,18 +10,18 @@ namespace Liberterra.Command.Server.Api;
 /// Answers every failure with a ProblemDetails and its stable code: malformed JSON (400, with the JSON path), a query,
 /// route or header value that does not bind (400 naming the parameter, never echoing the value), an oversized body
 /// (413), a body that is not JSON (415), content the database refuses to store (422), a timeline or cluster briefly
-/// out of reach (503 with Retry-After, logged as one warning line), anything else (500, logged with the stack trace,
+/// out of reach (503 with Retry-After, counted by <see cref="TransientFailures"/>: a few lines per spell), anything else (500, logged with the stack trace,
 /// details not shown).
 /// </summary>
-internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
-    : IExceptionHandler
+internal sealed partial class ProblemExceptionHandler(
+    IProblemDetailsService problems, TransientFailures transient, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var answer = Classify(context, exception);
         if (answer.Status == StatusCodes.Status503ServiceUnavailable)
         {
-            LogUnavailable(context.Request.Method, context.Request.Path, Cause(exception));
+            transient.Record($"{context.Request.Method} {context.Request.Path}", exception);
             context.Response.Headers.RetryAfter = "1";
         }
         else if (answer.Status >= 500)
@@ -30,7 +30,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         }
         else if (answer.Code == Problems.Codes.ContentRefused)
         {
-            LogContentRefused(context.Request.Method, context.Request.Path, Cause(exception));
+            LogContentRefused(context.Request.Method, context.Request.Path, TransientFailures.Cause(exception));
         }
 
         context.Response.StatusCode = answer.Status;
@@ -63,7 +63,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 "The database refused to store a value of this request (text it cannot encode, or a value out of its range); " +
                 "nothing was stored. Sending it again will be refused again."),
         OperationCanceledException when !context.RequestAborted.IsCancellationRequested => Unavailable(),
-        _ when IsTransient(exception) => Unavailable(),
+        _ when TransientFailures.IsTransient(exception) => Unavailable(),
         _ => new(StatusCodes.Status500InternalServerError, Problems.Codes.Internal, "Unexpected server error.", "The error was logged."),
     };
 
@@ -71,21 +71,6 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         new(StatusCodes.Status503ServiceUnavailable, Problems.Codes.Unavailable, "Temporarily unavailable; retry with the same Idempotency-Key.",
             "The request could not be completed right now. A write may or may not have been stored: retry it with the same " +
             "Idempotency-Key (the answer then says what was stored, exactly once); never resend it with a new key.");
-
-    // The database or the cluster is briefly out of reach: the client should retry (with the same key). Orleans cancels a
-    // call whose message expired while a silo's death moved the directory ("Message expired before placement could
-    // complete"), also when it arrives wrapped.
-    private static bool IsTransient(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is TimelineUnavailableException or TimeoutException or OrleansException or System.Data.Common.DbException
-                or System.Net.Sockets.SocketException or OperationCanceledException)
-                return true;
-        }
-
-        return false;
-    }
 
     // System.Text.Json names the path ("$.children"); what the client sent is never repeated, only which kind of fault.
     private static Answer DescribeJson(JsonException json)
@@ -131,23 +116,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         return new(bad.StatusCode, field == "body" ? Problems.Codes.MalformedJson : Problems.CodeFor(bad.StatusCode), "Bad request.", detail, field);
     }
 
-    // Expected while a silo dies or PostgreSQL restarts, and answered with "retry": one line each, no stack trace.
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Method} {Path} answered 503 (retry): {Cause}")]
-    private partial void LogUnavailable(string method, PathString path, string cause);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Method} {Path} answered 422: the database refused its content ({Cause})")]
     private partial void LogContentRefused(string method, PathString path, string cause);
-
-    // The chain of exception types down to the root, and the root's message up to its first line break (some wrap
-    // whole printed exceptions in their message).
-    private static string Cause(Exception exception)
-    {
-        var types = new List<string>();
-        for (var e = exception; e is not null; e = e.InnerException) types.Add(e.GetType().Name);
-        var message = exception.GetBaseException().Message;
-        var end = message.IndexOfAny(['\r', '\n']);
-        return $"{string.Join(" <- ", types)}: {(end < 0 ? message : message[..end])}";
-    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {Method} {Path} failed")]
     private partial void LogFailure(Exception ex, string method, PathString path);

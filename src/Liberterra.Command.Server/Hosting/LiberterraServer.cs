@@ -46,6 +46,8 @@ public static class LiberterraServer
             builder.Services.AddSingleton(db);
             AddTimeline<PostgresTimelineStore>(builder.Services);
             builder.Services.AddSingleton<AuditLog>();
+            // The push path's backstop: PostgreSQL's notice of each commit, whichever silo wrote it (TimelineNotices).
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimelineNotices>(sp, connectionString));
         }
         else
         {
@@ -158,6 +160,7 @@ public static class LiberterraServer
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<WallRelay>(sp,
             builder.Configuration.GetValue("Live:FlushInterval", TimeSpan.Zero)));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WallRelay>());
+        builder.Services.AddSingleton<TransientFailures>();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddOpenApi();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -7,7 +7,8 @@ namespace Liberterra.Command.Server.Live;
 /// (Orleans does not order one-way messages), so they are held until the numbers before them are in. A number that has
 /// not come after <see cref="GapWait"/> (its writer's silo died with it, or this silo was not known to the writer yet)
 /// is read back from the timeline; only if that fails too are the later ones released anyway, and the displays resync
-/// on the gap. Released deltas go out at once if nothing went to the operation's displays within
+/// on the gap. Numbers no later batch shows missing (the last ones a dying writer committed) are read back when the
+/// timeline's own notice of the commit (<see cref="Committed"/>) is not followed by them within <see cref="HeadWait"/>. Released deltas go out at once if nothing went to the operation's displays within
 /// <see cref="FlushInterval"/>, else together when it has passed.
 /// </summary>
 /// <remarks>
@@ -25,6 +26,12 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
 {
     /// <summary>How long a missing sequence number is waited for before it is read back from the timeline.</summary>
     public static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How long events the timeline says it holds (<see cref="Committed"/>) are waited for from their writer before they
+    /// are read back: a writer that is alive publishes within milliseconds of its commit.
+    /// </summary>
+    public static readonly TimeSpan HeadWait = TimeSpan.FromMilliseconds(400);
 
     /// <summary>The shortest time between two messages to an operation's displays; zero sends each batch as it is ready.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.Zero;
@@ -55,6 +62,17 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
         _streams[operationId] = new Stream(next);
     }
 
+    /// <summary>
+    /// The timeline holds the operation's events up to <paramref name="lastSeq"/> (PostgreSQL says so at each commit,
+    /// whoever wrote it). Those not delivered within <see cref="HeadWait"/> are read back: their writer's silo died
+    /// between its commit and its publish, and no later batch may come soon to show the gap. Only for a stream known
+    /// here (someone on this silo watches the operation).
+    /// </summary>
+    public void Committed(string operationId, long lastSeq)
+    {
+        if (_streams.TryGetValue(operationId, out var s)) s.Known(lastSeq, Now);
+    }
+
     /// <summary>The earliest moment <see cref="Tick"/> must run without new input: a gap waited for, or a batch due.</summary>
     public DateTimeOffset? NextDeadline
     {
@@ -64,6 +82,7 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
             foreach (var s in _streams.Values)
             {
                 if (s.Held.Count > 0) Earliest(s.HeldSince + GapWait);
+                else if (s.Behind) Earliest(s.BehindSince + HeadWait);
                 if (s.Unsent.Count > 0) Earliest(s.LastSent + FlushInterval);
             }
 
@@ -93,6 +112,22 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
                     // Read back and still missing (or the timeline could not be read): send on, the displays resync.
                     s.Filling = null;
                     Release(operation, s, s.SkipGap(now));
+                }
+            }
+
+            else if (s.Held.Count == 0 && s.Behind && now - s.BehindSince >= HeadWait)
+            {
+                if (s.Filling is null)
+                {
+                    s.Filling = readBack(operation, s.Next, s.Head);
+                    s.BehindSince = now;
+                }
+                else if (s.Filling.IsCompleted)
+                {
+                    // Read back and still not there (or the timeline could not be read): stop waiting for these; later
+                    // batches carry on, and a display that sees the gap resyncs.
+                    s.Filling = null;
+                    s.GiveUpHead();
                 }
             }
 
@@ -142,6 +177,24 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
         /// <summary>The read-back of the missing events, while one runs (or has run for this gap).</summary>
         public Task? Filling { get; set; }
 
+        /// <summary>The last number the timeline is known to hold (see <see cref="DeltaSequencer.Committed"/>).</summary>
+        public long Head { get; private set; }
+
+        /// <summary>Since when the timeline has held events not delivered here (while <see cref="Behind"/>).</summary>
+        public DateTimeOffset BehindSince { get; set; }
+
+        /// <summary>The timeline holds events past those delivered, and none later arrived to show the gap.</summary>
+        public bool Behind => Head >= Next;
+
+        public void Known(long lastSeq, DateTimeOffset now)
+        {
+            if (lastSeq <= Head) return;
+            if (!Behind) BehindSince = now;
+            Head = lastSeq;
+        }
+
+        public void GiveUpHead() => Head = Next - 1;
+
         /// <summary>Starts the wait for the gap again (the read-back gets its own <see cref="GapWait"/>).</summary>
         public void Waited(DateTimeOffset now) => HeldSince = now;
 
@@ -171,8 +224,9 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
             if (ready.Count > 0)
             {
                 Filling = null;
-                // What is still held now waits for a new gap, from now.
+                // What is still held now waits for a new gap, from now; so do events the timeline holds beyond these.
                 if (Held.Count > 0) HeldSince = now;
+                BehindSince = now;
             }
 
             return ready;

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using Liberterra.Command.Access;
+using Liberterra.Command.Server.Observability;
 using Liberterra.Command.Server.Security;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Authorization;
@@ -23,7 +24,8 @@ public sealed class HubPolicyAttribute(string policy) : Attribute
 /// invocations), and every refusal written to the audit trail.
 /// </summary>
 public sealed partial class HubAccessFilter(
-    RateLimitOptions limits, IAuthorizationService authorization, AuditTrail audit, TimeProvider clock, ILogger<HubAccessFilter> logger) : IHubFilter
+    RateLimitOptions limits, IAuthorizationService authorization, AuditTrail audit, TimeProvider clock, TransientFailures transient,
+    ILogger<HubAccessFilter> logger) : IHubFilter
 {
     private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _buckets = new();
 
@@ -62,6 +64,13 @@ public sealed partial class HubAccessFilter(
             await Record(invocationContext, StatusCodes.Status403Forbidden);
             LogRefused(invocationContext.HubMethodName, Who(invocationContext), e.Message);
             throw new HubException(e.Message);
+        }
+        catch (Exception e) when (TransientFailures.IsTransient(e) && !invocationContext.Context.ConnectionAborted.IsCancellationRequested)
+        {
+            // The operation's silo died and the grain is moving, or the database is restarting: expected, said to the
+            // client as "try again" (the pages retry a refused join), and counted, not logged one by one.
+            transient.Record($"hub {invocationContext.HubMethodName}", e);
+            throw new HubException("The operation is briefly out of reach (a server is being replaced): try again in a moment.");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

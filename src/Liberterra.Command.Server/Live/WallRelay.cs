@@ -27,8 +27,11 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
     private readonly DeltaSequencer _sequencer;
     private readonly Channel<Incoming> _inbox = Channel.CreateUnbounded<Incoming>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>Committed events that arrived, or (with none) where the operation's stream stands: the next number to expect.</summary>
-    private readonly record struct Incoming(string Operation, CommittedEvent[] Events, long Next, bool OnlyIfUnknown);
+    /// <summary>
+    /// Committed events that arrived; or (with none) where the operation's stream stands, the next number to expect; or
+    /// (with <paramref name="Head"/>) the last number the timeline holds.
+    /// </summary>
+    private readonly record struct Incoming(string Operation, CommittedEvent[] Events, long Next, bool OnlyIfUnknown, long Head = 0);
 
     public WallRelay(FeedDirectory feed, Displays displays, Watchers watchers, TimeTravel timeTravel, LiberterraMetrics metrics,
         TimeProvider time, ILogger<WallRelay> logger, TimeSpan flushInterval)
@@ -48,6 +51,13 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
     /// <summary>A display joined with a snapshot up to <paramref name="snapshotSeq"/>: what to send starts after it.</summary>
     public void Joined(string operationId, long snapshotSeq) =>
         _inbox.Writer.TryWrite(new Incoming(operationId, [], snapshotSeq + 1, OnlyIfUnknown: true));
+
+    /// <summary>
+    /// The timeline of <paramref name="operationId"/> now ends at <paramref name="lastSeq"/>, whoever committed it (from
+    /// <see cref="TimelineNotices"/>): what its writer does not deliver soon is read back.
+    /// </summary>
+    public void Committed(string operationId, long lastSeq) =>
+        _inbox.Writer.TryWrite(new Incoming(operationId, [], 0, false, lastSeq));
 
     public override Task StopAsync(CancellationToken cancellationToken)
     {
@@ -79,7 +89,11 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
             if (!await input) break;
             while (reader.TryRead(out var item))
             {
-                if (item.Events.Length == 0) _sequencer.Position(item.Operation, item.Next, item.OnlyIfUnknown);
+                if (item.Head > 0)
+                {
+                    if (_watchers.AnyFor(item.Operation)) _sequencer.Committed(item.Operation, item.Head);
+                }
+                else if (item.Events.Length == 0) _sequencer.Position(item.Operation, item.Next, item.OnlyIfUnknown);
                 // Nobody on this silo watches it: nothing to build (a display that joins later starts from a snapshot),
                 // but the sequencer learns where the stream stands, so it never mistakes an early later batch for the first.
                 else if (!_watchers.AnyFor(item.Operation)) _sequencer.Position(item.Operation, item.Events.Max(e => e.Event.Seq) + 1, false);
