@@ -40,9 +40,10 @@ internal static class EndToEndBenchmark
         var maxRate = new Option<int>("--max-rate") { Description = "Step mode: never offer more than this.", DefaultValueFactory = _ => 20_000 };
         var pids = new Option<string?>("--server-pids") { Description = "The servers' process ids (comma-separated), for CPU and memory." };
         var label = new Option<string>("--label") { Description = "A label for the rows (e.g. \"1 silo\").", DefaultValueFactory = _ => "" };
+        var distress = new Option<int>("--distress") { Description = "Distress presses per step, spread over its measured seconds: press-to-alarm latency on every wall, under the reports' load.", DefaultValueFactory = _ => 0 };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
-        foreach (var o in new Option[] { DatabaseOptions.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, label, json, markdown })
+        foreach (var o in new Option[] { DatabaseOptions.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, label, distress, json, markdown })
             bench.Options.Add(o);
         bench.SetAction((parse, ct) =>
         {
@@ -53,13 +54,13 @@ internal static class EndToEndBenchmark
                 TimeSpan.FromSeconds(parse.GetValue(seconds)), TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(prime)),
                 parse.GetValue(step), parse.GetValue(limit), parse.GetValue(maxRate),
                 parse.GetValue(pids) is { Length: > 0 } p ? p.Split(',').Select(x => int.Parse(x.Trim(), CultureInfo.InvariantCulture)).ToArray() : [],
-                parse.GetValue(label)!);
+                parse.GetValue(label)!, parse.GetValue(distress));
             return Run(parse, settings, parse.GetValue(json), parse.GetValue(markdown), ct);
         });
     }
 
     private sealed record Settings(Uri[] Servers, int[] Rates, int Walls, int Leads, int Teams, FileInfo? Scenario, TimeSpan Duration,
-        TimeSpan Warmup, TimeSpan Prime, bool Step, double P99Limit, int MaxRate, int[] ServerPids, string Label);
+        TimeSpan Warmup, TimeSpan Prime, bool Step, double P99Limit, int MaxRate, int[] ServerPids, string Label, int Distress = 0);
 
     private static async Task<int> Run(ParseResult parse, Settings settings, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
@@ -101,7 +102,7 @@ internal static class EndToEndBenchmark
             await Floors.RawInsertFloor(db, 500, TimeSpan.Zero, settings.Prime / 2, ct);
             await Floors.BroadcastFloor(echo.Address, 500, Math.Min(settings.Walls, 5), TimeSpan.Zero, settings.Prime / 2, ct);
             // On a small operation of its own: priming must not leave a second big operation in the server's memory.
-            await Measure(settings with { Walls = Math.Min(settings.Walls, 5) }, 500, TimeSpan.Zero, settings.Prime, clients, token!,
+            await Measure(settings with { Walls = Math.Min(settings.Walls, 5), Distress = 0 }, 500, TimeSpan.Zero, settings.Prime, clients, token!,
                 Generated(Math.Min(settings.Teams, 200)), db, echo, null, ct);
         }
 
@@ -197,6 +198,30 @@ internal static class EndToEndBenchmark
             var post = new ConcurrentBag<double>();
             var errors = new ErrorTally();
             var measuring = false;
+            // Distress presses during the measured seconds, evenly spread, each from another team's lead: the time from
+            // the press (its POST's start) to the alarm's delta on every wall, while the reports keep coming.
+            var pressed = new ConcurrentDictionary<long, long>();
+            var distressErrors = new ErrorTally();
+            var presses = settings.Distress <= 0 ? Task.CompletedTask : Task.Run(async () =>
+            {
+                await Task.Delay(warmup, ct);
+                var gap = duration / (settings.Distress + 1);
+                var all = new List<Task>();
+                for (var k = 0; k < settings.Distress; k++)
+                {
+                    await Task.Delay(gap, ct);
+                    var lead = leads[k % leadCount];
+                    var team = lead.Teams[k / leadCount % lead.Teams.Length];
+                    var started = Stopwatch.GetTimestamp();
+                    all.Add(Task.Run(async () =>
+                    {
+                        if (await FieldReports.DistressAsync(clients[k % clients.Length], lead.Token, operation, team, $"bench-distress-{operation}-{k}", distressErrors, ct) is { } seq)
+                            pressed[seq] = started;
+                    }, ct));
+                }
+
+                await Task.WhenAll(all);
+            }, ct);
             var (elapsed, _) = await Load.OpenLoop(rate, warmup, duration, m => measuring = m, async i =>
             {
                 var measured = Volatile.Read(ref measuring);
@@ -219,10 +244,13 @@ internal static class EndToEndBenchmark
                 }
             }, usage, ct);
 
+            await presses;
             var (toWall, lost, duplicated) = await WallClient.CompletenessAsync(walls, sent, ct);
+            (Stats Alarm, long Lost, long Duplicated)? alarm = settings.Distress > 0 ? await WallClient.CompletenessAsync(walls, pressed, ct) : null;
 
             return new Row(rate, sent.Count / elapsed.TotalSeconds, raw.Count / duration.TotalSeconds, Stats.Of(post), toWall, raw, broadcast,
-                lost, duplicated, errors.Total, errors.Kinds, usage?.CpuPercent, usage?.PeakRssMb);
+                lost, duplicated, errors.Total + distressErrors.Total, errors.Kinds.Concat(distressErrors.Kinds).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.Value)),
+                usage?.CpuPercent, usage?.PeakRssMb, alarm?.Alarm, alarm is { } a ? a.Lost : 0, pressed.Count);
         }
         finally
         {
@@ -276,7 +304,8 @@ internal static class EndToEndBenchmark
     // ------------------------------------------------------------------ results
 
     private sealed record Row(int Rate, double AckedPerSecond, double RawPerSecond, Stats Post, Stats ToWall, Stats RawInsert, Stats Broadcast,
-        long Lost, long Duplicated, int ErrorCount, IReadOnlyDictionary<string, int> Errors, double? ServerCpuPercent, double? ServerPeakRssMb)
+        long Lost, long Duplicated, int ErrorCount, IReadOnlyDictionary<string, int> Errors, double? ServerCpuPercent, double? ServerPeakRssMb,
+        Stats? Alarm = null, long AlarmLost = 0, int Presses = 0)
     {
         public double AckedOverRaw => AckedPerSecond / RawPerSecond;
         public double PostP50OverRaw => Post.P50 / RawInsert.P50;
@@ -291,6 +320,7 @@ internal static class EndToEndBenchmark
             $"({PostP50OverRaw:N1}x / {PostP99OverRaw:N1}x raw) | to wall p50 {ToWall.P50:N2} p99 {ToWall.P99:N2} max {ToWall.Max:N1} ms " +
             $"({WallP50OverFloors:N1}x / {WallP99OverFloors:N1}x floors) | lost {Lost} dup {Duplicated} errors {ErrorCount}" +
             (ServerCpuPercent is { } cpu ? $" | server CPU {cpu:N0}% RSS {ServerPeakRssMb:N0} MB" : "") +
+            (Alarm is { } alarm ? $" | distress press→alarm ({Presses} presses x walls) p50 {alarm.P50:N1} p99 {alarm.P99:N1} max {alarm.Max:N1} ms, missed {AlarmLost}" : "") +
             (Passes(p99Limit) ? "" : $"  [p99 over {p99Limit:N0} ms, or lost/errors]");
     }
 
@@ -313,6 +343,15 @@ internal static class EndToEndBenchmark
                 $"{x.ToWall.P50:N2} / {x.ToWall.P99:N2} / {x.ToWall.Max:N0} ({x.WallP50OverFloors:N1} / {x.WallP99OverFloors:N1}) | {x.Lost} | {x.Duplicated} | {x.ErrorCount} | " +
                 $"{x.RawInsert.P50:N2} / {x.RawInsert.P99:N2} | {x.Broadcast.P50:N2} / {x.Broadcast.P99:N2} | " +
                 (x.ServerCpuPercent is { } cpu ? $"{cpu:N0} / {x.ServerPeakRssMb:N0}" : "-") + " |");
+        }
+
+        if (r.Rows.Any(x => x.Alarm is not null))
+        {
+            b.AppendLine();
+            b.AppendLine("| offered/s | distress presses | press→alarm on every wall: p50 / p99 / max ms | (press, wall) pairs | missed |");
+            b.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
+            foreach (var x in r.Rows.Where(x => x.Alarm is not null))
+                b.AppendLine($"| {x.Rate:N0} | {x.Presses} | {x.Alarm!.P50:N1} / {x.Alarm.P99:N1} / {x.Alarm.Max:N1} | {x.Alarm.Count:N0} | {x.AlarmLost} |");
         }
 
         return b.ToString();

@@ -6,10 +6,17 @@ namespace Liberterra.Command.Bench;
 /// <summary>A field report as the benchmarks send it: its sequence number when acknowledged (201), else the error counted.</summary>
 internal static class FieldReports
 {
-    public static async Task<long?> PostAsync(HttpClient http, string? token, string operation, string team, string key, object body,
-        ErrorTally errors, CancellationToken ct)
+    public static Task<long?> PostAsync(HttpClient http, string? token, string operation, string team, string key, object body,
+        ErrorTally errors, CancellationToken ct) =>
+        PostAsync(http, token, $"/api/operations/{operation}/teams/{team}/reports", key, body, errors, ct);
+
+    /// <summary>A distress press, as the field page sends it: its sequence number when acknowledged.</summary>
+    public static Task<long?> DistressAsync(HttpClient http, string token, string operation, string team, string key, ErrorTally errors, CancellationToken ct) =>
+        PostAsync(http, token, $"/api/operations/{operation}/teams/{team}/distress", key, new { }, errors, ct);
+
+    private static async Task<long?> PostAsync(HttpClient http, string? token, string path, string key, object body, ErrorTally errors, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/operations/{operation}/teams/{team}/reports") { Content = JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Add("Idempotency-Key", key);
         try

@@ -136,8 +136,11 @@ internal static class WatchCommand
                         Regions = d.Region is null ? _view.Regions : [.. _view.Regions.Select(r => r.Id == d.Region.Id
                             ? r with { Totals = d.Region.Totals, ExploitationFound = d.Region.ExploitationFound, LastSeq = d.Region.LastSeq }
                             : r)],
+                        Distress = d.Distress is null ? _view.Distress
+                            : [.. (_view.Distress ?? []).Where(x => x.Seq != d.Distress.Seq), d.Distress],
+                        Orders = d.Order is null ? _view.Orders : [.. (_view.Orders ?? []).Where(x => x.Seq != d.Order.Seq), d.Order],
                     };
-                    if (d.Kind is "FieldReported" or "ReportCorrected" or "CheckInOverdue") _ticker.Insert(0, Line(d));
+                    if (d.Kind is not "OperationDefined") _ticker.Insert(0, Line(d));
                     if (_ticker.Count > 8) _ticker.RemoveRange(8, _ticker.Count - 8);
                     _lastChange = DateTimeOffset.UtcNow;
                     _dirty = true;
@@ -172,6 +175,11 @@ internal static class WatchCommand
                 _dirty = false;
                 _lastRender = now;
                 var w = new StringWriter();
+                // A distress call nobody has taken comes first, above everything, as on the wall.
+                foreach (var call in _view?.Distress?.Where(x => x.Open) ?? [])
+                    w.WriteLine($"!!! {OrderCommands.Describe(call)} !!!  (liberterra distress take --operation {operationId} --call {call.Seq})");
+                var orders = _view?.Orders?.Where(o => o.Open).ToList() ?? [];
+                if (orders.Count > 0) w.WriteLine($"{orders.Count} order(s) awaiting answers{(orders.Any(o => o.Overdue.Count > 0) ? ", some OVERDUE" : "")}: liberterra orders --operation {operationId} --open");
                 w.Write(_view is null ? $"joining {operationId}...\n" : Tables.Operation(_view, now, regions: 12));
                 w.WriteLine();
                 w.WriteLine("LATEST REPORTS");

@@ -63,3 +63,31 @@ public sealed record TeamRequest(
 /// <summary>Marks an event of the timeline as significant, with a short title.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record MarkRequest(long? Seq = null, string? Title = null);
+
+/// <summary>
+/// An order from command: a kind (Proceed, Hold, Abort, Reposition, Report, Message), a short text, exactly one target
+/// (<see cref="TeamId"/>, <see cref="RegionId"/> or <see cref="All"/>), optionally a place and a time to acknowledge by:
+/// <see cref="DueBy"/> (the operation's clock) or <see cref="DueInMinutes"/> from now, not both.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record OrderRequest(
+    string? Kind = null,
+    string? Text = null,
+    string? TeamId = null,
+    string? RegionId = null,
+    bool? All = null,
+    PositionRequest? Place = null,
+    DateTimeOffset? DueBy = null,
+    int? DueInMinutes = null);
+
+/// <summary>A team lead's answer to an order: <c>Acknowledged</c>, or <c>Unable</c> with the reason.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record OrderAnswerRequest(string? Answer = null, string? Reason = null, DateTimeOffset? ClientTime = null);
+
+/// <summary>Why an order (command) or a distress call (the team) is withdrawn; optional.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record CancelRequest(string? Reason = null, DateTimeOffset? ClientTime = null);
+
+/// <summary>A distress call: the team's position when the lead shares it.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record DistressRequest(PositionRequest? Position = null, DateTimeOffset? ClientTime = null);

@@ -60,7 +60,98 @@ public sealed record OperationView(
     IReadOnlyList<TeamView> Teams,
     int TeamsOverdue = 0,
     int RaidsCompleted = 0,
-    double? ClockSpeed = null);
+    double? ClockSpeed = null,
+    IReadOnlyList<OrderView>? Orders = null,
+    IReadOnlyList<DistressView>? Distress = null);
+
+/// <summary>
+/// An order as command sees it: what, to whom (<see cref="Scope"/> team, region or all, and <see cref="TargetId"/>),
+/// the teams it reached, each team's answer, the teams that had not answered by its time, and its cancellation.
+/// </summary>
+public sealed record OrderView(
+    long Seq,
+    string Kind,
+    string Text,
+    string Scope,
+    string? TargetId,
+    PositionView? Place,
+    DateTimeOffset? DueBy,
+    DateTimeOffset IssuedAt,
+    string IssuedBy,
+    IReadOnlyList<string> Recipients,
+    IReadOnlyList<TeamAnswerView> Answers,
+    IReadOnlyList<string> Overdue,
+    DateTimeOffset? OverdueAt,
+    DateTimeOffset? CancelledAt,
+    string? CancelledBy,
+    string? CancelReason,
+    bool Open,
+    long LastSeq);
+
+/// <summary>A team's answer to an order: <c>Acknowledged</c> or <c>Unable</c> (with the reason), when, by which event.</summary>
+public sealed record TeamAnswerView(string TeamId, string Answer, string? Reason, DateTimeOffset At, long Seq, string Actor);
+
+/// <summary>
+/// An order as the team lead it was given to sees it: <see cref="State"/> is <c>open</c>, <c>acknowledged</c>,
+/// <c>unable</c> or <c>cancelled</c>; <see cref="Overdue"/> when its time passed with no answer from this team.
+/// Other teams' answers are not part of it.
+/// </summary>
+public sealed record TeamOrderView(
+    long Seq,
+    string Kind,
+    string Text,
+    string Scope,
+    PositionView? Place,
+    DateTimeOffset? DueBy,
+    DateTimeOffset IssuedAt,
+    string IssuedBy,
+    string State,
+    string? Reason,
+    DateTimeOffset? AnsweredAt,
+    bool Overdue,
+    DateTimeOffset? CancelledAt,
+    string? CancelReason,
+    long LastSeq);
+
+/// <summary>
+/// A distress call: the team, where and when, how many presses, whether it escalated (not taken in time), who took it
+/// and when, or when the team withdrew it. <see cref="Open"/> while neither taken nor withdrawn.
+/// </summary>
+public sealed record DistressView(
+    long Seq,
+    string TeamId,
+    string? CallSign,
+    string? RegionId,
+    DateTimeOffset RaisedAt,
+    string RaisedBy,
+    PositionView? Position,
+    DateTimeOffset? PositionAt,
+    int Presses,
+    DateTimeOffset? EscalatedAt,
+    DateTimeOffset? TakenAt,
+    string? TakenBy,
+    DateTimeOffset? CancelledAt,
+    string? CancelledBy,
+    string? CancelReason,
+    bool Open,
+    long LastSeq);
+
+/// <summary>What a team lead's page needs of command: the team's orders (newest first) and its latest distress call.</summary>
+public sealed record TeamOrdersView(string OperationId, string TeamId, long LastSeq, IReadOnlyList<TeamOrderView> Orders, DistressView? Distress);
+
+/// <summary>
+/// The answer to an order, an answer, a cancellation or a distress action: the event's number and kind, and the order
+/// (as command sees it, or as the team sees it) or distress call as it is after the event.
+/// </summary>
+public sealed record CommandAck(
+    long Seq,
+    string OperationId,
+    string Kind,
+    string IdempotencyKey,
+    DateTimeOffset ServerTime,
+    OrderView? Order = null,
+    TeamOrderView? TeamOrder = null,
+    DistressView? Distress = null);
 
 /// <summary>One line of the operations list.</summary>
 public sealed record OperationSummary(
@@ -119,7 +210,9 @@ public sealed record OperationDelta(
     int TeamsCompleted,
     int TeamsOverdue,
     int RaidsCompleted,
-    string Summary);
+    string Summary,
+    OrderView? Order = null,
+    DistressView? Distress = null);
 
 /// <summary>
 /// One event of the timeline as the debrief reads it: a report or correction (<see cref="Report"/>), a check-in found
@@ -139,7 +232,28 @@ public sealed record TimelineEntry(
     DateTimeOffset? LastCheckIn,
     int? IntervalMinutes,
     DefinitionSummary? Definition,
-    string Summary);
+    string Summary,
+    OrderEntry? Order = null,
+    DistressEntry? Distress = null);
+
+/// <summary>
+/// What an order event says: the order's number; for an OrderIssued its kind, text, target, place and time; for an
+/// answer the answer and reason; for a cancellation the reason; for an OrderOverdue the teams that had not answered.
+/// </summary>
+public sealed record OrderEntry(
+    long OrderSeq,
+    string? Kind = null,
+    string? Text = null,
+    string? Scope = null,
+    string? TargetId = null,
+    PositionView? Place = null,
+    DateTimeOffset? DueBy = null,
+    string? Answer = null,
+    string? Reason = null,
+    IReadOnlyList<string>? TeamIds = null);
+
+/// <summary>What a distress event says: the call's number, the position a press gave, a withdrawal's reason.</summary>
+public sealed record DistressEntry(long DistressSeq, PositionView? Position = null, string? Reason = null);
 
 /// <summary>
 /// What an OperationDefined event set: the name, the window, the drill flag, how many regions and teams, and an
@@ -170,7 +284,27 @@ public sealed record AfterActionReport(
     IReadOnlyList<RegionReport> Regions,
     IReadOnlyList<TeamReport> Teams,
     IReadOnlyList<OverdueReport> Overdue,
-    IReadOnlyList<SignificantEntry> Significant);
+    IReadOnlyList<SignificantEntry> Significant,
+    IReadOnlyList<OrderReport>? Orders = null,
+    IReadOnlyList<OrderKindFigures>? OrderKinds = null,
+    IReadOnlyList<DistressReport>? Distress = null);
+
+/// <summary>
+/// One order in the after-action report: whom it reached, how many acknowledged, were unable or never answered, and the
+/// time to acknowledge (seconds of the operation's clock from issue to each team's acknowledgement: median and slowest).
+/// </summary>
+public sealed record OrderReport(
+    long Seq, string Kind, string Target, DateTimeOffset IssuedAt, string IssuedBy, DateTimeOffset? DueBy, int Recipients,
+    int Acknowledged, int Unable, int Unanswered, int Overdue, bool Cancelled, double? MedianSecondsToAcknowledge,
+    double? SlowestSecondsToAcknowledge);
+
+/// <summary>Per order kind: orders, acknowledgements, and the median time to acknowledge over every team's acknowledgement.</summary>
+public sealed record OrderKindFigures(string Kind, int Orders, int Acknowledgements, double? MedianSecondsToAcknowledge);
+
+/// <summary>One distress call in the after-action report: raised, escalated, taken or withdrawn, and how long it waited.</summary>
+public sealed record DistressReport(
+    long Seq, string TeamId, DateTimeOffset RaisedAt, DateTimeOffset? EscalatedAt, DateTimeOffset? TakenAt, string? TakenBy,
+    DateTimeOffset? CancelledAt, double? SecondsToTake);
 
 /// <summary>One UTC day: what was reported that day (corrections count on the day they were made).</summary>
 public sealed record DayTotals(DateOnly Day, TotalsView Totals, int Reports);
@@ -262,3 +396,22 @@ public static class HubMessages
     /// <summary>A batch of <see cref="OperationDelta"/>, in sequence order.</summary>
     public const string Deltas = "deltas";
 }
+
+/// <summary>
+/// The field hub: a team lead's page joins its team (<c>JoinTeam(operationId, teamId)</c>, answered with a
+/// <see cref="TeamOrdersView"/>) and then receives <see cref="Changed"/> whenever an order or distress call of that team
+/// changes. Only the team's own leads (and admins) may join.
+/// </summary>
+public static class FieldMessages
+{
+    public const string Path = "/hubs/field";
+
+    /// <summary>(<see cref="FieldChange"/>): one order or the distress call of the team, as it is after event <c>Seq</c>.</summary>
+    public const string Changed = "teamChanged";
+}
+
+/// <summary>
+/// An order of the team or its distress call changed (event <see cref="Seq"/>): replace the one with the same number if
+/// this one's <c>LastSeq</c> is newer.
+/// </summary>
+public sealed record FieldChange(string OperationId, string TeamId, long Seq, TeamOrderView? Order, DistressView? Distress);

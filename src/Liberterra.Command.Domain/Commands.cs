@@ -22,11 +22,27 @@ public sealed record TeamCommand(
     public UInt128 Fingerprint => Fingerprints.Of(TeamId, ClientTime, Payload);
 }
 
+/// <summary>
+/// Command's order, cancellation of an order, or taking of a distress call (<see cref="OrderIssued"/>,
+/// <see cref="OrderCancelled"/>, <see cref="DistressTaken"/>) on its way to the timeline.
+/// </summary>
+public sealed record StaffCommand(string OperationId, string IdempotencyKey, string Actor, EventPayload Payload);
+
 /// <summary>The answer to a command: the event it became (or already was), or why it was refused.</summary>
 /// <param name="Replayed">True when the key had been seen: nothing changed and the original event is returned.</param>
 /// <param name="Team">The team as of right after the event (for a retry: as it is now).</param>
-public sealed record CommandOutcome(TimelineEvent? Event, bool Replayed, DomainError? Error, TeamState? Team = null)
+/// <param name="Order">The order the event concerns, as of right after it (for a retry: as it is now).</param>
+/// <param name="Distress">The distress call the event concerns, likewise.</param>
+public sealed record CommandOutcome(
+    TimelineEvent? Event, bool Replayed, DomainError? Error, TeamState? Team = null, OrderState? Order = null, DistressState? Distress = null)
 {
+    /// <summary>The event's outcome as of <paramref name="state"/> (right after it, or now for a retry).</summary>
+    public static CommandOutcome Of(TimelineEvent e, OperationState state, bool replayed)
+    {
+        var change = CommittedEvent.Of(e, state);
+        return new CommandOutcome(e, replayed, null, change.Team, change.Order, change.Distress);
+    }
+
     public static CommandOutcome Refused(DomainError error) => new(null, false, error);
 }
 

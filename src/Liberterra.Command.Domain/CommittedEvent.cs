@@ -1,8 +1,9 @@
 namespace Liberterra.Command.Domain;
 
 /// <summary>
-/// A committed event with what it changed, as the live walls need it: the team and region after it and the operation's
-/// totals. Applying one replaces those parts of a wall's picture, so applying it twice changes nothing.
+/// A committed event with what it changed, as the live walls need it: the team and region after it, the operation's
+/// totals, and the order or distress call it concerns, as they are after it. Applying one replaces those parts of a
+/// wall's picture, so applying it twice changes nothing.
 /// </summary>
 /// <remarks>
 /// The push path starts here: the operation grain builds one for every event it commits, the wall relay for every
@@ -16,15 +17,39 @@ public sealed record CommittedEvent(
     int TeamsActive,
     int TeamsCompleted,
     int TeamsOverdue,
-    int RaidsCompleted)
+    int RaidsCompleted,
+    OrderState? Order = null,
+    DistressState? Distress = null)
 {
     /// <summary>What <paramref name="e"/> changed, given the operation's state just after it.</summary>
     public static CommittedEvent Of(TimelineEvent e, OperationState after)
     {
         var team = e.TeamId is { } id ? after.Teams.GetValueOrDefault(id) : null;
         var region = team is null ? null : after.Regions.GetValueOrDefault(team.Definition.RegionId);
-        return new CommittedEvent(e, team, region, after.Totals, after.TeamsActive, after.TeamsCompleted, after.TeamsOverdue, after.RaidsCompleted);
+        var order = e.Payload switch
+        {
+            OrderIssued => after.Orders.GetValueOrDefault(e.Seq),
+            OrderAnswered a => after.Orders.GetValueOrDefault(a.OrderSeq),
+            OrderCancelled c => after.Orders.GetValueOrDefault(c.OrderSeq),
+            OrderOverdue o => after.Orders.GetValueOrDefault(o.OrderSeq),
+            _ => null,
+        };
+        var distress = e.Payload switch
+        {
+            // A press joins the team's open call, whose number is its first press's.
+            DistressRaised => CallOf(e, after),
+            DistressTaken t => after.Distress.GetValueOrDefault(t.DistressSeq),
+            DistressCancelled c => after.Distress.GetValueOrDefault(c.DistressSeq),
+            DistressEscalated x => after.Distress.GetValueOrDefault(x.DistressSeq),
+            _ => null,
+        };
+        return new CommittedEvent(e, team, region, after.Totals, after.TeamsActive, after.TeamsCompleted, after.TeamsOverdue,
+            after.RaidsCompleted, order, distress);
     }
+
+    /// <summary>The distress call a DistressRaised joined or opened: the team's latest call that started by then.</summary>
+    public static DistressState? CallOf(TimelineEvent raised, OperationState state) =>
+        state.Distress.Values.LastOrDefault(d => d.TeamId == raised.TeamId && d.Seq <= raised.Seq);
 
     /// <summary>
     /// Folds <paramref name="events"/> onto <paramref name="state"/> (the state before the first of them) and says what

@@ -34,12 +34,30 @@ public static class EventText
             ReportCorrected { Correction: var c } =>
                 Join([$"correction of #{c.CorrectsSeq}: {(c.Delta.IsZero ? "no change" : Counts(c.Delta))}", c.Reason]),
             CheckInOverdue o => Join(["CHECK-IN OVERDUE", $"no check-in for {Span(e.ServerTime - o.LastCheckIn)}", .. region]),
+            OrderIssued { Order: var o } => Join([$"order #{e.Seq}: {o.Kind} → {Target(o.Target)}",
+                o.DueBy is { } due ? $"answer by {due.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC" : null]),
+            OrderAnswered { Answer: OrderAnswer.Acknowledged } a => $"acknowledged order #{a.OrderSeq}",
+            OrderAnswered a => Join([$"UNABLE to comply with order #{a.OrderSeq}", a.Reason]),
+            OrderCancelled c => Join([$"order #{c.OrderSeq} cancelled", c.Reason]),
+            OrderOverdue o => $"ORDER #{o.OrderSeq} OVERDUE · not answered by {Count(o.TeamIds.Length, "team", "teams")}",
+            DistressRaised => Join(["DISTRESS", .. region]),
+            DistressTaken t => $"distress #{t.DistressSeq} taken by command",
+            DistressCancelled c => Join([$"distress #{c.DistressSeq} withdrawn by the team", c.Reason]),
+            DistressEscalated x => Join([$"DISTRESS #{x.DistressSeq} NOT TAKEN · escalating", .. region]),
             OperationDefined { Definition: var d } =>
                 $"operation defined: {d.Name}, {Count(d.Regions.Length, "hotspot", "hotspots")}, {Count(d.Teams.Length, "team", "teams")}" +
                 (d.ClockSpeed is { } speed ? $" (exercise, clock {speed.ToString("0.#", CultureInfo.InvariantCulture)}× real time)" : d.Exercise ? " (exercise)" : ""),
             _ => e.Kind,
         };
     }
+
+    /// <summary>Whom an order addresses: <c>team AR-RAID-01</c>, <c>region AR</c>, <c>all teams</c>.</summary>
+    public static string Target(OrderTarget t) => t.Scope switch
+    {
+        OrderScope.Team => $"team {t.Id}",
+        OrderScope.Region => $"region {t.Id}",
+        _ => "all teams",
+    };
 
     /// <summary>Signed counts, singular and plural right: <c>+2 children, +1 woman, -1 arrest</c>; empty when all are zero.</summary>
     public static string Counts(Tally t) => string.Join(", ", new[]

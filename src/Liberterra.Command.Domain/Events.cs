@@ -31,6 +31,14 @@ public sealed record TimelineEvent(
 [JsonDerivedType(typeof(FieldReported), EventKinds.FieldReported)]
 [JsonDerivedType(typeof(ReportCorrected), EventKinds.ReportCorrected)]
 [JsonDerivedType(typeof(CheckInOverdue), EventKinds.CheckInOverdue)]
+[JsonDerivedType(typeof(OrderIssued), EventKinds.OrderIssued)]
+[JsonDerivedType(typeof(OrderAnswered), EventKinds.OrderAnswered)]
+[JsonDerivedType(typeof(OrderCancelled), EventKinds.OrderCancelled)]
+[JsonDerivedType(typeof(OrderOverdue), EventKinds.OrderOverdue)]
+[JsonDerivedType(typeof(DistressRaised), EventKinds.DistressRaised)]
+[JsonDerivedType(typeof(DistressTaken), EventKinds.DistressTaken)]
+[JsonDerivedType(typeof(DistressCancelled), EventKinds.DistressCancelled)]
+[JsonDerivedType(typeof(DistressEscalated), EventKinds.DistressEscalated)]
 public abstract record EventPayload
 {
     [JsonIgnore]
@@ -44,6 +52,14 @@ public static class EventKinds
     public const string FieldReported = "FieldReported";
     public const string ReportCorrected = "ReportCorrected";
     public const string CheckInOverdue = "CheckInOverdue";
+    public const string OrderIssued = "OrderIssued";
+    public const string OrderAnswered = "OrderAnswered";
+    public const string OrderCancelled = "OrderCancelled";
+    public const string OrderOverdue = "OrderOverdue";
+    public const string DistressRaised = "DistressRaised";
+    public const string DistressTaken = "DistressTaken";
+    public const string DistressCancelled = "DistressCancelled";
+    public const string DistressEscalated = "DistressEscalated";
 }
 
 /// <summary>The operation was created or its definition replaced.</summary>

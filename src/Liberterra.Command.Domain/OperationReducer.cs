@@ -12,9 +12,9 @@ public static class OperationReducer
     /// <summary>
     /// The reducer's version, kept in every state it folds. Raise it when the state gains something an older fold lacks:
     /// stored states of an older version (grain snapshots, past states) are then folded again from the timeline.
-    /// Version 2 counts raids completed.
+    /// Version 2 counts raids completed; version 3 keeps orders and distress calls.
     /// </summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     public static OperationState Apply(OperationState? state, TimelineEvent e)
     {
@@ -28,6 +28,29 @@ public static class OperationReducer
             FieldReported r => Report(RequireState(state, e), e, r.Report),
             ReportCorrected c => Correct(RequireState(state, e), e, c.Correction),
             CheckInOverdue => Overdue(RequireState(state, e), e),
+            OrderIssued i => Issue(RequireState(state, e), e, i.Order),
+            OrderAnswered a => Answer(RequireState(state, e), e, a),
+            OrderCancelled c => WithOrder(RequireState(state, e), e, c.OrderSeq, o => o with
+            {
+                CancelledAt = e.ServerTime, CancelledBy = e.Actor, CancelReason = c.Reason, LastSeq = e.Seq,
+            }),
+            OrderOverdue o => WithOrder(RequireState(state, e), e, o.OrderSeq, order => order with
+            {
+                Overdue = order.Overdue.Union(o.TeamIds), OverdueAt = order.OverdueAt ?? e.ServerTime, LastSeq = e.Seq,
+            }),
+            DistressRaised d => Raise(RequireState(state, e), e, d),
+            DistressTaken t => WithDistress(RequireState(state, e), e, t.DistressSeq, d => d with
+            {
+                TakenAt = d.TakenAt ?? e.ServerTime, TakenBy = d.TakenBy ?? e.Actor, LastSeq = e.Seq,
+            }),
+            DistressCancelled c => WithDistress(RequireState(state, e), e, c.DistressSeq, d => d with
+            {
+                CancelledAt = d.CancelledAt ?? e.ServerTime, CancelledBy = d.CancelledBy ?? e.Actor, CancelReason = c.Reason, LastSeq = e.Seq,
+            }),
+            DistressEscalated x => WithDistress(RequireState(state, e), e, x.DistressSeq, d => d with
+            {
+                EscalatedAt = d.EscalatedAt ?? e.ServerTime, LastSeq = e.Seq,
+            }),
             _ => throw new InvalidOperationException($"Unknown event kind '{e.Payload.GetType().Name}'."),
         };
     }
@@ -78,7 +101,9 @@ public static class OperationReducer
             teams.Values.Count(t => t.OverdueSince is not null),
             state?.RaidsCompleted ?? 0,
             Version,
-            d.ClockSpeed);
+            d.ClockSpeed,
+            state?.Orders,
+            state?.Distress);
     }
 
     private static OperationState Report(OperationState s, TimelineEvent e, FieldReport r)
@@ -124,6 +149,67 @@ public static class OperationReducer
             LastSeq = e.Seq,
             LastEventAt = e.ServerTime,
             TeamsOverdue = s.TeamsOverdue + 1,
+        };
+    }
+
+    // The recipients are the teams the target names at this point of the timeline.
+    private static OperationState Issue(OperationState s, TimelineEvent e, Order order)
+    {
+        var due = order.DueBy ?? (order.DueInMinutes is { } minutes ? e.ServerTime.AddMinutes(minutes) : null);
+        var issued = new OrderState(e.Seq, order, e.ServerTime, e.Actor, order.Target.Resolve(s), due,
+            ImmutableSortedDictionary.Create<string, TeamAnswer>(StringComparer.Ordinal), [], null, null, null, null, e.Seq);
+        return s with { Orders = s.Orders.SetItem(e.Seq, issued), LastSeq = e.Seq, LastEventAt = e.ServerTime };
+    }
+
+    // An answer is a sign of life: it counts as the team's check-in (and clears an overdue check-in) like a report.
+    private static OperationState Answer(OperationState s, TimelineEvent e, OrderAnswered a)
+    {
+        var answered = WithOrder(s, e, a.OrderSeq, o => o.Answers.ContainsKey(e.TeamId!) ? o with { LastSeq = e.Seq } : o with
+        {
+            Answers = o.Answers.SetItem(e.TeamId!, new TeamAnswer(a.Answer, a.Reason, e.ServerTime, e.Seq, e.Actor)),
+            LastSeq = e.Seq,
+        });
+        return CheckedIn(answered, e, null);
+    }
+
+    // A press while the team's call is open joins it (a newer position, one more press); otherwise a new call opens.
+    private static OperationState Raise(OperationState s, TimelineEvent e, DistressRaised d)
+    {
+        var open = s.OpenDistressOf(e.TeamId!);
+        var call = open is null
+            ? new DistressState(e.Seq, e.TeamId!, e.ServerTime, e.Actor, d.Position, 1, null, null, null, null, null, null, e.Seq)
+            : open with { Position = d.Position ?? open.Position, Presses = open.Presses + 1, LastSeq = e.Seq };
+        return CheckedIn(s with { Distress = s.Distress.SetItem(call.Seq, call) }, e, d.Position);
+    }
+
+    private static OperationState WithOrder(OperationState s, TimelineEvent e, long orderSeq, Func<OrderState, OrderState> change) =>
+        s.Orders.TryGetValue(orderSeq, out var order)
+            ? s with { Orders = s.Orders.SetItem(orderSeq, change(order)), LastSeq = e.Seq, LastEventAt = e.ServerTime }
+            : throw new InvalidOperationException($"Event {e.Seq} names unknown order {orderSeq}.");
+
+    private static OperationState WithDistress(OperationState s, TimelineEvent e, long distressSeq, Func<DistressState, DistressState> change) =>
+        s.Distress.TryGetValue(distressSeq, out var call)
+            ? s with { Distress = s.Distress.SetItem(distressSeq, change(call)), LastSeq = e.Seq, LastEventAt = e.ServerTime }
+            : throw new InvalidOperationException($"Event {e.Seq} names unknown distress call {distressSeq}.");
+
+    // A team's sign of life that is not a report: its check-in time (and position, when it gave one) move on.
+    private static OperationState CheckedIn(OperationState s, TimelineEvent e, GeoPoint? position)
+    {
+        var team = RequireTeam(s, e);
+        var updated = team with
+        {
+            Position = position ?? team.Position,
+            LastReportAt = e.ServerTime,
+            LastClientTime = e.ClientTime,
+            LastSeq = e.Seq,
+            OverdueSince = null,
+        };
+        return s with
+        {
+            Teams = s.Teams.SetItem(team.Id, updated),
+            LastSeq = e.Seq,
+            LastEventAt = e.ServerTime,
+            TeamsOverdue = s.TeamsOverdue - Count(team.OverdueSince is not null),
         };
     }
 

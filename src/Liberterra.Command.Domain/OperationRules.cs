@@ -156,9 +156,135 @@ public static partial class OperationRules
     private static bool IsOwnReport(TeamState team, long seq, CorrectionTarget? target) =>
         target is { } t && t.Seq == seq && t.TeamId == team.Id && t.Kind is EventKinds.FieldReported or EventKinds.ReportCorrected;
 
-    /// <summary>Whether some team may still fall silent: active, reporting, and not flagged already.</summary>
+    /// <summary>
+    /// Whether something may still fall due with nobody looking: a team that may fall silent (active, reporting, not
+    /// flagged already), an order whose time has not come, a distress call not yet escalated.
+    /// </summary>
     public static bool AwaitsCheckIns(OperationState state) =>
-        state.Teams.Values.Any(t => TeamLifecycle.IsActive(t.Status) && t.OverdueSince is null && t.LastReportAt is not null);
+        state.Teams.Values.Any(t => TeamLifecycle.IsActive(t.Status) && t.OverdueSince is null && t.LastReportAt is not null)
+        || state.Orders.Values.Any(o => o.Open && o.DueBy is not null && o.OverdueAt is null)
+        || state.Distress.Values.Any(d => d.Open && d.EscalatedAt is null);
+
+    /// <summary>Orders past their time with teams that have not answered, not flagged yet.</summary>
+    public static IEnumerable<OrderState> OverdueOrders(OperationState state, DateTimeOffset now) =>
+        state.Orders.Values.Where(o => o.Open && o.OverdueAt is null && o.DueBy is { } due && now >= due);
+
+    /// <summary>Distress calls open for <paramref name="escalation"/> (on the operation's clock) and not escalated yet.</summary>
+    public static IEnumerable<DistressState> EscalatingDistress(OperationState state, DateTimeOffset now, TimeSpan escalation) =>
+        state.Distress.Values.Where(d => d.Open && d.EscalatedAt is null && now - d.RaisedAt >= escalation);
+
+    /// <summary>The longest text of an order, and of an order's answer or cancellation reason.</summary>
+    public const int MaxOrderTextLength = 500;
+
+    /// <summary>How far ahead an order's time may be.</summary>
+    public static readonly TimeSpan MaxOrderHorizon = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// Checks an order from command: a known kind, a text, a target that reaches at least one team, a believable place
+    /// and a time to answer by that is ahead of the operation's clock (<paramref name="now"/>) and at most 14 days ahead.
+    /// </summary>
+    public static DomainError? ValidateOrder(OperationState state, Order order, DateTimeOffset now)
+    {
+        var errors = new FieldErrors();
+        if (!Enum.IsDefined(order.Kind)) errors.Add("kind", $"must be one of {string.Join(", ", Enum.GetNames<OrderKind>())}");
+        if (string.IsNullOrWhiteSpace(order.Text)) errors.Add("text", "is required");
+        else CheckText(errors, "text", order.Text, MaxOrderTextLength);
+        if (order.Place is { } place) CheckPosition(errors, "place", place);
+        if (order.DueBy is not null && order.DueInMinutes is not null) errors.Add("dueBy", "give dueBy or dueInMinutes, not both");
+        if (order.DueInMinutes is { } minutes && (minutes < 1 || minutes > MaxOrderHorizon.TotalMinutes))
+            errors.Add("dueInMinutes", $"must be from 1 to {MaxOrderHorizon.TotalMinutes:0} minutes");
+        if (order.DueBy is { } due)
+        {
+            if (due <= now) errors.Add("dueBy", $"must be ahead of the operation's clock (now {now:yyyy-MM-dd'T'HH:mm:ss'Z'})");
+            else if (due - now > MaxOrderHorizon) errors.Add("dueBy", $"may be at most {MaxOrderHorizon.TotalDays:0} days ahead");
+        }
+
+        switch (order.Target.Scope)
+        {
+            case OrderScope.Team when order.Target.Id is not { } id || !state.Teams.ContainsKey(id):
+                errors.Add("teamId", $"no team '{order.Target.Id}' in this operation");
+                break;
+            case OrderScope.Region when order.Target.Id is not { } id || !state.Regions.ContainsKey(id):
+                errors.Add("regionId", $"no region '{order.Target.Id}' in this operation");
+                break;
+            case OrderScope.Region when state.Regions[order.Target.Id!].TeamIds.Count == 0:
+                errors.Add("regionId", $"region '{order.Target.Id}' has no teams to order");
+                break;
+            case OrderScope.All when state.Teams.IsEmpty:
+                errors.Add("all", "the operation has no teams to order");
+                break;
+            case not (OrderScope.Team or OrderScope.Region or OrderScope.All):
+                errors.Add("target", "must be a team, a region or all teams");
+                break;
+        }
+
+        return errors.ToError();
+    }
+
+    /// <summary>
+    /// Checks a team's answer to an order. An order the team was not given is "not found", as if it did not exist: a lead
+    /// learns nothing of other teams' orders from a refusal.
+    /// </summary>
+    public static DomainError? ValidateAnswer(OperationState state, string teamId, OrderAnswered a, DateTimeOffset? clientTime, DateTimeOffset serverNow)
+    {
+        if (!state.Orders.TryGetValue(a.OrderSeq, out var order) || !order.Recipients.Contains(teamId))
+            return DomainError.NotFound($"No order {a.OrderSeq} for team {teamId}.");
+        var errors = new FieldErrors();
+        if (!Enum.IsDefined(a.Answer)) errors.Add("answer", "must be Acknowledged or Unable");
+        if (a.Answer == OrderAnswer.Unable && string.IsNullOrWhiteSpace(a.Reason)) errors.Add("reason", "is required when the team is unable to comply");
+        if (a.Reason is { } reason) CheckText(errors, "reason", reason, MaxOrderTextLength);
+        CheckClientTime(errors, clientTime, serverNow);
+        if (errors.ToError() is { } invalid) return invalid;
+        if (order.Cancelled)
+            return DomainError.Conflict($"Order {a.OrderSeq} was cancelled at {order.CancelledAt:yyyy-MM-dd HH:mm:ss}Z; it needs no answer.", "orderSeq");
+        if (order.Answers.TryGetValue(teamId, out var given))
+            return DomainError.Conflict($"Team {teamId} answered order {a.OrderSeq} already ({given.Answer} at {given.At:yyyy-MM-dd HH:mm:ss}Z).", "orderSeq");
+        return null;
+    }
+
+    /// <summary>Checks command's withdrawal of an order.</summary>
+    public static DomainError? ValidateCancelOrder(OperationState state, OrderCancelled c)
+    {
+        if (!state.Orders.TryGetValue(c.OrderSeq, out var order)) return DomainError.NotFound($"No order {c.OrderSeq} in operation {state.Id}.");
+        var errors = new FieldErrors();
+        if (c.Reason is { } reason) CheckText(errors, "reason", reason, MaxOrderTextLength);
+        if (errors.ToError() is { } invalid) return invalid;
+        return order.Cancelled
+            ? DomainError.Conflict($"Order {c.OrderSeq} was cancelled already, at {order.CancelledAt:yyyy-MM-dd HH:mm:ss}Z by {order.CancelledBy}.", "orderSeq")
+            : null;
+    }
+
+    /// <summary>A distress call is never refused for the state it finds: only a position that is not one is.</summary>
+    public static DomainError? ValidateDistress(DistressRaised d, DateTimeOffset? clientTime, DateTimeOffset serverNow)
+    {
+        var errors = new FieldErrors();
+        if (d.Position is { } p) CheckPosition(errors, "position", p);
+        CheckClientTime(errors, clientTime, serverNow);
+        return errors.ToError();
+    }
+
+    /// <summary>Checks command taking a distress call: it exists and nobody took it (or the team withdrew it) before.</summary>
+    public static DomainError? ValidateTake(OperationState state, DistressTaken t)
+    {
+        if (!state.Distress.TryGetValue(t.DistressSeq, out var call)) return DomainError.NotFound($"No distress call {t.DistressSeq} in operation {state.Id}.");
+        if (call.TakenAt is { } at) return DomainError.Conflict($"Distress call {t.DistressSeq} was taken already, at {at:yyyy-MM-dd HH:mm:ss}Z by {call.TakenBy}.", "distressSeq");
+        if (call.CancelledAt is { } off) return DomainError.Conflict($"Distress call {t.DistressSeq} was withdrawn by the team at {off:yyyy-MM-dd HH:mm:ss}Z.", "distressSeq");
+        return null;
+    }
+
+    /// <summary>Checks a team withdrawing its own distress call.</summary>
+    public static DomainError? ValidateCancelDistress(OperationState state, string teamId, DistressCancelled c, DateTimeOffset? clientTime, DateTimeOffset serverNow)
+    {
+        if (!state.Distress.TryGetValue(c.DistressSeq, out var call) || call.TeamId != teamId)
+            return DomainError.NotFound($"No distress call {c.DistressSeq} of team {teamId}.");
+        var errors = new FieldErrors();
+        if (c.Reason is { } reason) CheckText(errors, "reason", reason, MaxOrderTextLength);
+        CheckClientTime(errors, clientTime, serverNow);
+        if (errors.ToError() is { } invalid) return invalid;
+        return call.CancelledAt is { } off
+            ? DomainError.Conflict($"Distress call {c.DistressSeq} was withdrawn already, at {off:yyyy-MM-dd HH:mm:ss}Z.", "distressSeq")
+            : null;
+    }
 
     /// <summary>
     /// Teams that should have checked in by now: in an active status, silent for at least <paramref name="interval"/>,

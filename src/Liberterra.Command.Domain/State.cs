@@ -46,6 +46,8 @@ public sealed record RegionState(
 /// <param name="ReducerVersion">The <see cref="OperationReducer.Version"/> that folded this state. A stored state of an
 /// older reducer lacks what the newer one keeps (raids completed, for one) and is folded again from the timeline.</param>
 /// <param name="ClockSpeed">The definition's compressed clock, if an exercise has one (<see cref="OperationClock"/>).</param>
+/// <param name="Orders">Orders issued (reducer version 3).</param>
+/// <param name="Distress">Distress calls (reducer version 3).</param>
 public sealed record OperationState(
     string Id,
     string Name,
@@ -62,8 +64,19 @@ public sealed record OperationState(
     int TeamsOverdue = 0,
     int RaidsCompleted = 0,
     int ReducerVersion = 0,
-    double? ClockSpeed = null)
+    double? ClockSpeed = null,
+    ImmutableSortedDictionary<long, OrderState>? Orders = null,
+    ImmutableSortedDictionary<long, DistressState>? Distress = null)
 {
+    /// <summary>Every order issued, by number (its OrderIssued event's sequence number).</summary>
+    public ImmutableSortedDictionary<long, OrderState> Orders { get; init; } = Orders ?? ImmutableSortedDictionary<long, OrderState>.Empty;
+
+    /// <summary>Every distress call, by number (its first DistressRaised event's sequence number).</summary>
+    public ImmutableSortedDictionary<long, DistressState> Distress { get; init; } = Distress ?? ImmutableSortedDictionary<long, DistressState>.Empty;
+
+    /// <summary>The team's distress call that is still open, if any.</summary>
+    public DistressState? OpenDistressOf(string teamId) => Distress.Values.LastOrDefault(d => d.TeamId == teamId && d.Open);
+
     /// <summary>Whether the current reducer folded this state (a stored one of an older reducer is folded again).</summary>
     public bool IsCurrent => ReducerVersion == OperationReducer.Version;
 

@@ -20,6 +20,9 @@ public interface IOperationGrain : IGrainWithStringKey
 
     Task<RegionState?> GetRegion(string regionId);
 
+    /// <summary>A team's orders and latest distress call, as committed; null when there is no such team.</summary>
+    Task<TeamOrders?> GetTeamOrders(string teamId);
+
     /// <summary>The operation's name, window, drill flag and clock; null when it was never defined.</summary>
     Task<OperationHeader?> GetHeader();
 
@@ -34,6 +37,13 @@ public interface IOperationGrain : IGrainWithStringKey
     /// </summary>
     [ResponseTimeout("00:00:05")]
     Task<CommandOutcome> Submit(TeamCommand command);
+
+    /// <summary>
+    /// Command's order, cancellation of an order or taking of a distress call, exactly once per idempotency key, checked
+    /// against the state including every earlier accepted command. The same 5 s bound as <see cref="Submit"/>.
+    /// </summary>
+    [ResponseTimeout("00:00:05")]
+    Task<CommandOutcome> Direct(StaffCommand command);
 
     /// <summary>
     /// Flags every active team that has not checked in within the interval (one timeline event each); returns how

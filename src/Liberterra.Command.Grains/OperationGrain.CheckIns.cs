@@ -96,7 +96,53 @@ public sealed partial class OperationGrain
             flagged.Add(Enqueue(key, Fingerprints.Of(team.Id, null, payload), SystemActor, team.Id, null, payload).Task);
         }
 
+        // Orders past their time with teams that have not answered: one flag per order, naming those teams.
+        foreach (var order in OperationRules.OverdueOrders(_pending, Now()).ToList())
+        {
+            var payload = new OrderOverdue(order.Seq, [.. order.Unanswered]);
+            var key = SystemKey($"order-overdue/{order.Seq}");
+            if (_keys.ContainsKey(key)) continue;
+            flagged.Add(Enqueue(key, Fingerprints.Of(null, null, payload), SystemActor, null, null, payload).Task);
+        }
+
+        // Distress calls nobody in command has taken: escalated once each.
+        foreach (var call in OperationRules.EscalatingDistress(_pending, Now(), EscalationSpan()).ToList())
+        {
+            var payload = new DistressEscalated(call.Seq);
+            var key = SystemKey($"distress-escalated/{call.Seq}");
+            if (_keys.ContainsKey(key)) continue;
+            flagged.Add(Enqueue(key, Fingerprints.Of(call.TeamId, null, payload), SystemActor, call.TeamId, null, payload).Task);
+        }
+
         await Task.WhenAll(flagged);
         return flagged.Count;
+    }
+
+    // The escalation time is real time; on an exercise's compressed clock it spans that much more of the operation's.
+    private TimeSpan EscalationSpan() =>
+        _pending?.ClockSpeed is { } speed ? options.Value.DistressEscalation * speed : options.Value.DistressEscalation;
+
+    // An order's time or a call's escalation falls between two scans: a one-shot timer looks exactly then (the periodic
+    // scan and the durable reminder stay the safety net if this activation goes).
+    private void ScheduleChecks(IEnumerable<TimelineEvent> committed)
+    {
+        foreach (var e in committed)
+        {
+            var dueAt = e.Payload switch
+            {
+                OrderIssued when _committed?.Orders.GetValueOrDefault(e.Seq)?.DueBy is { } due => due,
+                DistressRaised when _committed is { } s && CommittedEvent.CallOf(e, s) is { Seq: var first } && first == e.Seq => e.ServerTime + EscalationSpan(),
+                _ => (DateTimeOffset?)null,
+            };
+            if (dueAt is not { } at) continue;
+            var real = OperationClock.RealSpan(_committed?.ClockSpeed, at - Now()) + TimeSpan.FromMilliseconds(50);
+            if (real < TimeSpan.Zero) real = TimeSpan.Zero;
+            IGrainTimer? timer = null;
+            timer = this.RegisterGrainTimer(async _ =>
+            {
+                timer?.Dispose();
+                await CheckOverdueSafely();
+            }, new GrainTimerCreationOptions(real, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
+        }
     }
 }

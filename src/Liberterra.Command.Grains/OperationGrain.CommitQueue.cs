@@ -69,6 +69,7 @@ public sealed partial class OperationGrain
         {
             // Operation, team, kind and sequence number only: never a note, a name or a credential.
             if (p.Event.Payload is CheckInOverdue) LogOverdue(OperationId, p.Event.TeamId, p.Event.Seq);
+            else if (p.Event.Payload is DistressRaised) LogDistress(OperationId, p.Event.TeamId, p.Event.Seq);
             else LogCommitted(OperationId, p.Event.TeamId, p.Event.Kind, p.Event.Seq, p.Event.Actor);
         }
 
@@ -81,6 +82,19 @@ public sealed partial class OperationGrain
         }
 
         MaybeSnapshot();
+        ScheduleChecks(batch.Select(p => p.Event).Where(e => e.Payload is OrderIssued or DistressRaised));
+        foreach (var p in batch)
+        {
+            switch (p.Event.Payload)
+            {
+                case DistressRaised: GrainMetrics.DistressRaised.Add(1); break;
+                case DistressEscalated x:
+                    GrainMetrics.DistressEscalated.Add(1);
+                    LogDistressEscalated(OperationId, p.Event.TeamId!, x.DistressSeq);
+                    break;
+                case OrderOverdue: GrainMetrics.OrdersOverdue.Add(1); break;
+            }
+        }
         // A team now awaited and no reminder yet.
         if (_reminder != true && OperationRules.AwaitsCheckIns(_committed)) _ = UpdateReminder();
     }
@@ -150,7 +164,18 @@ public sealed partial class OperationGrain
     private DomainError? Recheck(TimelineEvent e, OperationState? state, HashSet<long> split)
     {
         if (e.Payload is OperationDefined { Definition: var d }) return OperationRules.ValidateDefinition(d, state);
-        if (state is null || e.TeamId is null || !state.Teams.TryGetValue(e.TeamId, out var team))
+        if (state is null) return DomainError.NotFound($"No operation '{OperationId}'.");
+        // Command's events, and the system's about orders and calls: each names an order or call that must be stored.
+        switch (e.Payload)
+        {
+            case OrderIssued i: return OperationRules.ValidateOrder(state, i.Order with { DueBy = null, DueInMinutes = null }, e.ServerTime);
+            case OrderCancelled c: return OperationRules.ValidateCancelOrder(state, c);
+            case OrderOverdue o: return state.Orders.TryGetValue(o.OrderSeq, out var due) && due.OverdueAt is null ? null : DomainError.Conflict($"Order {o.OrderSeq} is not awaiting answers.");
+            case DistressTaken t: return OperationRules.ValidateTake(state, t);
+            case DistressEscalated x: return state.Distress.TryGetValue(x.DistressSeq, out var call) && call.Open && call.EscalatedAt is null ? null : DomainError.Conflict($"Distress call {x.DistressSeq} is not open.");
+        }
+
+        if (e.TeamId is null || !state.Teams.TryGetValue(e.TeamId, out var team))
             return DomainError.NotFound($"No team '{e.TeamId}' in operation '{OperationId}'.");
         return e.Payload switch
         {
@@ -164,6 +189,8 @@ public sealed partial class OperationGrain
                 new CorrectionTarget(c.Correction.CorrectsSeq, team.Id, EventKinds.FieldReported), state.ClockSpeed is null ? e.ClientTime : null, e.ServerTime),
             CheckInOverdue o when team.OverdueSince is null && team.LastReportAt == o.LastCheckIn => null,
             CheckInOverdue => DomainError.Conflict($"Team '{team.Id}' reported again, or is flagged already."),
+            OrderAnswered a => OperationRules.ValidateAnswer(state, team.Id, a, null, e.ServerTime),
+            DistressCancelled c => OperationRules.ValidateCancelDistress(state, team.Id, c, null, e.ServerTime),
             _ => null,
         };
     }

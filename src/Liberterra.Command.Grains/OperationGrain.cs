@@ -100,6 +100,9 @@ public sealed partial class OperationGrain(
     public Task<TeamState?> GetTeam(string teamId) =>
         Task.FromResult(_committed?.Teams.GetValueOrDefault(teamId));
 
+    public Task<TeamOrders?> GetTeamOrders(string teamId) =>
+        Task.FromResult(_committed is null ? null : TeamOrders.Of(_committed, teamId));
+
     public Task<RegionState?> GetRegion(string regionId) =>
         Task.FromResult(_committed?.Regions.GetValueOrDefault(regionId));
 
@@ -194,7 +197,10 @@ public sealed partial class OperationGrain(
         {
             FieldReported r => OperationRules.ValidateReport(team, r.Report, deviceTime, now),
             ReportCorrected c => OperationRules.ValidateCorrection(team, c.Correction, target, deviceTime, now),
-            _ => DomainError.Invalid("kind", "a team may only submit field reports and corrections"),
+            OrderAnswered a => OperationRules.ValidateAnswer(_pending, team.Id, a, deviceTime, now),
+            DistressRaised d => OperationRules.ValidateDistress(d, deviceTime, now),
+            DistressCancelled c => OperationRules.ValidateCancelDistress(_pending, team.Id, c, deviceTime, now),
+            _ => DomainError.Invalid("kind", "a team may only submit field reports, corrections, answers to orders and distress calls"),
         };
         if (error is not null)
         {
@@ -215,7 +221,45 @@ public sealed partial class OperationGrain(
 
         var pending = Enqueue(command.IdempotencyKey, fingerprint, command.Actor, command.TeamId, command.ClientTime,
             command.Payload);
-        return Accepted(pending, command.TeamId);
+        return Accepted(pending);
+    }
+
+    public Task<CommandOutcome> Direct(StaffCommand command)
+    {
+        if (_stale || _isolating is { IsCompleted: false })
+            return DirectAfterReload(command);
+        if (command.OperationId != OperationId)
+            throw new ArgumentException("Command sent to the wrong operation.", nameof(command));
+
+        // Taking a distress call is an event of the calling team: the call's team, which never changes once raised, is
+        // part of what makes a retry the same request.
+        var teamId = command.Payload is DistressTaken t ? _pending?.Distress.GetValueOrDefault(t.DistressSeq)?.TeamId : null;
+        var fingerprint = Fingerprints.Of(teamId, null, command.Payload);
+        if (_keys.TryGetValue(command.IdempotencyKey, out var seen))
+        {
+            return seen.Fingerprint == fingerprint
+                ? Replay(seen)
+                : Task.FromResult(CommandOutcome.Refused(DomainError.KeyReused(command.IdempotencyKey)));
+        }
+
+        if (_pending is null)
+            return Task.FromResult(CommandOutcome.Refused(DomainError.NotFound($"No operation '{OperationId}'.")));
+        var error = command.Payload switch
+        {
+            OrderIssued i => OperationRules.ValidateOrder(_pending, i.Order, Now()),
+            OrderCancelled c => OperationRules.ValidateCancelOrder(_pending, c),
+            DistressTaken taken => OperationRules.ValidateTake(_pending, taken),
+            _ => DomainError.Invalid("kind", "command may only issue or cancel orders and take distress calls"),
+        };
+        if (error is not null) return Task.FromResult(CommandOutcome.Refused(error));
+
+        return Accepted(Enqueue(command.IdempotencyKey, fingerprint, command.Actor, teamId, null, command.Payload));
+    }
+
+    private async Task<CommandOutcome> DirectAfterReload(StaffCommand command)
+    {
+        await EnsureCurrent();
+        return await Direct(command);
     }
 
     private async Task<CommandOutcome> JudgeAgainAfter(TeamCommand command, CorrectionTarget? target, List<Task<TimelineEvent>> inFlight)
@@ -244,12 +288,12 @@ public sealed partial class OperationGrain(
         return await Submit(command, e is null ? new CorrectionTarget(seq, null, "none") : CorrectionTarget.Of(e), waited: false);
     }
 
-    private static async Task<CommandOutcome> Accepted(PendingEvent pending, string teamId)
+    private static async Task<CommandOutcome> Accepted(PendingEvent pending)
     {
         try
         {
             var e = await pending.Task;
-            return new CommandOutcome(e, Replayed: false, Error: null, pending.StateAfter.Teams[teamId]);
+            return CommandOutcome.Of(e, pending.StateAfter, replayed: false);
         }
         catch (CommandRefusedException refused)
         {
@@ -273,7 +317,7 @@ public sealed partial class OperationGrain(
             return CommandOutcome.Refused(refused.Error);
         }
 
-        return new CommandOutcome(e, Replayed: true, Error: null, e.TeamId is null ? null : _committed?.Teams.GetValueOrDefault(e.TeamId));
+        return _committed is { } now ? CommandOutcome.Of(e, now, replayed: true) : new CommandOutcome(e, Replayed: true, Error: null);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId} activated: snapshot at seq {SnapshotSeq}, timeline at seq {Seq}")]
@@ -284,6 +328,12 @@ public sealed partial class OperationGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Operation {OperationId}: team {TeamId} is overdue (seq {Seq})")]
     private partial void LogOverdue(string operationId, string? teamId, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: DISTRESS from team {TeamId} (seq {Seq})")]
+    private partial void LogDistress(string operationId, string? teamId, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {OperationId}: distress call {Seq} of team {TeamId} not taken in time: escalated")]
+    private partial void LogDistressEscalated(string operationId, string teamId, long seq);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Operation {OperationId}: append failed; {Count} commands refused, will reload from the timeline")]
     private partial void LogAppendFailed(Exception ex, string operationId, int count);

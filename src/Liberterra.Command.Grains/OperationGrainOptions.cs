@@ -29,6 +29,12 @@ public sealed class OperationGrainOptions
     /// </summary>
     public TimeSpan DeactivationSnapshotWait { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// A distress call not taken by command within this much real time is escalated (a timeline event, a metric, and the
+    /// walls show it as escalating). On an exercise's compressed clock it is the same real time.
+    /// </summary>
+    public TimeSpan DistressEscalation { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The service key of the clock the operation grain reads (tests replace it; Orleans keeps its own).</summary>
     public const string ClockKey = "liberterra";
 }

@@ -38,6 +38,16 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["GET /api/operations/{operationId}/activity"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
         ["POST /api/operations/{operationId}/teams/{teamId}/reports"] = [Roles.Admin, Roles.TeamLead],
         ["POST /api/operations/{operationId}/teams/{teamId}/corrections"] = [Roles.Admin, Roles.TeamLead],
+        // Command reaches the field: orders and distress calls (docs/security.md).
+        ["POST /api/operations/{operationId}/orders"] = [Roles.Admin, Roles.Commander],
+        ["GET /api/operations/{operationId}/orders"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
+        ["POST /api/operations/{operationId}/orders/{orderSeq:long}/cancel"] = [Roles.Admin, Roles.Commander],
+        ["GET /api/operations/{operationId}/distress"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
+        ["POST /api/operations/{operationId}/distress/{distressSeq:long}/take"] = [Roles.Admin, Roles.Commander],
+        ["GET /api/operations/{operationId}/teams/{teamId}/orders"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead],
+        ["POST /api/operations/{operationId}/teams/{teamId}/orders/{orderSeq:long}/answer"] = [Roles.Admin, Roles.TeamLead],
+        ["POST /api/operations/{operationId}/teams/{teamId}/distress"] = [Roles.Admin, Roles.TeamLead],
+        ["POST /api/operations/{operationId}/teams/{teamId}/distress/{distressSeq:long}/cancel"] = [Roles.Admin, Roles.TeamLead],
         ["POST /api/tokens"] = [Roles.Admin],
         // The Orleans dashboard and the exchange of an admin credential for its cookie: admins only.
         ["POST /api/dashboard/session"] = [Roles.Admin],
@@ -88,6 +98,8 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["HEAD /wall/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["GET /debrief/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["HEAD /debrief/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["GET /command/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["HEAD /command/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["GET /field/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["HEAD /field/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["GET /lifecycle.json"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
@@ -96,6 +108,8 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["* /hubs/operations"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["* /hubs/replay/negotiate"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["* /hubs/replay"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["* /hubs/field/negotiate"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["* /hubs/field"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
     };
 
     /// <summary>The documented access table for hub methods.</summary>
@@ -209,6 +223,33 @@ public class AuthorizationMatrixTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task the_field_hub_lets_a_lead_follow_its_own_team_and_no_other()
+    {
+        var methods = typeof(Liberterra.Command.Server.Live.FieldHub)
+            .GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
+            .Where(m => m.GetBaseDefinition().DeclaringType == m.DeclaringType).ToList();
+        Assert.Equal(["JoinTeam"], methods.Select(m => m.Name));
+        Assert.All(methods, m => Assert.NotNull(Liberterra.Command.Server.Live.HubAccessFilter.PolicyOf(m)));
+
+        var op = await Api.DefineOperation(server.Http);
+        var failures = new List<string>();
+        foreach (var (who, token, allowed) in new[]
+                 {
+                     (Roles.Admin, TestAuth.Token(Roles.Admin), true), (Roles.Commander, TestAuth.Token(Roles.Commander), true),
+                     (Roles.Wall, TestAuth.Token(Roles.Wall), true), (Roles.Debriefer, TestAuth.Token(Roles.Debriefer), true),
+                     (Roles.TeamLead, TestAuth.Token(Roles.TeamLead, "AR-RAID-01"), true), (OtherLead, TestAuth.Token(Roles.TeamLead, "MK-RAID-01"), false),
+                 })
+        {
+            await using var hub = await Hubs.Connect(server.Server.Address, token, Liberterra.Command.Contracts.FieldMessages.Path);
+            var refused = await Record.ExceptionAsync(() => hub.InvokeAsync<Liberterra.Command.Contracts.TeamOrdersView>("JoinTeam", op, "AR-RAID-01"));
+            if (allowed && refused is not null) failures.Add($"{who} was refused JoinTeam: {refused.Message}");
+            if (!allowed && refused?.Message.Contains("may not do this", StringComparison.Ordinal) != true) failures.Add($"{who} was allowed JoinTeam of another team");
+        }
+
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public async Task every_route_against_every_role_is_allowed_or_refused_as_documented()
     {
         var op = await Api.DefineOperation(server.Http);
@@ -247,7 +288,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
     private static HttpRequestMessage Request(string method, string pattern, string op)
     {
         if (method == "*") method = "GET";
-        var path = pattern.Replace("{operationId}", op).Replace("{operationId?}", op).Replace("{teamId}", "AR-RAID-01").Replace("{regionId}", "AR").Replace("{seq:long}", "1")
+        var path = pattern.Replace("{operationId}", op).Replace("{operationId?}", op).Replace("{teamId}", "AR-RAID-01").Replace("{regionId}", "AR").Replace("{seq:long}", "1").Replace("{orderSeq:long}", "1").Replace("{distressSeq:long}", "1")
             .Replace("{documentName}", "v1") + (pattern.EndsWith("/state", StringComparison.Ordinal) ? "?seq=1" : "");
         // Whatever other parameters a route has (the dashboard's): a number where it wants one, a word elsewhere.
         path = System.Text.RegularExpressions.Regex.Replace(path, @"\{[^}:]+:int\}", "1");
@@ -259,6 +300,8 @@ public class AuthorizationMatrixTests(ServerFixture server)
             ("PUT", _) => DefinitionOf(op),
             ("POST", var p) when p.EndsWith("/reports", StringComparison.Ordinal) => """{"children":1}""",
             ("POST", var p) when p.EndsWith("/corrections", StringComparison.Ordinal) => """{"corrects":1,"children":1,"reason":"matrix"}""",
+            ("POST", var p) when p.EndsWith("/orders", StringComparison.Ordinal) => """{"kind":"Hold","text":"matrix","all":true}""",
+            ("POST", var p) when p.EndsWith("/answer", StringComparison.Ordinal) => """{"answer":"Acknowledged"}""",
             ("POST", "/api/tokens") => """{"subject":"someone","role":"wall","ttl":"1h"}""",
             ("POST", var p) when p.EndsWith("/significant/", StringComparison.Ordinal) => """{"seq":1,"title":"matrix"}""",
             _ => null,

@@ -25,7 +25,7 @@ public class BenchHarnessTests(ServerFixture server)
             // limit is generous: this checks what the benchmark measures and decides, not how fast this machine is.
             var run = await Bench(TestAuth.Token(Roles.Admin), "--connection", Connection, "--rates", "40", "--step",
                 "--max-rate", "70", "--p99-limit", "5000", "--walls", "2", "--leads", "3", "--teams", "6", "--seconds", "2", "--warmup", "0", "--prime", "0",
-                "--server-pids", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", json);
+                "--distress", "3", "--server-pids", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", json);
             Assert.True(run.Exit == 0, run.Out + run.Err);
             Assert.Contains("highest rate with p99 report-to-wall under 5,000 ms and nothing lost: 60 reports/s", run.Out);
 
@@ -46,6 +46,10 @@ public class BenchHarnessTests(ServerFixture server)
                 Assert.True(row.GetProperty("broadcast").GetProperty("count").GetInt32() > 0);
                 Assert.True(row.GetProperty("wallP50OverFloors").GetDouble() > 0);
                 Assert.True(row.GetProperty("serverPeakRssMb").GetDouble() > 0);
+                // The distress presses made during the step reached both walls, each measured.
+                Assert.Equal(3, row.GetProperty("presses").GetInt32());
+                Assert.Equal(6, row.GetProperty("alarm").GetProperty("count").GetInt32());
+                Assert.Equal(0, row.GetProperty("alarmLost").GetInt64());
             }
         }
         finally

@@ -232,7 +232,7 @@ public class WallTests(BrowserFixture browser)
         await Expect(wall.Page.Locator("#clock-day")).ToHaveTextAsync("Day 3 of 6");
         await Expect(wall.Page.Locator("#exercise-badge")).ToContainTextAsync("CLOCK 600× REAL TIME");
         // The ticker gives the report's time on the exercise's clock, as the server stamped it.
-        await Expect(wall.Ticker.Locator("li .time").First).ToHaveTextAsync(ack.ServerTime.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(wall.Ticker.Locator($"li[data-seq='{ack.Seq}'] .time")).ToHaveTextAsync(ack.ServerTime.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
 
         // The wall's clock runs ten minutes a second.
         static TimeSpan Clock(string text) => TimeSpan.Parse(text.Replace(" UTC", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);

@@ -27,6 +27,28 @@ public static class RequestMapping
         return (new Correction(corrects, delta, r.Reason ?? ""), null);
     }
 
+    /// <summary>An order: a known kind, exactly one target, a place that parses; the rest is the domain's rule.</summary>
+    public static (Order? Order, DomainError? Error) ToDomain(OrderRequest r)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        OrderKind? kind = r.Kind is null ? null : ParseEnum<OrderKind>(r.Kind, "kind", errors);
+        if (r.Kind is null) Add(errors, "kind", $"is required: one of {string.Join(", ", Enum.GetNames<OrderKind>())}");
+        var targets = (r.TeamId is null ? 0 : 1) + (r.RegionId is null ? 0 : 1) + (r.All == true ? 1 : 0);
+        if (targets != 1) Add(errors, "target", "give exactly one of teamId, regionId or all: true");
+        var place = r.Place is null ? null : ParsePosition(r.Place, "place", errors);
+        if (errors.Count > 0) return (null, DomainError.Invalid(errors));
+        var target = r.TeamId is { } team ? OrderTarget.Team(team) : r.RegionId is { } region ? OrderTarget.Region(region) : OrderTarget.Everyone;
+        return (new Order(kind!.Value, r.Text?.Trim() ?? "", target, place, r.DueBy?.ToUniversalTime(), r.DueInMinutes), null);
+    }
+
+    /// <summary>A position named <paramref name="field"/>; finite numbers (the range is the domain's rule).</summary>
+    public static (GeoPoint? Position, DomainError? Error) ToDomain(PositionRequest p, string field)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        var position = ParsePosition(p, field, errors);
+        return errors.Count > 0 ? (null, DomainError.Invalid(errors)) : (position, null);
+    }
+
     public static (OperationDefinition? Definition, DomainError? Error) ToDomain(string operationId, OperationDefinitionRequest r)
     {
         // Counted before anything is read: a definition of a million regions is refused at once, in a few hundred bytes.

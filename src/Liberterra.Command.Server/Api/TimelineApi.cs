@@ -115,7 +115,35 @@ public static class TimelineApi
             [.. final.Teams.Values.Select(t => new TeamReport(t.Definition.Id, t.Definition.CallSign, t.Definition.RegionId, t.Definition.Kind.ToString(),
                 t.Totals.ToView(), fold.ReportsOf(t.Definition.Id),
                 [.. fold.StatusesOf(t.Definition.Id, end).Select(x => new StatusInterval(x.Status.ToString(), x.From, x.To))]))],
-            [.. fold.Overdue.Select(o => new OverdueReport(o.Seq, o.TeamId, o.FlaggedAt, o.LastCheckIn))], significant));
+            [.. fold.Overdue.Select(o => new OverdueReport(o.Seq, o.TeamId, o.FlaggedAt, o.LastCheckIn))], significant,
+            [.. final.Orders.Values.Select(OrderReportOf)],
+            [.. final.Orders.Values.GroupBy(o => o.Order.Kind).OrderBy(g => g.Key).Select(g =>
+            {
+                var acks = g.SelectMany(AcknowledgementSeconds).ToList();
+                return new OrderKindFigures(g.Key.ToString(), g.Count(), acks.Count, Median(acks));
+            })],
+            [.. final.Distress.Values.Select(d => new DistressReport(d.Seq, d.TeamId, d.RaisedAt, d.EscalatedAt, d.TakenAt, d.TakenBy, d.CancelledAt,
+                d.TakenAt is { } taken ? (taken - d.RaisedAt).TotalSeconds : null))]));
+    }
+
+    // Seconds of the operation's clock from an order's issue to each team's acknowledgement.
+    private static IEnumerable<double> AcknowledgementSeconds(OrderState o) =>
+        o.Answers.Values.Where(a => a.Answer == OrderAnswer.Acknowledged).Select(a => (a.At - o.IssuedAt).TotalSeconds);
+
+    private static OrderReport OrderReportOf(OrderState o)
+    {
+        var acks = AcknowledgementSeconds(o).ToList();
+        return new OrderReport(o.Seq, o.Order.Kind.ToString(), EventText.Target(o.Order.Target), o.IssuedAt, o.IssuedBy, o.DueBy, o.Recipients.Count,
+            acks.Count, o.Answers.Values.Count(a => a.Answer == OrderAnswer.Unable), o.Recipients.Count - o.Answers.Count, o.Overdue.Count, o.Cancelled,
+            Median(acks), acks.Count > 0 ? acks.Max() : null);
+    }
+
+    private static double? Median(List<double> values)
+    {
+        if (values.Count == 0) return null;
+        values.Sort();
+        var mid = values.Count / 2;
+        return values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
     }
 
 }

@@ -156,6 +156,7 @@ public static class LiberterraServer
             MaxPendingWrites = builder.Configuration.GetValue("Live:MaxPendingWrites", 256),
         });
         builder.Services.AddSingleton<IDisplayCount>(sp => sp.GetRequiredService<LiveConnections>());
+        builder.Services.AddSingleton<FieldDisplays>();
         // Live:FlushInterval: the shortest time between two messages to an operation's displays (zero: each batch alone).
         builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<WallRelay>(sp,
             builder.Configuration.GetValue("Live:FlushInterval", TimeSpan.Zero)));
@@ -214,6 +215,7 @@ public static class LiberterraServer
         app.MapLiberterraHealth();
         app.MapOperationsApi();
         app.MapReportsApi();
+        app.MapOrdersApi();
         app.MapTokensApi();
         app.MapTimelineApi();
         app.MapClusterApi();
@@ -222,6 +224,7 @@ public static class LiberterraServer
             app.MapOrleansDashboard(DashboardCookie.Path).RequireAuthorization(Policies.Administer);
         app.MapHub<OperationsHub>(HubMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapHub<ReplayHub>(ReplayMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
+        app.MapHub<FieldHub>(FieldMessages.Path, o => o.CloseOnAuthenticationExpiration = true);
         app.MapWebPages();
     }
 }

@@ -68,6 +68,7 @@ public static class WebPages
         var field = Path.Combine(Root, "field.html");
         var debrief = Path.Combine(Root, "debrief.html");
         var report = Path.Combine(Root, "report.html");
+        var command = Path.Combine(Root, "command.html");
         // "/wall" and "/wall/" both match the optional segment: the page asks which operation when there is a choice.
         app.MapGet("/", () => Results.Redirect("/wall")).AllowAnonymous().ExcludeFromDescription();
         app.MapMethods("/wall/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(wall))
@@ -77,6 +78,9 @@ public static class WebPages
             .AllowAnonymous().ExcludeFromDescription();
         // The after-action report, printable to PDF from the browser.
         app.MapMethods("/report/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(report))
+            .AllowAnonymous().ExcludeFromDescription();
+        // The command page: orders to the field and distress calls, for commanders (the wall is for watching).
+        app.MapMethods("/command/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(command))
             .AllowAnonymous().ExcludeFromDescription();
         // The field page (phone, installable, works offline: see web/field-sw.js).
         app.MapMethods("/field/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(field))

@@ -19,6 +19,7 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
 {
     private readonly FeedDirectory _feed;
     private readonly Displays _displays;
+    private readonly FieldDisplays _field;
     private readonly Watchers _watchers;
     private readonly TimeTravel _timeTravel;
     private readonly LiberterraMetrics _metrics;
@@ -33,10 +34,10 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
     /// </summary>
     private readonly record struct Incoming(string Operation, CommittedEvent[] Events, long Next, bool OnlyIfUnknown, long Head = 0);
 
-    public WallRelay(FeedDirectory feed, Displays displays, Watchers watchers, TimeTravel timeTravel, LiberterraMetrics metrics,
+    public WallRelay(FeedDirectory feed, Displays displays, FieldDisplays field, Watchers watchers, TimeTravel timeTravel, LiberterraMetrics metrics,
         TimeProvider time, ILogger<WallRelay> logger, TimeSpan flushInterval)
     {
-        (_feed, _displays, _watchers, _timeTravel, _metrics, _time, _logger) = (feed, displays, watchers, timeTravel, metrics, time, logger);
+        (_feed, _displays, _field, _watchers, _timeTravel, _metrics, _time, _logger) = (feed, displays, field, watchers, timeTravel, metrics, time, logger);
         _sequencer = new DeltaSequencer(time, Send, ReadBack) { FlushInterval = flushInterval };
         feed.Attach(this);
     }
@@ -112,6 +113,7 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
         try
         {
             _displays.Send(operation, HubMessages.Deltas, batch);
+            _field.Send(operation, batch);
             _metrics.Pushed(operation, batch);
         }
         catch (Exception ex)

@@ -18,11 +18,27 @@ public sealed class AccessHandler : AuthorizationHandler<AccessRequirement>
         var role = user.FindFirst(ClaimNames.Role)?.Value;
         if (role is null || !requirement.Roles.Contains(role)) return Task.CompletedTask;
 
-        var route = (context.Resource as HttpContext)?.Request.RouteValues;
-        if (!Scope.AllowsOperation(user, route?["operationId"] as string)) return Task.CompletedTask;
-        if (role == Access.Roles.TeamLead && !Scope.AllowsTeam(user, route?["teamId"] as string)) return Task.CompletedTask;
+        if (!Scope.AllowsOperation(user, Argument(context.Resource, "operationId"))) return Task.CompletedTask;
+        if (role == Access.Roles.TeamLead && !Scope.AllowsTeam(user, Argument(context.Resource, "teamId"))) return Task.CompletedTask;
 
         context.Succeed(requirement);
         return Task.CompletedTask;
+    }
+
+    // The route's value, or a hub method's argument of that name (a hub method for a team names it "teamId").
+    private static string? Argument(object? resource, string name)
+    {
+        switch (resource)
+        {
+            case HttpContext http:
+                return http.Request.RouteValues[name] as string;
+            case Microsoft.AspNetCore.SignalR.HubInvocationContext hub:
+                var parameters = hub.HubMethod.GetParameters();
+                for (var i = 0; i < parameters.Length && i < hub.HubMethodArguments.Count; i++)
+                    if (parameters[i].Name == name) return hub.HubMethodArguments[i] as string;
+                return null;
+            default:
+                return null;
+        }
     }
 }

@@ -21,6 +21,9 @@ public static class Policies
     /// <summary>Field reports and corrections: the team's own lead, or an admin.</summary>
     public const string PostReports = "post-reports";
 
+    /// <summary>Orders to the field (issue, cancel) and taking distress calls: command staff.</summary>
+    public const string CommandField = "command-field";
+
     /// <summary>Issue credentials.</summary>
     public const string IssueTokens = "issue-tokens";
 
@@ -37,6 +40,7 @@ public static class Policies
         [ReadTeam] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead],
         [ManageOperations] = [Roles.Admin, Roles.Commander],
         [PostReports] = [Roles.Admin, Roles.TeamLead],
+        [CommandField] = [Roles.Admin, Roles.Commander],
         [IssueTokens] = [Roles.Admin],
         [ReadTimeline] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         [Administer] = [Roles.Admin],

@@ -48,7 +48,7 @@ public static class SecuritySetup
                 {
                     var path = context.HttpContext.Request.Path;
                     if (DashboardCookie.TokenFor(context.HttpContext.Request) is { } fromCookie) context.Token = fromCookie;
-                    if ((path.StartsWithSegments(Contracts.HubMessages.Path) || path.StartsWithSegments(Contracts.ReplayMessages.Path))
+                    if ((path.StartsWithSegments(Contracts.HubMessages.Path) || path.StartsWithSegments(Contracts.ReplayMessages.Path) || path.StartsWithSegments(Contracts.FieldMessages.Path))
                         && context.Request.Query["access_token"] is { Count: > 0 } token)
                         context.Token = token;
                     return Task.CompletedTask;
@@ -87,7 +87,16 @@ public static class SecuritySetup
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                RateLimitPartition.GetTokenBucketLimiter(PartitionKey(http), _ => new TokenBucketRateLimiterOptions
+                http.GetEndpoint()?.Metadata.GetMetadata<DistressLimit>() is not null
+                ? RateLimitPartition.GetTokenBucketLimiter("distress:" + PartitionKey(http), _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = Math.Max(1, limits.DistressBurst),
+                    TokensPerPeriod = Math.Max(1, limits.DistressPermitsPerSecond),
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                })
+                : RateLimitPartition.GetTokenBucketLimiter(PartitionKey(http), _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = Math.Max(1, limits.Burst),
                     TokensPerPeriod = Math.Max(1, limits.PermitsPerSecond),

@@ -21,7 +21,21 @@ public static class EntryMapping
                 null, o.LastCheckIn, o.IntervalMinutes, null, summary),
             OperationDefined { Definition: var d } => new TimelineEntry(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, null, null, e.IdempotencyKey,
                 null, null, null, new DefinitionSummary(d.Name, d.WindowStart, d.WindowEnd, d.Exercise, d.Regions.Length, d.Teams.Length, d.ClockSpeed), summary),
+            OrderIssued { Order: var o } => Entry(e, region, summary, new OrderEntry(e.Seq, o.Kind.ToString(), o.Text, o.Target.Scope.ToString(),
+                o.Target.Id, o.Place?.ToView(), o.DueBy ?? (o.DueInMinutes is { } m ? e.ServerTime.AddMinutes(m) : null))),
+            OrderAnswered a => Entry(e, region, summary, new OrderEntry(a.OrderSeq, Answer: a.Answer.ToString(), Reason: a.Reason)),
+            OrderCancelled c => Entry(e, region, summary, new OrderEntry(c.OrderSeq, Reason: c.Reason)),
+            OrderOverdue o => Entry(e, region, summary, new OrderEntry(o.OrderSeq, TeamIds: [.. o.TeamIds])),
+            // A press while the team's call was open joins it: the call is the team's latest that started by then.
+            DistressRaised d => Entry(e, region, summary, distress: new DistressEntry(
+                CommittedEvent.CallOf(e, state)?.Seq ?? e.Seq, d.Position?.ToView())),
+            DistressTaken t => Entry(e, region, summary, distress: new DistressEntry(t.DistressSeq)),
+            DistressCancelled c => Entry(e, region, summary, distress: new DistressEntry(c.DistressSeq, Reason: c.Reason)),
+            DistressEscalated x => Entry(e, region, summary, distress: new DistressEntry(x.DistressSeq)),
             _ => throw new InvalidOperationException($"Event {e.Seq} has an unknown kind {e.Kind}."),
         };
     }
+
+    private static TimelineEntry Entry(TimelineEvent e, string? region, string summary, OrderEntry? order = null, DistressEntry? distress = null) =>
+        new(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, e.TeamId, region, e.IdempotencyKey, null, null, null, null, summary, order, distress);
 }

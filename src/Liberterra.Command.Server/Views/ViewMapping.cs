@@ -24,6 +24,41 @@ public static class ViewMapping
     public static RegionChange ToChange(this RegionState r) =>
         new(r.Id, r.Totals.ToView(), [.. r.ExploitationFound.Select(e => e.ToString())], r.LastSeq);
 
+    /// <summary>Orders a snapshot carries: every open one, and the latest closed ones (the rest are in the timeline).</summary>
+    public const int ClosedOrdersShown = 20;
+
+    /// <summary>Distress calls a snapshot carries: every open one, and the latest closed ones.</summary>
+    public const int ClosedDistressShown = 10;
+
+    public static OrderView ToView(this OrderState o) => new(
+        o.Seq, o.Order.Kind.ToString(), o.Order.Text, o.Order.Target.Scope.ToString(), o.Order.Target.Id, o.Order.Place?.ToView(),
+        o.DueBy, o.IssuedAt, o.IssuedBy, [.. o.Recipients],
+        [.. o.Answers.Select(a => new TeamAnswerView(a.Key, a.Value.Answer.ToString(), a.Value.Reason, a.Value.At, a.Value.Seq, a.Value.Actor))],
+        [.. o.Overdue], o.OverdueAt, o.CancelledAt, o.CancelledBy, o.CancelReason, o.Open, o.LastSeq);
+
+    /// <summary>The order as team <paramref name="teamId"/> sees it (its own answer only).</summary>
+    public static TeamOrderView ForTeam(this OrderView o, string teamId)
+    {
+        var answer = o.Answers.FirstOrDefault(a => a.TeamId == teamId);
+        var state = o.CancelledAt is not null && answer is null ? "cancelled"
+            : answer is null ? "open"
+            : answer.Answer == nameof(OrderAnswer.Acknowledged) ? "acknowledged" : "unable";
+        return new TeamOrderView(o.Seq, o.Kind, o.Text, o.Scope, o.Place, o.DueBy, o.IssuedAt, o.IssuedBy, state, answer?.Reason,
+            answer?.At, answer is null && o.Overdue.Contains(teamId), o.CancelledAt, o.CancelReason, o.LastSeq);
+    }
+
+    /// <summary>A distress call; <paramref name="team"/> gives its call sign, region and last known position.</summary>
+    public static DistressView ToView(this DistressState d, TeamState? team) => new(
+        d.Seq, d.TeamId, team?.Definition.CallSign, team?.Definition.RegionId, d.RaisedAt, d.RaisedBy,
+        (d.Position ?? team?.Position)?.ToView(), d.Position is not null ? d.RaisedAt : team?.Position is null ? null : team.LastReportAt,
+        d.Presses, d.EscalatedAt, d.TakenAt, d.TakenBy, d.CancelledAt, d.CancelledBy, d.CancelReason, d.Open, d.LastSeq);
+
+    /// <summary>What a team's lead sees of command: its orders, newest first, and its latest distress call.</summary>
+    public static TeamOrdersView ToView(this TeamOrders t, string operationId) => new(
+        operationId, t.Team.Id, t.LastSeq,
+        [.. t.Orders.Reverse().Select(o => o.ToView().ForTeam(t.Team.Id))],
+        t.Distress?.ToView(t.Team));
+
     public static OperationView ToView(this OperationState s) => new(
         s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(),
         s.TeamsActive,
@@ -33,7 +68,11 @@ public static class ViewMapping
         [.. s.Teams.Values.Select(ToView)],
         s.TeamsOverdue,
         s.RaidsCompleted,
-        s.ClockSpeed);
+        s.ClockSpeed,
+        [.. s.Orders.Values.Where(o => o.Open).Concat(s.Orders.Values.Where(o => !o.Open).TakeLast(ClosedOrdersShown))
+            .OrderBy(o => o.Seq).Select(o => o.ToView())],
+        [.. s.Distress.Values.Where(d => d.Open).Concat(s.Distress.Values.Where(d => !d.Open).TakeLast(ClosedDistressShown))
+            .OrderBy(d => d.Seq).Select(d => d.ToView(s.Teams.GetValueOrDefault(d.TeamId)))]);
 
     public static OperationSummary ToSummary(this OperationState s) => new(
         s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(), s.Regions.Count, s.Teams.Count, s.LastSeq);
@@ -59,6 +98,6 @@ public static class ViewMapping
         var report = e.IsTeamReport() ? e.ToAck() : null;
         return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, e.TeamId, report, c.Team?.ToView(),
             c.Region?.ToChange(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue, c.RaidsCompleted,
-            EventText.Describe(e, c.Region?.Definition.Name));
+            EventText.Describe(e, c.Region?.Definition.Name), c.Order?.ToView(), c.Distress?.ToView(c.Team));
     }
 }

@@ -3,8 +3,8 @@
 // cached: reports wait in the page's outbox (localStorage) until they are acknowledged.
 "use strict";
 
-const CACHE = "liberterra-field-v1";
-const SHELL = ["/field", "/common.js", "/field/field.js", "/field/field.css", "/field/manifest.webmanifest", "/field/icon.svg", "/lifecycle.json"];
+const CACHE = "liberterra-field-v2";
+const SHELL = ["/field", "/common.js", "/field/field.js", "/field/field.css", "/field/manifest.webmanifest", "/field/icon.svg", "/lifecycle.json", "/lib/signalr.min.js"];
 
 self.addEventListener("install", event => {
   event.waitUntil(caches.open(CACHE).then(cache => cache.addAll(SHELL)).then(() => self.skipWaiting()));

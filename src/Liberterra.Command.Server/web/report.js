@@ -83,6 +83,21 @@
       ? table(["Event", "Flagged", "Team", "Last check-in before"],
           r.overdue.map(o => [`#${o.seq}`, date(o.flaggedAt), teamName(o.teamId), date(o.lastCheckIn)]))
       : [none("No team was overdue.")]));
+    const secs = v => v == null ? "—" : v < 90 ? `${Math.round(v)} s` : `${(v / 60).toFixed(1)} min`;
+    const orders = r.orders || [], kinds = r.orderKinds || [], calls = r.distress || [];
+    $("order-kinds-table").replaceChildren(...(kinds.length
+      ? table(["Kind", "Orders", "Acknowledgements", "Median time to acknowledge"], kinds.map(k => [k.kind, fmt(k.orders), fmt(k.acknowledgements), secs(k.medianSecondsToAcknowledge)]))
+      : [none("No orders were given.")]));
+    $("orders-table").replaceChildren(...(orders.length
+      ? table(["Order", "Issued", "Kind", "To", "Teams", "Acknowledged", "Unable", "No answer", "Median to acknowledge", "Slowest"],
+          orders.map(o => [`#${o.seq}${o.cancelled ? " (cancelled)" : ""}`, date(o.issuedAt), o.kind, o.target, fmt(o.recipients), fmt(o.acknowledged), fmt(o.unable),
+            `${fmt(o.unanswered)}${o.overdue ? ` (${fmt(o.overdue)} overdue)` : ""}`, secs(o.medianSecondsToAcknowledge), secs(o.slowestSecondsToAcknowledge)]))
+      : []));
+    $("distress-table").replaceChildren(...(calls.length
+      ? table(["Call", "Raised", "Team", "Escalated", "Taken", "By", "Waited"],
+          calls.map(d => [`#${d.seq}`, date(d.raisedAt), teamName(d.teamId), d.escalatedAt ? date(d.escalatedAt) : "—",
+            d.takenAt ? date(d.takenAt) : d.cancelledAt ? "withdrawn" : "not taken", d.takenBy || "", secs(d.secondsToTake)]))
+      : [none("No distress calls.")]));
   }
 
   function renderDays(days) {

@@ -21,9 +21,13 @@
     teamsActive: 0, teamsCompleted: 0, raidsCompleted: 0, teamsOverdue: 0,
     lastSeq: 0,
     ticker: [],               // newest first: {seq, kind, serverTime, teamId, report, summary}
+    orders: new Map(),        // seq -> OrderView (open ones and the latest closed)
+    distress: new Map(),      // seq -> DistressView (open ones and the latest closed)
     activity: null,           // {from(ms), bucketMs, buckets, rescued: Map regionId -> number[]}
   };
-  const dirty = { all: true, totals: true, teams: new Set(), regions: new Set(), ticker: true, sparks: true };
+  const dirty = { all: true, totals: true, teams: new Set(), regions: new Set(), ticker: true, sparks: true, command: true };
+  const TICKER_KINDS = new Set(["FieldReported", "ReportCorrected", "CheckInOverdue", "OrderIssued", "OrderAnswered", "OrderCancelled",
+    "OrderOverdue", "DistressRaised", "DistressTaken", "DistressCancelled", "DistressEscalated"]);
   let frame = 0;
   let live = null;
   const connection = { state: "connecting", since: null, detail: "" };
@@ -130,6 +134,8 @@
     model.raidsCompleted = view.raidsCompleted;
     model.teamsOverdue = view.teamsOverdue;
     model.lastSeq = view.lastSeq;
+    model.orders = new Map((view.orders || []).map(o => [o.seq, o]));
+    model.distress = new Map((view.distress || []).map(d => [d.seq, d]));
     dirty.all = true;
     schedule();
     const seq = view.lastSeq;
@@ -180,7 +186,9 @@
     model.lastSeq = d.seq;
     dirty.totals = true;
 
-    if (d.kind === "FieldReported" || d.kind === "ReportCorrected" || d.kind === "CheckInOverdue") {
+    if (d.order) { model.orders.set(d.order.seq, d.order); dirty.command = true; }
+    if (d.distress) { model.distress.set(d.distress.seq, d.distress); dirty.command = true; }
+    if (TICKER_KINDS.has(d.kind)) {
       model.ticker.unshift({
         seq: d.seq, kind: d.kind, serverTime: d.serverTime, teamId: d.teamId, report: d.report, summary: d.summary,
         fresh: true,
@@ -229,8 +237,9 @@
     if (dirty.totals) renderTotals();
     if (dirty.ticker) renderTicker();
     if (dirty.sparks) renderSparks();
+    if (dirty.command || dirty.all) { renderAlarm(); renderOrders(); }
     renderConnectionDetail();
-    dirty.all = dirty.totals = dirty.ticker = dirty.sparks = false;
+    dirty.all = dirty.totals = dirty.ticker = dirty.sparks = dirty.command = false;
     dirty.teams.clear();
     dirty.regions.clear();
   }
@@ -507,8 +516,9 @@
   // the note, which only some readers receive.
   function describeEntry(e) {
     const team = model.teams.get(e.teamId);
-    const who = team ? (team.callSign || team.id) : (e.teamId || "");
-    const cls = e.kind === "CheckInOverdue" ? "overdue" : e.kind === "ReportCorrected" ? "correction" : "";
+    const who = team ? (team.callSign || team.id) : (e.teamId || (e.kind.startsWith("Order") ? "command" : ""));
+    const cls = e.kind === "CheckInOverdue" || e.kind === "OrderOverdue" || e.kind === "DistressRaised" || e.kind === "DistressEscalated" ? "overdue"
+      : e.kind === "ReportCorrected" ? "correction" : e.kind.startsWith("Order") || e.kind.startsWith("Distress") ? "command" : "";
     return { who, what: e.summary || e.kind, note: e.kind === "FieldReported" && e.report ? e.report.note : null, cls };
   }
 
@@ -523,6 +533,80 @@
       if (d.note) what.append(" · ", el("span", "note", `“${d.note}”`));
       li.append(el("span", "time", Liberterra.utcTime(new Date(e.serverTime))), el("span", "who", d.who), what);
       e.fresh = false;
+      return li;
+    }));
+  }
+
+  // ---- command: distress calls (the alarm above everything) and orders to the field
+
+  // An open distress call fills the top of the screen until a commander takes it; its sound needs one click on the
+  // page first (browsers allow audio only after a gesture), which the banner says while the sound is not allowed.
+  const alarm = { audio: null, timer: 0 };
+  document.addEventListener("click", () => {
+    try {
+      alarm.audio = alarm.audio || new AudioContext();
+      if (alarm.audio.state === "suspended") alarm.audio.resume();
+    } catch { /* no audio on this device */ }
+    renderAlarm();
+  });
+
+  function openCalls() { return [...model.distress.values()].filter(d => d.open).sort((a, b) => a.seq - b.seq); }
+
+  function renderAlarm() {
+    const calls = openCalls();
+    const banner = $("alarm");
+    banner.hidden = calls.length === 0;
+    document.body.classList.toggle("distress", calls.length > 0);
+    $("alarm-calls").replaceChildren(...calls.map(d => {
+      const team = model.teams.get(d.teamId);
+      const region = model.regions.get(d.regionId || (team && team.regionId));
+      const row = el("div", `call${d.escalatedAt ? " escalating" : ""}`);
+      row.dataset.seq = String(d.seq);
+      const where = d.position
+        ? `last position ${d.position.latitude.toFixed(4)}, ${d.position.longitude.toFixed(4)}${d.positionAt ? " at " + Liberterra.utcTime(new Date(d.positionAt)) : ""}`
+        : "no position known";
+      row.append(el("b", null, `DISTRESS · ${d.callSign || d.teamId}`), el("span", null, `${d.teamId}${region ? " · " + region.name : ""}`),
+        el("span", null, `since ${Liberterra.utcTime(new Date(d.raisedAt))} UTC`), el("span", "where", where),
+        el("span", null, d.presses > 1 ? `${d.presses} presses` : ""), el("span", null, debrief ? "open at this moment of the replay" : "a commander takes it on the command page"));
+      return row;
+    }));
+    const allowed = alarm.audio && alarm.audio.state === "running";
+    $("alarm-sound").hidden = !!allowed || debrief;   // a replay makes no sound
+    if (calls.length && !alarm.timer) { beep(); alarm.timer = setInterval(beep, 2000); }
+    if (!calls.length && alarm.timer) { clearInterval(alarm.timer); alarm.timer = 0; }
+  }
+
+  function beep() {
+    const ctx = alarm.audio;
+    if (!ctx || ctx.state !== "running" || debrief) return;
+    const osc = ctx.createOscillator(), gain = ctx.createGain();
+    osc.type = "square";
+    osc.frequency.setValueAtTime(880, ctx.currentTime);
+    osc.frequency.setValueAtTime(660, ctx.currentTime + 0.25);
+    gain.gain.setValueAtTime(0.15, ctx.currentTime);
+    gain.gain.setValueAtTime(0, ctx.currentTime + 0.5);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.5);
+  }
+
+  function renderOrders() {
+    const orders = [...model.orders.values()].sort((a, b) => (b.open - a.open) || (b.overdue.length > 0) - (a.overdue.length > 0) || b.seq - a.seq);
+    const open = orders.filter(o => o.open).length;
+    $("orders-count").textContent = orders.length ? `(${open} awaiting answers)` : "";
+    const list = $("orders");
+    if (!orders.length) { list.replaceChildren(el("li", "empty", "No orders yet.")); return; }
+    list.replaceChildren(...orders.map(o => {
+      const acknowledged = o.answers.filter(a => a.answer === "Acknowledged").length;
+      const unable = o.answers.filter(a => a.answer === "Unable").length;
+      const late = o.open && o.overdue.some(t => !o.answers.some(a => a.teamId === t));
+      const li = el("li", o.cancelledAt ? "cancelled done" : late ? "overdue" : o.open ? "" : "done");
+      li.dataset.seq = String(o.seq);
+      const target = o.scope === "All" ? "all teams" : o.scope === "Region" ? (model.regions.get(o.targetId)?.name || o.targetId)
+        : (model.teams.get(o.targetId)?.callSign || o.targetId);
+      const acks = o.cancelledAt ? "cancelled"
+        : `${acknowledged}/${o.recipients.length} ack${unable ? ` · ${unable} unable` : ""}${late ? " · OVERDUE" : ""}`;
+      li.append(el("span", "kind", `#${o.seq} ${o.kind}`), el("span", "text", `${target}: ${o.text}`), el("span", "acks", acks));
       return li;
     }));
   }

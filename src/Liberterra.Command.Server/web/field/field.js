@@ -28,6 +28,9 @@
     retryAt: 0,
     attempt: 0,
     lastProblem: "",
+    orders: null,          // the team's orders and distress call from command (TeamOrdersView; cached for offline use)
+    alerted: new Set(),    // orders already announced with sound and vibration
+    hub: null,             // the field hub's connection (orders and distress changes, live)
   };
   window.liberterraField = state;   // for tests and the curious
 
@@ -48,6 +51,7 @@
   };
 
   function viewKey() { return `liberterra.field.view.${state.op}.${state.team}`; }
+  function ordersKey() { return `liberterra.field.orders.${state.op}.${state.team}`; }
   function operationKey(op) { return `liberterra.field.operation.${op}`; }
 
   // ------------------------------------------------------------------ start
@@ -80,10 +84,12 @@
     $("app").hidden = false;
     renderTeamSelect();
     state.view = JSON.parse(localStorage.getItem(viewKey()) || "null");
+    state.orders = JSON.parse(localStorage.getItem(ordersKey()) || "null");
     state.lifecycle = JSON.parse(localStorage.getItem(KEYS.lifecycle) || "null");
     renderAll();
     refresh();
     sync();
+    connectHub();
   }
 
   function showSignIn(message) {
@@ -119,6 +125,8 @@
         state.view = view;
         localStorage.setItem(viewKey(), JSON.stringify(state.view));
       }
+      const orders = await api(`/api/operations/${enc(op)}/teams/${enc(team)}/orders`);
+      if (op === state.op && team === state.team) takeOrders(orders);
       state.lastProblem = "";
     } catch (error) {
       if (error instanceof Liberterra.ProblemError) {
@@ -153,9 +161,11 @@
       state.team = $("team-select").value;
       localStorage.setItem(KEYS.team, state.team);
       state.view = JSON.parse(localStorage.getItem(viewKey()) || "null");
+      state.orders = JSON.parse(localStorage.getItem(ordersKey()) || "null");
       resetForm();
       renderAll();
       refresh();
+      connectHub();
     });
     for (const stepper of document.querySelectorAll(".stepper")) {
       const field = stepper.dataset.field;
@@ -178,6 +188,7 @@
         setError("position", error.code === 1 ? "Position not allowed on this device: the report goes without it." : "No position available now.");
       }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     });
+    wireDistress();
     $("report-form").addEventListener("submit", event => { event.preventDefault(); submitReport(); });
     $("correction-form").addEventListener("submit", event => { event.preventDefault(); submitCorrection(); });
     $("corr-cancel").addEventListener("click", () => { state.correcting = null; $("correction").hidden = true; });
@@ -359,8 +370,10 @@
     let answered = false;   // the server said something about a report: re-read the team afterwards
     renderNet("sending");
     try {
-      for (const item of outbox.all().filter(i => i.state === "queued")) {
-        const path = `/api/operations/${enc(item.op)}/teams/${enc(item.team)}/${item.kind === "correction" ? "corrections" : "reports"}`;
+      // A distress call goes first, whatever was queued before it.
+      const queued = outbox.all().filter(i => i.state === "queued").sort((a, b) => (b.kind === "distress") - (a.kind === "distress"));
+      for (const item of queued) {
+        const path = `/api/operations/${enc(item.op)}/teams/${enc(item.team)}/${pathOf(item)}`;
         let response;
         try {
           response = await fetch(path, {
@@ -378,6 +391,8 @@
         try { body = text ? JSON.parse(text) : null; } catch { body = null; }
         if (response.status === 201 || response.status === 200) {
           outbox.update(item.key, { state: "acknowledged", seq: body.seq, acknowledgedAt: nowIso(), problem: null });
+          if (body.teamOrder) mergeOrder(body.teamOrder);
+          if (body.distress) mergeDistress(body.distress);
           state.attempt = 0;
           answered = true;
           continue;
@@ -400,6 +415,8 @@
       state.syncing = false;
       renderAll();
       if (answered) refresh();
+      // Queued while this round was sending (a distress call, an answer): sent now, not at the next tick.
+      if (outbox.all().some(i => i.state === "queued") && Date.now() >= state.retryAt) setTimeout(sync, 0);
     }
   }
 
@@ -412,11 +429,12 @@
   // ------------------------------------------------------------------ rendering
 
   function renderAll() {
+    renderOrders();
     renderTeam();
     renderStatusButtons();
     renderOutbox();
     renderNet();
-    const refused = outbox.mine().find(i => i.state === "rejected");
+    const refused = outbox.mine().find(i => i.state === "rejected" && (i.kind === "report" || i.kind === "correction"));
     if (refused && state.editing !== refused.key && !state.editing) loadIntoForm(refused);
   }
 
@@ -476,6 +494,9 @@
 
   function describe(item) {
     const b = item.body;
+    if (item.kind === "answer") return `${b.answer === "Unable" ? "Unable" : "Acknowledged"}: order #${item.orderSeq}${b.reason ? " · " + b.reason : ""}`;
+    if (item.kind === "distress") return `DISTRESS${b.position ? " · position" : ""}`;
+    if (item.kind === "distress-cancel") return `distress #${item.distressSeq} withdrawn${b.reason ? " · " + b.reason : ""}`;
     const parts = [];
     if (item.kind === "correction") parts.push(`correction of #${b.corrects}: ${b.reason}`);
     else if (b.status) parts.push(Liberterra.statusText(b.status));
@@ -528,6 +549,228 @@
       if (actions.childElementCount) li.append(actions);
       return li;
     }));
+  }
+
+  // ------------------------------------------------------------------ command: orders and distress
+
+  function pathOf(item) {
+    switch (item.kind) {
+      case "correction": return "corrections";
+      case "answer": return `orders/${item.orderSeq}/answer`;
+      case "distress": return "distress";
+      case "distress-cancel": return `distress/${item.distressSeq}/cancel`;
+      default: return "reports";
+    }
+  }
+
+  /** The team's orders and distress call from the server (GET or JoinTeam): never older than what is held. */
+  function takeOrders(view) {
+    if (!view || view.teamId !== state.team) return;
+    if (state.orders && state.orders.teamId === view.teamId && view.lastSeq < state.orders.lastSeq) return;
+    state.orders = view;
+    saveOrders();
+  }
+
+  function saveOrders() {
+    localStorage.setItem(ordersKey(), JSON.stringify(state.orders));
+    renderOrders();
+  }
+
+  function mergeOrder(order) {
+    if (!state.orders) state.orders = { operationId: state.op, teamId: state.team, lastSeq: 0, orders: [], distress: null };
+    const held = state.orders.orders.find(o => o.seq === order.seq);
+    if (held && held.lastSeq > order.lastSeq) return;
+    state.orders.orders = [order, ...state.orders.orders.filter(o => o.seq !== order.seq)].sort((a, b) => b.seq - a.seq);
+    state.orders.lastSeq = Math.max(state.orders.lastSeq, order.lastSeq);
+    saveOrders();
+  }
+
+  function mergeDistress(call) {
+    if (!state.orders) state.orders = { operationId: state.op, teamId: state.team, lastSeq: 0, orders: [], distress: null };
+    const held = state.orders.distress;
+    if (held && (held.seq > call.seq || (held.seq === call.seq && held.lastSeq > call.lastSeq))) return;
+    state.orders.distress = call;
+    state.orders.lastSeq = Math.max(state.orders.lastSeq, call.lastSeq);
+    saveOrders();
+  }
+
+  /** Live changes from command (the field hub); on every (re)connect the whole view again, as after being offline. */
+  function connectHub() {
+    if (typeof signalR === "undefined" || !state.op || !state.team) return;
+    if (state.hub && state.hub.liberterraFor === `${state.op}/${state.team}` && state.hub.state !== "Disconnected") return;
+    if (state.hub) state.hub.stop().catch(() => {});
+    const op = state.op, team = state.team;
+    const hub = new signalR.HubConnectionBuilder()
+      .withUrl("/hubs/field", { accessTokenFactory: () => Liberterra.token() || "" })
+      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => Math.min(1000 * 2 ** ctx.previousRetryCount, 15000) })
+      .configureLogging(signalR.LogLevel.None)
+      .build();
+    state.hub = hub;
+    hub.liberterraFor = `${op}/${team}`;
+    hub.on("teamChanged", change => {
+      if (change.operationId !== state.op || change.teamId !== state.team) return;
+      if (change.order) mergeOrder(change.order);
+      if (change.distress) mergeDistress(change.distress);
+    });
+    const join = () => hub.invoke("JoinTeam", op, team).then(takeOrders).catch(() => {});
+    hub.onreconnected(join);
+    hub.onclose(() => { if (state.hub === hub) setTimeout(() => { if (state.hub === hub) connectHub(); }, 5000); });
+    hub.start().then(join).catch(() => { if (state.hub === hub) setTimeout(() => { if (state.hub === hub) connectHub(); }, 5000); });
+  }
+
+  /** Whether this device has an answer to the order waiting or given. */
+  function localAnswer(seq) {
+    return outbox.mine().find(i => i.kind === "answer" && i.orderSeq === seq && i.state !== "rejected");
+  }
+
+  function answer(order, kind, reason) {
+    const body = { answer: kind, clientTime: nowIso() };
+    if (reason) body.reason = reason;
+    outbox.add({ key: crypto.randomUUID(), kind: "answer", orderSeq: order.seq, op: state.op, team: state.team, body, createdAt: nowIso(), state: "queued" });
+    renderAll();
+    state.retryAt = 0;
+    sync();
+  }
+
+  function renderOrders() {
+    const box = $("orders");
+    const orders = state.orders && state.orders.teamId === state.team ? state.orders.orders : [];
+    const open = orders.filter(o => o.state === "open" && !localAnswer(o.seq));
+    const recent = orders.filter(o => !open.includes(o)).slice(0, 3);
+    box.hidden = !open.length && !recent.length;
+    const now = Liberterra.operationNow(state.operation && state.operation.id === state.op ? state.operation : null);
+    box.replaceChildren(...open.map(o => {
+      const card = el("article", `order${o.overdue ? " overdue" : ""}`);
+      card.dataset.seq = String(o.seq);
+      card.setAttribute("aria-label", `Order ${o.seq} from command: ${o.kind}`);
+      const meta = [`#${o.seq} from ${o.issuedBy} at ${Liberterra.utcTime(new Date(o.issuedAt))} UTC`];
+      if (o.dueBy) meta.push(`${o.overdue ? "OVERDUE: answer was due" : "answer by"} ${new Date(o.dueBy).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZoneName: "short" })}${o.overdue ? "" : ` (${Math.max(0, Math.round((Date.parse(o.dueBy) - now) / 60000))} min left)`}`);
+      if (o.place) meta.push(`place ${o.place.latitude.toFixed(5)}, ${o.place.longitude.toFixed(5)}`);
+      const row = el("div", "answer-row");
+      const ack = el("button", "ack", "Acknowledged");
+      ack.type = "button";
+      ack.setAttribute("aria-label", `Acknowledge order ${o.seq}`);
+      ack.addEventListener("click", () => answer(o, "Acknowledged"));
+      const unable = el("button", "unable", "Unable");
+      unable.type = "button";
+      unable.setAttribute("aria-label", `Unable to comply with order ${o.seq}`);
+      const form = el("form", "unable-form");
+      form.hidden = true;
+      const input = el("input");
+      input.maxLength = 500;
+      input.placeholder = "Why? (required)";
+      input.setAttribute("aria-label", `Why the team is unable to comply with order ${o.seq}`);
+      const send = el("button", null, "Send Unable");
+      send.type = "submit";
+      const error = el("div", "field-error");
+      form.append(input, send, error);
+      form.addEventListener("submit", event => {
+        event.preventDefault();
+        if (!input.value.trim()) { error.textContent = "Say why the team cannot comply."; return; }
+        answer(o, "Unable", input.value.trim());
+      });
+      unable.addEventListener("click", () => { form.hidden = false; input.focus(); });
+      row.append(ack, unable);
+      card.append(el("div", "kind", o.kind), el("div", "text", o.text), el("div", "meta", meta.join(" · ")), row, form);
+      return card;
+    }), ...recent.map(o => {
+      const given = localAnswer(o.seq);
+      const card = el("article", "order answered");
+      card.dataset.seq = String(o.seq);
+      const what = o.state === "open" && given ? (given.state === "queued" ? `${given.body.answer} (queued)` : given.body.answer)
+        : o.state === "cancelled" ? `cancelled by command${o.cancelReason ? ": " + o.cancelReason : ""}` : o.state === "unable" ? `Unable: ${o.reason || ""}` : "Acknowledged";
+      card.append(el("div", "kind", `#${o.seq} ${o.kind} · ${what}`), el("div", "meta", o.text));
+      return card;
+    }));
+    // A new order: sound and vibration where the device allows, once per order.
+    const fresh = open.filter(o => !state.alerted.has(o.seq));
+    for (const o of open) state.alerted.add(o.seq);
+    if (fresh.length) alertLead();
+    renderDistress();
+  }
+
+  function alertLead() {
+    try { if (navigator.vibrate) navigator.vibrate([300, 150, 300, 150, 300]); } catch { /* not allowed */ }
+    try {
+      const ctx = new AudioContext();
+      const osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.frequency.value = 988;
+      gain.gain.value = 0.2;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.6);
+      osc.onended = () => ctx.close();
+    } catch { /* no audio before a gesture on this device */ }
+  }
+
+  function renderDistress() {
+    const box = $("distress-state");
+    const queued = outbox.mine().find(i => i.kind === "distress" && i.state === "queued");
+    const call = state.orders && state.orders.teamId === state.team ? state.orders.distress : null;
+    box.classList.remove("taken");
+    if (queued) {
+      box.hidden = false;
+      box.replaceChildren(el("b", null, "DISTRESS QUEUED"), el("div", null, "It goes first as soon as there is network. Keep trying to reach command by any means."));
+      return;
+    }
+    if (!call || call.cancelledAt || (call.takenAt && Date.now() - Date.parse(call.takenAt) > 15 * 60000 && !call.open)) { box.hidden = true; return; }
+    box.hidden = false;
+    if (call.takenAt) {
+      box.classList.add("taken");
+      box.replaceChildren(el("b", null, "COMMAND HAS TAKEN YOUR DISTRESS CALL"),
+        el("div", null, `${call.takenBy} at ${Liberterra.utcTime(new Date(call.takenAt))} UTC`));
+    } else {
+      box.replaceChildren(el("b", null, `DISTRESS SENT · #${call.seq}`),
+        el("div", null, `Every wall shows it since ${Liberterra.utcTime(new Date(call.raisedAt))} UTC; waiting for a commander to take it.${call.escalatedAt ? " Escalated." : ""}`));
+    }
+    if (!outbox.mine().some(i => i.kind === "distress-cancel" && i.distressSeq === call.seq)) {
+      const withdraw = el("button", null, "Withdraw (false alarm or safe now)");
+      withdraw.type = "button";
+      withdraw.addEventListener("click", () => {
+        if (!confirm("Withdraw the distress call? Command will see that the team withdrew it.")) return;
+        outbox.add({ key: crypto.randomUUID(), kind: "distress-cancel", distressSeq: call.seq, op: state.op, team: state.team,
+          body: { clientTime: nowIso() }, createdAt: nowIso(), state: "queued" });
+        renderAll();
+        state.retryAt = 0;
+        sync();
+      });
+      box.append(withdraw);
+    }
+  }
+
+  // Press and hold for 2 s (pointer, or Enter/Space held): it cannot go off by a brush of the screen.
+  function wireDistress() {
+    const button = $("distress");
+    const HOLD_MS = 2000;
+    let started = 0, frame = 0;
+    const progress = () => {
+      const held = Math.min(1, (performance.now() - started) / HOLD_MS);
+      button.style.setProperty("--held", `${Math.round(held * 100)}%`);
+      if (held >= 1) { stop(); raise(); return; }
+      frame = requestAnimationFrame(progress);
+    };
+    const begin = () => { if (started) return; started = performance.now(); frame = requestAnimationFrame(progress); button.textContent = "Keep holding…"; };
+    const stop = () => { started = 0; cancelAnimationFrame(frame); button.style.setProperty("--held", "0%"); button.textContent = "Hold for DISTRESS"; };
+    button.addEventListener("pointerdown", event => { event.preventDefault(); button.setPointerCapture?.(event.pointerId); begin(); });
+    for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) button.addEventListener(type, stop);
+    button.addEventListener("keydown", event => { if ((event.key === "Enter" || event.key === " ") && !event.repeat) { event.preventDefault(); begin(); } });
+    button.addEventListener("keyup", event => { if (event.key === "Enter" || event.key === " ") stop(); });
+    button.addEventListener("contextmenu", event => event.preventDefault());
+  }
+
+  function raise() {
+    const item = { key: crypto.randomUUID(), kind: "distress", op: state.op, team: state.team, body: { clientTime: nowIso() }, createdAt: nowIso(), state: "queued" };
+    const send = () => { outbox.add(item); renderAll(); state.retryAt = 0; sync(); };
+    try { if (navigator.vibrate) navigator.vibrate(500); } catch { /* not allowed */ }
+    if (!$("distress-position").checked || !navigator.geolocation) { send(); return; }
+    // The position if it comes within 2 s; the call never waits longer for it.
+    let done = false;
+    const once = () => { if (!done) { done = true; send(); } };
+    setTimeout(once, 2000);
+    navigator.geolocation.getCurrentPosition(p => {
+      item.body.position = { latitude: round(p.coords.latitude), longitude: round(p.coords.longitude) };
+      once();
+    }, once, { enableHighAccuracy: true, timeout: 2000, maximumAge: 120000 });
   }
 
   function renderNet(mode) {

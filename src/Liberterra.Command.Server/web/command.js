@@ -1,0 +1,191 @@
+// The command page: issue orders (to a team, a region's teams or all teams), follow each team's answer, cancel an
+// order, take a distress call. Live from the same hub as the wall (LiveOperation: snapshot + deltas in sequence order);
+// every action is a POST with an idempotency key kept until it is answered, so a retry after a network error is the
+// same action, never a second one.
+"use strict";
+
+(() => {
+  const { el, api } = Liberterra;
+  const $ = id => document.getElementById(id);
+  const operationId = decodeURIComponent(location.pathname.replace(/^\/command\/?/, "").replace(/\/$/, ""));
+  const model = { op: null, teams: new Map(), regions: new Map(), orders: new Map(), distress: new Map() };
+  const keys = new Map();   // action -> idempotency key, until the server answers it
+  let live = null;
+  window.liberterraCommand = { model };
+
+  Liberterra.adoptTokenFromFragment();
+  $("signin-form").addEventListener("submit", event => {
+    event.preventDefault();
+    const token = $("token-input").value.trim();
+    const claims = Liberterra.claims(token);
+    if (!claims || !["commander", "admin"].includes(claims.role)) { $("signin-error").textContent = "That is not a commander's or admin's credential."; return; }
+    Liberterra.setToken(token);
+    begin();
+  });
+  $("order-form").addEventListener("submit", event => { event.preventDefault(); sendOrder(); });
+  for (const id of ["order-target", "order-kind", "order-due", "order-place", "order-text"]) $(id).addEventListener("input", () => keys.delete("order"));
+  begin();
+
+  function begin() {
+    const claims = Liberterra.claims();
+    if (!claims || Liberterra.expired() || !["commander", "admin"].includes(claims.role)) { $("signin").hidden = false; $("app").hidden = true; return; }
+    if (!operationId) { $("op-name").textContent = "Open /command/{operation}"; return; }
+    $("signin").hidden = true;
+    $("app").hidden = false;
+    if (live) live.stop().catch(() => {});
+    live = new LiveOperation(operationId, { snapshot, delta, state });
+    live.start();
+  }
+
+  function state(s, since, detail) {
+    $("conn").textContent = s === "live" ? "LIVE" : `${s.toUpperCase()}${detail ? " · " + detail : ""}`;
+    $("conn").className = `conn ${s}`;
+    if (s === "signed-out") { $("signin").hidden = false; $("app").hidden = true; }
+  }
+
+  function snapshot(view) {
+    model.op = view;
+    model.teams = new Map(view.teams.map(t => [t.id, t]));
+    model.regions = new Map(view.regions.map(r => [r.id, r]));
+    model.orders = new Map((view.orders || []).map(o => [o.seq, o]));
+    model.distress = new Map((view.distress || []).map(d => [d.seq, d]));
+    $("op-name").textContent = view.name;
+    renderTargets();
+    render();
+  }
+
+  function delta(d) {
+    if (d.team) model.teams.set(d.team.id, d.team);
+    if (d.order) model.orders.set(d.order.seq, d.order);
+    if (d.distress) model.distress.set(d.distress.seq, d.distress);
+    if (d.order || d.distress) render();
+  }
+
+  function render() { renderCalls(); renderOrders(); }
+
+  function callSign(id) { const t = model.teams.get(id); return t ? `${t.callSign} (${id})` : id; }
+
+  function renderTargets() {
+    const select = $("order-target");
+    const chosen = select.value;
+    const options = [el("option", null, "All teams")];
+    options[0].value = "all";
+    const byRegion = [...model.regions.values()].sort((a, b) => a.name.localeCompare(b.name));
+    for (const r of byRegion) {
+      const o = el("option", null, `Region: ${r.name} (${r.teamIds.length} teams)`);
+      o.value = `region:${r.id}`;
+      options.push(o);
+    }
+    for (const t of [...model.teams.values()].sort((a, b) => a.callSign.localeCompare(b.callSign))) {
+      const o = el("option", null, `Team: ${t.callSign} (${t.id})`);
+      o.value = `team:${t.id}`;
+      options.push(o);
+    }
+    select.replaceChildren(...options);
+    if (chosen) select.value = chosen;
+  }
+
+  function renderCalls() {
+    const calls = [...model.distress.values()].sort((a, b) => (b.open - a.open) || b.seq - a.seq).slice(0, 12);
+    const list = $("calls");
+    if (!calls.length) { list.replaceChildren(el("li", "empty", "No distress calls.")); return; }
+    list.replaceChildren(...calls.map(d => {
+      const li = el("li", d.open ? "open" : "");
+      li.dataset.seq = String(d.seq);
+      const where = d.position ? `${d.position.latitude.toFixed(4)}, ${d.position.longitude.toFixed(4)}` : "no position";
+      li.append(el("span", null, `#${d.seq} DISTRESS · ${callSign(d.teamId)}`), el("span", null, `since ${Liberterra.utcTime(new Date(d.raisedAt))} UTC`),
+        el("span", null, where));
+      if (d.escalatedAt && d.open) li.append(el("span", null, "ESCALATING"));
+      if (d.takenAt) li.append(el("span", null, `taken by ${d.takenBy} at ${Liberterra.utcTime(new Date(d.takenAt))} UTC`));
+      if (d.cancelledAt) li.append(el("span", null, `withdrawn by the team at ${Liberterra.utcTime(new Date(d.cancelledAt))} UTC${d.cancelReason ? ": " + d.cancelReason : ""}`));
+      if (d.open) {
+        const take = el("button", "take", "Take");
+        take.type = "button";
+        take.setAttribute("aria-label", `Take distress call ${d.seq} of ${callSign(d.teamId)}`);
+        take.addEventListener("click", () => act(`take:${d.seq}`, `/api/operations/${enc(operationId)}/distress/${d.seq}/take`, undefined, take));
+        li.append(take);
+      }
+      return li;
+    }));
+  }
+
+  function renderOrders() {
+    const orders = [...model.orders.values()].sort((a, b) => b.seq - a.seq);
+    $("orders").replaceChildren(...orders.map(o => {
+      const late = o.open && o.overdue.some(t => !o.answers.some(a => a.teamId === t));
+      const tr = el("tr", o.cancelledAt ? "cancelled closed" : late ? "overdue" : o.open ? "" : "closed");
+      tr.dataset.seq = String(o.seq);
+      const to = o.scope === "All" ? "all teams" : o.scope === "Region" ? `region ${model.regions.get(o.targetId)?.name || o.targetId}` : callSign(o.targetId);
+      const answers = el("td");
+      for (const team of o.recipients) {
+        const a = o.answers.find(x => x.teamId === team);
+        const late = !a && o.overdue.includes(team);
+        const label = a ? `${model.teams.get(team)?.callSign || team}: ${a.answer}${a.reason ? " (" + a.reason + ")" : ""}` : `${model.teams.get(team)?.callSign || team}: ${late ? "OVERDUE" : "waiting"}`;
+        answers.append(el("span", `answer ${a ? a.answer : late ? "late" : "waiting"}`, label));
+      }
+      const actions = el("td");
+      if (o.open) {
+        const cancel = el("button", null, "Cancel");
+        cancel.type = "button";
+        cancel.setAttribute("aria-label", `Cancel order ${o.seq}`);
+        cancel.addEventListener("click", () => act(`cancel:${o.seq}`, `/api/operations/${enc(operationId)}/orders/${o.seq}/cancel`, {}, cancel));
+        actions.append(cancel);
+      } else if (o.cancelledAt) actions.append(`cancelled by ${o.cancelledBy}`);
+      tr.append(el("td", null, String(o.seq)), el("td", null, o.kind), el("td", null, to), el("td", null, o.text),
+        el("td", null, o.dueBy ? `${Liberterra.utcTime(new Date(o.dueBy))} UTC` : "—"), answers, actions);
+      return tr;
+    }));
+  }
+
+  function enc(s) { return encodeURIComponent(s); }
+
+  /** A POST with its own idempotency key, kept until the server answers (a retry after a lost answer is the same action). */
+  async function act(action, path, body, button) {
+    if (!keys.has(action)) keys.set(action, crypto.randomUUID());
+    if (button) button.disabled = true;
+    try {
+      const ack = await api(path, { method: "POST", headers: { "Idempotency-Key": keys.get(action) }, body });
+      keys.delete(action);
+      if (ack.order) { model.orders.set(ack.order.seq, ack.order); }
+      if (ack.distress) { model.distress.set(ack.distress.seq, ack.distress); }
+      render();
+      return ack;
+    } catch (error) {
+      // A refusal is final for this key; a network error or a 503 keeps it for the retry.
+      if (error instanceof Liberterra.ProblemError && error.status < 500 && error.status !== 429) keys.delete(action);
+      $("err-form").textContent = error.message;
+      throw error;
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  async function sendOrder() {
+    for (const id of ["err-target", "err-text", "err-form"]) $(id).textContent = "";
+    const target = $("order-target").value;
+    const body = { kind: $("order-kind").value, text: $("order-text").value.trim() };
+    if (target === "all") body.all = true;
+    else if (target.startsWith("region:")) body.regionId = target.slice(7);
+    else body.teamId = target.slice(5);
+    const due = $("order-due").value.trim();
+    if (due) body.dueInMinutes = Number(due);
+    const place = $("order-place").value.trim();
+    if (place) {
+      const [lat, lon] = place.split(/[,\s]+/).map(Number);
+      if (!Number.isFinite(lat) || !Number.isFinite(lon)) { $("err-form").textContent = "Place: give latitude, longitude (e.g. -26.8241, -65.2226)."; return; }
+      body.place = { latitude: lat, longitude: lon };
+    }
+    if (!body.text) { $("err-text").textContent = "Say what the order is."; return; }
+    try {
+      await act("order", `/api/operations/${enc(operationId)}/orders`, body, $("order-send"));
+      $("order-text").value = "";
+    } catch (error) {
+      if (error instanceof Liberterra.ProblemError && error.problem && error.problem.errors) {
+        for (const [field, messages] of Object.entries(error.problem.errors)) {
+          const slot = field === "text" ? "err-text" : ["teamId", "regionId", "all", "target"].includes(field) ? "err-target" : "err-form";
+          $(slot).textContent = `${field}: ${[].concat(messages).join(" ")}`;
+        }
+      }
+    }
+  }
+})();
