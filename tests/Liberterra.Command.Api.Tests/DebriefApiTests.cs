@@ -142,7 +142,8 @@ public class DebriefApiTests(ServerFixture server)
         var csv = await Http.GetStringAsync($"/api/operations/{op}/export/timeline.csv");
         var rows = ParseCsv(csv);
         Assert.Equal(["seq", "kind", "server_time", "client_time", "actor", "team_id", "region_id", "idempotency_key", "status", "children",
-            "women", "men", "arrested", "exploitation_types", "latitude", "longitude", "note", "corrects", "reason", "last_check_in", "summary"], rows[0]);
+            "women", "men", "arrested", "exploitation_types", "latitude", "longitude", "note", "corrects", "reason", "last_check_in", "summary",
+            "order_seq", "order_kind", "order_text", "order_target", "due_by", "answer", "distress_seq"], rows[0]);
         Assert.Equal(fromJson.Select(e => e.Summary), rows.Skip(1).Select(r => r[20]));
         Assert.Equal(truth.LastSeq + 1, rows.Count);
         var note = rows.Single(r => r[16].Contains("HYPERLINK", StringComparison.Ordinal))[16];

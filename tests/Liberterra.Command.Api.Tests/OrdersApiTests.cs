@@ -292,6 +292,14 @@ public class OrdersApiTests(ServerFixture server)
         Assert.Equal((4, 2, 2), (holdReport.Recipients, holdReport.Acknowledged, holdReport.Unanswered));
         Assert.Equal(2, report.Distress!.Count);
         Assert.NotNull(report.Distress.Single(d => d.Seq == call.Seq).SecondsToTake);
+
+        // The exports carry them: the CSV's order and distress columns, the JSON's entries.
+        var csv = (await server.Http.GetStringAsync($"/api/operations/{op}/export/timeline.csv")).Split('\n');
+        Assert.Contains(csv, line => line.StartsWith($"{hold.Seq},OrderIssued,", StringComparison.Ordinal) && line.EndsWith($",{hold.Seq},Hold,Hold,all,{hold.Order!.DueBy:yyyy-MM-ddTHH:mm:ss.ffffffZ},,", StringComparison.Ordinal));
+        Assert.Contains(csv, line => line.Contains(",DistressTaken,", StringComparison.Ordinal) && line.EndsWith($",{call.Seq}", StringComparison.Ordinal));
+        var json = (await server.Http.GetFromJsonAsync<TimelineEntry[]>($"/api/operations/{op}/export/timeline.json", Api.Json))!;
+        Assert.Equal("Acknowledged", json.First(e => e.Kind == "OrderAnswered").Order!.Answer);
+        Assert.Equal(-34.6, json.First(e => e.Kind == "DistressRaised").Distress!.Position!.Latitude);
     }
 
     private static async Task WaitFor(Func<bool> condition)

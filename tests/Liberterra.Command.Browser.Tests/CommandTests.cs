@@ -72,23 +72,34 @@ public class CommandTests(BrowserFixture browser)
         await Expect(wallRow.Locator(".acks")).ToHaveTextAsync("0/1 ack", new() { Timeout = Patience });
         await page.ScreenshotAsync(new() { Path = Artifacts("field-order.png") });
 
-        // Acknowledged with no network, then the page closed and opened again: one answer reaches the server.
+        // Acknowledged with no network, then the page closed and opened again: one answer reaches the server. Meanwhile
+        // command gives a second order, which the page can only learn of when the network returns.
         await phone.SetOfflineAsync(true);
         await card.GetByRole(AriaRole.Button, new() { Name = $"Acknowledge order {order.Seq}" }).ClickAsync();
         await Expect(page.Locator("#outbox li.queued")).ToHaveCountAsync(1);
+        var second = await Post(commander, $"/api/operations/{op}/orders", new { kind = "Reposition", text = "Move to the north gate", regionId = "AR" });
         await page.ReloadAsync();
         await Expect(page.Locator("#outbox li.queued")).ToHaveCountAsync(1, new() { Timeout = Patience });
         await Expect(page.Locator($"#orders .order.answered[data-seq='{order.Seq}']")).ToContainTextAsync("Acknowledged (queued)");
+        await Expect(page.Locator($"#orders .order[data-seq='{second.Seq}']")).ToHaveCountAsync(0);
         await phone.SetOfflineAsync(false);
         await Expect(page.Locator("#outbox li.acknowledged")).ToHaveCountAsync(1, new() { Timeout = Patience });
-
-        // It clears on the wall.
         await Expect(wallRow.Locator(".acks")).ToHaveTextAsync("1/1 ack", new() { Timeout = Patience });
         await Expect(wallRow).ToHaveClassAsync(new Regex(@"\bdone\b"));
+
+        // The order given while the page was offline arrives with the network; acknowledged after another reload, once.
+        var secondCard = page.Locator($"#orders .order[data-seq='{second.Seq}']:not(.answered)");
+        await Expect(secondCard).ToBeVisibleAsync(new() { Timeout = Patience });
+        await page.ReloadAsync();
+        await secondCard.GetByRole(AriaRole.Button, new() { Name = $"Acknowledge order {second.Seq}" }).ClickAsync(new() { Timeout = Patience });
+        await Expect(page.Locator("#outbox li.acknowledged")).ToHaveCountAsync(2, new() { Timeout = Patience });
+        await Expect(wall.Page.Locator($"#orders li[data-seq='{second.Seq}'] .acks")).ToHaveTextAsync("1/2 ack", new() { Timeout = Patience });
+
         var orders = (await server.Http.GetFromJsonAsync<OrderView[]>($"/api/operations/{op}/orders", Field.Json))!;
-        Assert.Single(orders.Single().Answers);
+        Assert.Single(orders.Single(o => o.Seq == order.Seq).Answers);
+        Assert.Equal(["AR-RAID-01"], orders.Single(o => o.Seq == second.Seq).Answers.Select(a => a.TeamId));
         var page1 = (await server.Http.GetFromJsonAsync<TimelinePage>($"/api/operations/{op}/timeline", Field.Json))!;
-        Assert.Single(page1.Events, e => e.Kind == "OrderAnswered");
+        Assert.Equal(2, page1.Events.Count(e => e.Kind == "OrderAnswered"));
         Assert.Empty(field.UnexpectedErrors("ERR_INTERNET_DISCONNECTED", "Failed to load resource", "Failed to fetch", "WebSocket"));
         Assert.Empty(wall.Watched.Errors);
     }

@@ -42,7 +42,7 @@ public static class TimelineExports
     [
         "seq", "kind", "server_time", "client_time", "actor", "team_id", "region_id", "idempotency_key", "status", "children",
         "women", "men", "arrested", "exploitation_types", "latitude", "longitude", "note", "corrects", "reason", "last_check_in",
-        "summary",
+        "summary", "order_seq", "order_kind", "order_text", "order_target", "due_by", "answer", "distress_seq",
     ];
 
     private static async Task ExportCsv(string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, CancellationToken ct)
@@ -62,12 +62,17 @@ public static class TimelineExports
         {
             var x = e.ToEntry(state, http.User);
             var r = x.Report;
+            var o = x.Order;
+            // A position: the report's, an order's place, or a distress press's.
+            var at = r?.Position ?? o?.Place ?? x.Distress?.Position;
             string?[] cells =
             [
                 Num(x.Seq), x.Kind, Time(x.ServerTime), Time(x.ClientTime), Text(x.Actor), x.TeamId, x.RegionId, Text(x.IdempotencyKey),
                 r?.Status, Num(r?.Counts.Children), Num(r?.Counts.Women), Num(r?.Counts.Men), Num(r?.Counts.Arrested),
-                r is null ? null : string.Join(';', r.ExploitationTypes), Num(r?.Position?.Latitude), Num(r?.Position?.Longitude),
-                Text(r?.Note), Num(r?.Corrects), Text(r?.Reason), Time(x.LastCheckIn), Text(x.Summary),
+                r is null ? null : string.Join(';', r.ExploitationTypes), Num(at?.Latitude), Num(at?.Longitude),
+                Text(r?.Note), Num(r?.Corrects), Text(r?.Reason ?? o?.Reason ?? x.Distress?.Reason), Time(x.LastCheckIn), Text(x.Summary),
+                Num(o?.OrderSeq), o?.Kind, Text(o?.Text), o?.Scope is null ? null : o.Scope == "All" ? "all" : $"{o.Scope.ToLowerInvariant()}:{o.TargetId}",
+                Time(o?.DueBy), o?.Answer ?? (o?.TeamIds is { } late ? "overdue:" + string.Join(';', late) : null), Num(x.Distress?.DistressSeq),
             ];
             await writer.WriteLineAsync(string.Join(',', cells.Select(Csv)));
             if (++rows % 1000 == 0) await writer.FlushAsync(ct);

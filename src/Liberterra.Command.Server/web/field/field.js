@@ -689,7 +689,10 @@
     renderDistress();
   }
 
+  // Browsers allow vibration and sound only once the lead has touched the page (a fresh page after a reload has not):
+  // then the order's card alone, above everything, is the alert.
   function alertLead() {
+    if (navigator.userActivation && !navigator.userActivation.hasBeenActive) return;
     try { if (navigator.vibrate) navigator.vibrate([300, 150, 300, 150, 300]); } catch { /* not allowed */ }
     try {
       const ctx = new AudioContext();
