@@ -114,6 +114,9 @@ cat <<MSG
 Liberterra.Command is running: $url
   the wall:    $url/wall/liberterra-ii#token=$(grep '^WALL_TOKEN=' "$tokens" | cut -d= -f2-)
                (the credential after # stays in the browser; or open $url and paste one)
+  command:     $url/command/liberterra-ii#token=$(grep '^COMMANDER_TOKEN=' "$tokens" | cut -d= -f2-)
+               (orders to the field, taking distress calls)
+  a phone:     $url/field/liberterra-ii#token=$(grep '^LEAD_AR_RAID_01_TOKEN=' "$tokens" | cut -d= -f2-)
   operation:   $url/api/operations/liberterra-ii   (needs a credential)
   API schema:  $url/openapi/v1.json
   credentials: $tokens  (admin, commander, wall, debriefer, team lead of AR-RAID-01; 12 h)
