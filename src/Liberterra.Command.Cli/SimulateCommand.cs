@@ -15,7 +15,9 @@ namespace Liberterra.Command.Cli;
 /// long enough to be flagged overdue. Time is compressed (<c>--speed</c>), the plan is repeatable (<c>--seed</c>: the
 /// same seed gives the same reports with the same idempotency keys, so a second run counts nothing twice), the rate
 /// is capped, and failures are retried with the same key. At the end the operation's totals must have grown by
-/// exactly what the simulator got acknowledged: it prints both and exits 1 if they differ.
+/// exactly what the simulator got acknowledged: it prints both and exits 1 if they differ. Command takes part too:
+/// once a day an order to one hotspot's teams (as the admin credential running it), which each of them answers a few
+/// minutes later, now and then as unable.
 /// </summary>
 internal static class SimulateCommand
 {
@@ -37,8 +39,30 @@ internal static class SimulateCommand
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>One planned report: when (operation time), which team, what.</summary>
-    private sealed record Planned(DateTimeOffset At, string Team, string Key, string? Status, int Children, int Women, int Men, int Arrested, string[] Types);
+    /// <summary>
+    /// One planned report: when (operation time), which team, what. Or an order command gives (<see cref="Order"/>), or a
+    /// team's answer to one (<see cref="Answer"/>).
+    /// </summary>
+    private sealed record Planned(DateTimeOffset At, string Team, string Key, string? Status, int Children, int Women, int Men, int Arrested, string[] Types)
+    {
+        public PlannedOrder? Order { get; init; }
+
+        public PlannedAnswer? Answer { get; init; }
+    }
+
+    /// <summary>An order to a region's teams, answered within <see cref="DueInMinutes"/>.</summary>
+    private sealed record PlannedOrder(string Region, string Kind, string Text, int DueInMinutes);
+
+    /// <summary>A team's answer to the order planned under <see cref="OrderKey"/>.</summary>
+    private sealed record PlannedAnswer(string OrderKey, string Answer, string? Reason);
+
+    private static readonly (string Kind, string Text)[] Orders =
+    [
+        ("Report", "Report your position and what you see"),
+        ("Hold", "Hold at the staging point until further notice"),
+        ("Proceed", "Proceed as briefed"),
+        ("Message", "Check the updated safe-house list before moving"),
+    ];
 
     private static async Task<int> Run(ParseResult parse, string operationId, double? speedOption, int seed, double rateCap, CancellationToken ct)
     {
@@ -108,10 +132,12 @@ internal static class SimulateCommand
 
         var plan = Plan(operation, seed);
         var window = operation.WindowEnd - operation.WindowStart;
-        Console.WriteLine($"simulating {operation.Name}: {plan.Count:N0} reports from {operation.Teams.Count} teams over {window.TotalDays:0.#} days " +
+        Console.WriteLine($"simulating {operation.Name}: {plan.Count(p => p.Order is null && p.Answer is null):N0} reports from {operation.Teams.Count} teams, " +
+                          $"{plan.Count(p => p.Order is not null):N0} orders from command over {window.TotalDays:0.#} days " +
                           $"at {speed:0.#}x (about {TimeSpan.FromSeconds(window.TotalSeconds / speed):hh\\:mm\\:ss}), seed {seed}, at most {rateCap:0.#} reports/s");
 
-        int fresh = 0, replayed = 0, refused = 0, retries = 0;
+        int fresh = 0, replayed = 0, refused = 0, retries = 0, ordered = 0, answered = 0;
+        var orderSeqs = new Dictionary<string, long>(StringComparer.Ordinal);
         int children = 0, women = 0, men = 0, arrested = 0;
         var clock = Stopwatch.StartNew();
         var startedAt = DateTimeOffset.UtcNow;
@@ -138,6 +164,26 @@ internal static class SimulateCommand
                     $"{(refused > 0 ? $" ({refused:N0} refused)" : "")}, rescued {children + women + men:N0}, arrested {arrested:N0}");
             }
 
+            if (p.Order is { } order)
+            {
+                var (issued, seq, n) = await Send(admin, null, $"/api/operations/{Uri.EscapeDataString(operationId)}/orders", p.Key,
+                    new { kind = order.Kind, text = order.Text, regionId = order.Region, dueInMinutes = order.DueInMinutes }, $"order to {order.Region}", ct);
+                retries += n;
+                if (seq is { } number) { orderSeqs[p.Key] = number; if (issued == HttpStatusCode.Created) ordered++; }
+                continue;
+            }
+
+            if (p.Answer is { } answer)
+            {
+                // The order was refused (or the team was not one of its recipients): nothing to answer.
+                if (!orderSeqs.TryGetValue(answer.OrderKey, out var orderSeq)) continue;
+                var (given, _, n) = await Send(admin, tokens[p.Team], $"/api/operations/{Uri.EscapeDataString(operationId)}/teams/{Uri.EscapeDataString(p.Team)}/orders/{orderSeq}/answer",
+                    p.Key, answer.Reason is null ? new { answer = answer.Answer } : (object)new { answer = answer.Answer, reason = answer.Reason }, $"{p.Team} answer to order #{orderSeq}", ct);
+                retries += n;
+                if (given == HttpStatusCode.Created) answered++;
+                continue;
+            }
+
             var (status, tries) = await Send(admin, operationId, p, tokens[p.Team], ct);
             retries += tries;
             switch (status)
@@ -161,6 +207,7 @@ internal static class SimulateCommand
         var acknowledged = new TotalsView(children, women, men, children + women + men, arrested);
         Console.WriteLine($"done in {clock.Elapsed:hh\\:mm\\:ss}: {fresh:N0} reports acknowledged, {replayed:N0} already acknowledged before (same keys), " +
                           $"{refused:N0} refused, {retries:N0} retries");
+        Console.WriteLine($"command: {ordered:N0} orders given by this run, {answered:N0} answers acknowledged");
         Console.WriteLine($"acknowledged by this run: rescued {acknowledged.Rescued:N0} (children {children:N0}, women {women:N0}, men {men:N0}), arrested {arrested:N0}");
         Console.WriteLine($"the operation grew by:    rescued {grew.Rescued:N0} (children {grew.Children:N0}, women {grew.Women:N0}, men {grew.Men:N0}), arrested {grew.Arrested:N0}");
         Console.WriteLine($"the operation's totals:   rescued {after.Totals.Rescued:N0}, arrested {after.Totals.Arrested:N0}");
@@ -175,6 +222,40 @@ internal static class SimulateCommand
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>Posts an order or an answer, retrying with the same key on a failure that may be transient; its seq when accepted.</summary>
+    private static async Task<(HttpStatusCode Status, long? Seq, int Retries)> Send(HttpClient http, string? token, string path, string key, object body,
+        string what, CancellationToken ct)
+    {
+        var json = JsonSerializer.Serialize(body, Json);
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+            if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            request.Headers.Add("Idempotency-Key", key);
+            try
+            {
+                using var response = await http.SendAsync(request, ct);
+                var transient = response.StatusCode is HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
+                if (!transient || attempt >= 20)
+                {
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        await Console.Error.WriteLineAsync($"refused: {what}: {(await Problems.Describe(response)).Replace(Environment.NewLine, " ")}");
+                        return (response.StatusCode, null, attempt);
+                    }
+
+                    return (response.StatusCode, (await response.Content.ReadFromJsonAsync<CommandAck>(Json, ct))!.Seq, attempt);
+                }
+            }
+            catch (HttpRequestException) when (attempt < 20)
+            {
+                // Unreachable for a moment: the same key again.
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * (1 << Math.Min(attempt, 6)))), ct);
+        }
+    }
 
     /// <summary>Posts one report, retrying with the same key on a failure that may be transient.</summary>
     private static async Task<(HttpStatusCode Status, int Retries)> Send(HttpClient http, string operationId, Planned p, string token, CancellationToken ct)
@@ -285,6 +366,25 @@ internal static class SimulateCommand
                 Add("Completed");
                 t += Minutes(60, 180);
                 Add("Standby");
+            }
+        }
+
+        // Once a day, command orders one hotspot's teams (in turn); each answers within minutes, one in twelve unable.
+        var staffed = operation.Regions.Where(r => r.TeamIds.Count > 0).OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+        for (var d = 0; staffed.Count > 0 && d < (int)Math.Ceiling(window.TotalDays); d++)
+        {
+            var at = start + TimeSpan.FromDays(d) + TimeSpan.FromHours(7) + TimeSpan.FromMinutes(random.Next(0, 180));
+            var region = staffed[d % staffed.Count];
+            var (kind, text) = Orders[d % Orders.Length];
+            var orderKey = $"sim-{seed}-order-{d:D3}";
+            plan.Add(new Planned(at, "", orderKey, null, 0, 0, 0, 0, []) { Order = new PlannedOrder(region.Id, kind, text, 30) });
+            foreach (var team in region.TeamIds.Order(StringComparer.Ordinal))
+            {
+                var unable = random.Next(12) == 0;
+                plan.Add(new Planned(at + TimeSpan.FromMinutes(random.Next(3, 26)), team, $"sim-{seed}-answer-{d:D3}-{team}", null, 0, 0, 0, 0, [])
+                {
+                    Answer = new PlannedAnswer(orderKey, unable ? "Unable" : "Acknowledged", unable ? "Vehicle down: continuing on foot" : null),
+                });
             }
         }
 

@@ -151,6 +151,12 @@ public class CliTests(ServerFixture server)
         // Each team reported with its own team-lead credential.
         var reports = await server.Http.GetFromJsonAsync<TeamReportsPage>($"/api/operations/{op}/teams/MK-RAID-01/reports", Api.Json);
         Assert.NotEmpty(reports!.Reports);
+        // Command took part: an order a day to one hotspot's teams, each answered by its teams' own credentials.
+        var orders = (await server.Http.GetFromJsonAsync<OrderView[]>($"/api/operations/{op}/orders", Api.Json))!;
+        Assert.True(orders.Length >= 5, $"{orders.Length} orders");
+        Assert.All(orders, o => Assert.Equal(o.Recipients.Order(), o.Answers.Select(a => a.TeamId).Order()));
+        Assert.All(orders.SelectMany(o => o.Answers), a => Assert.StartsWith("sim-lead-", a.Actor, StringComparison.Ordinal));
+        Assert.Contains($"command: {orders.Length} orders given by this run, {orders.Sum(o => o.Answers.Count)} answers acknowledged", first.Out);
 
         var again = await Cli(admin, null, "simulate", "--operation", op, "--speed", "1000000", "--rate-cap", "5000", "--seed", "7");
         Assert.True(again.Exit == 0, again.Out + again.Err);
