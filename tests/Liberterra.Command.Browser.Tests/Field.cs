@@ -38,6 +38,25 @@ internal static class Field
         return (await response.Content.ReadFromJsonAsync<ReportAck>(Json))!;
     }
 
+    /// <summary>Command gives an order (with the admin credential of <paramref name="http"/>); its number.</summary>
+    public static async Task<long> Order(HttpClient http, string op, object body) => (await Command(http, $"/api/operations/{op}/orders", body)).Seq;
+
+    /// <summary>A team's answer to an order, as its lead (or an admin) sends it.</summary>
+    public static Task<CommandAck> Answer(HttpClient http, string op, string team, long order, object body) =>
+        Command(http, $"/api/operations/{op}/teams/{team}/orders/{order}/answer", body);
+
+    private static async Task<CommandAck> Command(HttpClient http, string path, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        var response = await http.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<CommandAck>(Json))!;
+    }
+
     public static async Task<OperationView> Operation(HttpClient http, string op) =>
         (await http.GetFromJsonAsync<OperationView>($"/api/operations/{op}", Json))!;
 }

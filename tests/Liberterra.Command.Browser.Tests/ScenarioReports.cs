@@ -39,5 +39,16 @@ internal static class ScenarioReports
                 });
             }
         }
+    
+        // Command's part: orders to two hotspots and to one team, most of them acknowledged, one team unable.
+        var staffed = operation.Regions.Where(r => r.TeamIds.Count > 1).OrderBy(r => r.Id, StringComparer.Ordinal).Take(2).ToList();
+        var orders = new List<(long Seq, IReadOnlyList<string> Teams)>();
+        foreach (var (region, kind, text) in staffed.Zip(new[] { ("Hold", "Hold at the staging point until 05:00"), ("Report", "Report your position and what you see") }, (r, o) => (r, o.Item1, o.Item2)))
+            orders.Add((await Field.Order(http, op, new { kind, text, regionId = region.Id, dueInMinutes = 30 }), region.TeamIds));
+        var single = operation.Teams[random.Next(operation.Teams.Count)].Id;
+        orders.Add((await Field.Order(http, op, new { kind = "Abort", text = "Site compromised: abort and return to base", teamId = single, dueInMinutes = 15 }), [single]));
+        foreach (var (seq, teams) in orders)
+            foreach (var team in teams.Where(_ => random.NextDouble() < 0.7))
+                await Field.Answer(http, op, team, seq, random.NextDouble() < 0.15 ? new { answer = "Unable", reason = (string?)"Vehicle down, continuing on foot" } : new { answer = "Acknowledged", reason = (string?)null });
     }
 }

@@ -129,10 +129,15 @@ public static class OperationsApi
             : TypedResults.Ok(state.ToView());
     }
 
-    private static readonly string[] TickerKinds = [EventKinds.FieldReported, EventKinds.ReportCorrected, EventKinds.CheckInOverdue];
+    private static readonly string[] TickerKinds =
+    [
+        EventKinds.FieldReported, EventKinds.ReportCorrected, EventKinds.CheckInOverdue,
+        EventKinds.OrderIssued, EventKinds.OrderAnswered, EventKinds.OrderCancelled, EventKinds.OrderOverdue,
+        EventKinds.DistressRaised, EventKinds.DistressTaken, EventKinds.DistressCancelled, EventKinds.DistressEscalated,
+    ];
 
     /// <summary>
-    /// The latest reports, corrections and overdue check-ins, newest first: what a wall's ticker starts from; with
+    /// The latest reports, corrections, overdue check-ins, orders and their answers, and distress calls, newest first: what a wall's ticker starts from; with
     /// <paramref name="seq"/>, the latest as of that event (the debrief's ticker after a seek).
     /// </summary>
     private static async Task<Results<Ok<TickerEntry[]>, ProblemHttpResult>> GetTicker(
@@ -152,6 +157,8 @@ public static class OperationsApi
         return TypedResults.Ok(events.Select(e => e.Payload switch
         {
             CheckInOverdue o => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId, null, o.LastCheckIn, EventText.Describe(e, RegionName(e))),
+            // An order or a distress event: its words only (the order's text is on the orders panel).
+            not (FieldReported or ReportCorrected) => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId, null, null, EventText.Describe(e, RegionName(e))),
             _ => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId,
                 Scope.CanReadNotes(http.User, e.TeamId!) ? e.ToAck() : e.ToAck() with { Note = null }, null, EventText.Describe(e, RegionName(e))),
         }).ToArray());

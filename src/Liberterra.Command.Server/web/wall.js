@@ -593,6 +593,8 @@
   function renderOrders() {
     const orders = [...model.orders.values()].sort((a, b) => (b.open - a.open) || (b.overdue.length > 0) - (a.overdue.length > 0) || b.seq - a.seq);
     const open = orders.filter(o => o.open).length;
+    // No orders in this operation: the panel gives its room to the ticker and the sparklines.
+    $("orders").closest(".orders-panel").hidden = orders.length === 0;
     $("orders-count").textContent = orders.length ? `(${open} awaiting answers)` : "";
     const list = $("orders");
     if (!orders.length) { list.replaceChildren(el("li", "empty", "No orders yet.")); return; }
