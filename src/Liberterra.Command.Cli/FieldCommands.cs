@@ -66,36 +66,10 @@ internal static class FieldCommands
     private static async Task<int> Post<T>(ParseResult parse, string what, T body, CancellationToken ct)
     {
         var key = parse.GetValue(Key) ?? Guid.NewGuid().ToString();
-        // The key is printed before anything is sent: if the answer is lost, the same report is retried with it.
-        Console.WriteLine($"key {key}");
-        using var http = ServerOptions.Client(parse);
-        using var request = new HttpRequestMessage(HttpMethod.Post,
-            $"/api/operations/{Uri.EscapeDataString(parse.GetValue(Operation)!)}/teams/{Uri.EscapeDataString(parse.GetValue(Team)!)}/{what}")
-        {
-            Content = JsonContent.Create(body),
-        };
-        request.Headers.Add("Idempotency-Key", key);
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, ct);
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            await Console.Error.WriteLineAsync($"liberterra: cannot reach {http.BaseAddress}: {e.Message}");
-            await Console.Error.WriteLineAsync($"liberterra: nothing is known to be recorded; retry with --key {key}");
-            return 3;
-        }
-
-        if (!response.IsSuccessStatusCode)
-        {
-            await Console.Error.WriteLineAsync($"liberterra: {await Problems.Describe(response)}");
-            if (response.StatusCode == HttpStatusCode.Forbidden && CredentialScope.Describe(ServerOptions.TokenOf(parse)) is { } scope)
-                await Console.Error.WriteLineAsync($"liberterra: {scope}");
-            if ((int)response.StatusCode >= 500) await Console.Error.WriteLineAsync($"liberterra: retry with --key {key}");
-            return (int)response.StatusCode >= 500 ? 3 : 1;
-        }
-
+        var (answer, exit) = await KeyedPost.SendAsync(parse,
+            $"/api/operations/{Uri.EscapeDataString(parse.GetValue(Operation)!)}/teams/{Uri.EscapeDataString(parse.GetValue(Team)!)}/{what}", body, key, ct);
+        if (answer is null) return exit;
+        using var response = answer;
         var ack = (await response.Content.ReadFromJsonAsync<ReportAck>(Json, ct))!;
         Console.WriteLine(response.StatusCode == HttpStatusCode.Created
             ? $"accepted as #{ack.Seq} at {ack.ServerTime:yyyy-MM-dd HH:mm:ss} UTC"

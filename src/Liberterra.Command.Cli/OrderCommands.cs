@@ -147,30 +147,9 @@ internal static class OrderCommands
 
     private static async Task<int> Post<T>(ParseResult parse, string path, T body, CancellationToken ct)
     {
-        var key = parse.GetValue(Key) ?? Guid.NewGuid().ToString();
-        Console.WriteLine($"key {key}");
-        using var http = ServerOptions.Client(parse);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Add("Idempotency-Key", key);
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, ct);
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            await Console.Error.WriteLineAsync($"liberterra: cannot reach {http.BaseAddress}: {e.Message}");
-            await Console.Error.WriteLineAsync($"liberterra: nothing is known to be recorded; retry with --key {key}");
-            return 3;
-        }
-
-        if (!response.IsSuccessStatusCode)
-        {
-            await Console.Error.WriteLineAsync($"liberterra: {await Problems.Describe(response)}");
-            if ((int)response.StatusCode >= 500) await Console.Error.WriteLineAsync($"liberterra: retry with --key {key}");
-            return (int)response.StatusCode >= 500 ? 3 : 1;
-        }
-
+        var (answer, exit) = await KeyedPost.SendAsync(parse, path, body, parse.GetValue(Key) ?? Guid.NewGuid().ToString(), ct);
+        if (answer is null) return exit;
+        using var response = answer;
         var ack = (await response.Content.ReadFromJsonAsync<CommandAck>(FieldCommands.Json, ct))!;
         var what = ack.Kind switch
         {

@@ -223,7 +223,7 @@ internal static class SimulateCommand
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>Posts an order or an answer, retrying with the same key on a failure that may be transient; its seq when accepted.</summary>
+    /// <summary>Posts a report, an order or an answer, retrying with the same key on a failure that may be transient; its seq when accepted.</summary>
     private static async Task<(HttpStatusCode Status, long? Seq, int Retries)> Send(HttpClient http, string? token, string path, string key, object body,
         string what, CancellationToken ct)
     {
@@ -245,7 +245,7 @@ internal static class SimulateCommand
                         return (response.StatusCode, null, attempt);
                     }
 
-                    return (response.StatusCode, (await response.Content.ReadFromJsonAsync<CommandAck>(Json, ct))!.Seq, attempt);
+                    return (response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct)).GetProperty("seq").GetInt64(), attempt);
                 }
             }
             catch (HttpRequestException) when (attempt < 20)
@@ -269,33 +269,9 @@ internal static class SimulateCommand
         if (p.Men > 0) body["men"] = p.Men;
         if (p.Arrested > 0) body["arrested"] = p.Arrested;
         if (p.Types.Length > 0) body["exploitationTypes"] = p.Types;
-        var json = JsonSerializer.Serialize(body, Json);
-        for (var attempt = 0; ; attempt++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/operations/{Uri.EscapeDataString(operationId)}/teams/{Uri.EscapeDataString(p.Team)}/reports")
-            {
-                Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
-            };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            request.Headers.Add("Idempotency-Key", p.Key);
-            try
-            {
-                using var response = await http.SendAsync(request, ct);
-                var transient = response.StatusCode is HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
-                if (!transient || attempt >= 20)
-                {
-                    if (!response.IsSuccessStatusCode)
-                        await Console.Error.WriteLineAsync($"refused: {p.Team} {p.Status ?? "check-in"}: {(await Problems.Describe(response)).Replace(Environment.NewLine, " ")}");
-                    return (response.StatusCode, attempt);
-                }
-            }
-            catch (HttpRequestException) when (attempt < 20)
-            {
-                // The server is unreachable for a moment: the same key again, so nothing is counted twice.
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * (1 << Math.Min(attempt, 6)))), ct);
-        }
+        var (status, _, retries) = await Send(http, token,
+            $"/api/operations/{Uri.EscapeDataString(operationId)}/teams/{Uri.EscapeDataString(p.Team)}/reports", p.Key, body, $"{p.Team} {p.Status ?? "check-in"}", ct);
+        return (status, retries);
     }
 
     /// <summary>

@@ -225,9 +225,24 @@ public class OrdersApiTests(ServerFixture server)
         // The team's page follows its orders live on the field hub.
         await using var hub = await Hubs.Connect(own.Address, TestAuth.Token(Roles.TeamLead, "AR-RAID-01"), FieldMessages.Path);
         var changes = new System.Collections.Concurrent.ConcurrentQueue<FieldChange>();
-        hub.On<FieldChange>(FieldMessages.Changed, changes.Enqueue);
+        var escalatedOnPhone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<FieldChange>(FieldMessages.Changed, change =>
+        {
+            changes.Enqueue(change);
+            if (change.Distress?.EscalatedAt is not null) escalatedOnPhone.TrySetResult();
+        });
+        // A wall watches too: the server's own flags arrive there as deltas, with no page of the team's open.
+        await using var wall = await Hubs.Connect(own.Address, TestAuth.Token(Roles.Wall));
+        var flagged = new System.Collections.Concurrent.ConcurrentDictionary<string, OperationDelta>();
+        var bothFlagged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        wall.On<OperationDelta[]>(HubMessages.Deltas, batch =>
+        {
+            foreach (var d in batch.Where(d => d.Kind is "OrderOverdue" or "DistressEscalated")) flagged[d.Kind] = d;
+            if (flagged.Count == 2) bothFlagged.TrySetResult();
+        });
         var joined = await hub.InvokeAsync<TeamOrdersView>("JoinTeam", op, "AR-RAID-01");
         Assert.Empty(joined.Orders);
+        await wall.InvokeAsync<OperationView>("JoinOperation", op);
 
         var commander = own.Client(TestAuth.Token(Roles.Commander));
         var order = await Ack(await Post(commander, $"/api/operations/{op}/orders",
@@ -235,23 +250,16 @@ public class OrdersApiTests(ServerFixture server)
         await Ack(await Post(lead, $"/api/operations/{op}/teams/AR-RAID-01/orders/{order.Seq}/answer", new { answer = "Acknowledged" }, Api.NewKey()));
         var call = await Ack(await Post(lead, $"/api/operations/{op}/teams/AR-RAID-01/distress", null, Api.NewKey()));
 
-        OrderView? flagged = null;
-        DistressView? escalated = null;
-        for (var i = 0; i < 100 && (flagged?.OverdueAt is null || escalated?.EscalatedAt is null); i++)
-        {
-            await Task.Delay(100);
-            flagged = (await own.Http.GetFromJsonAsync<OrderView[]>($"/api/operations/{op}/orders", Api.Json))!.Single();
-            escalated = (await own.Http.GetFromJsonAsync<DistressView[]>($"/api/operations/{op}/distress", Api.Json))!.Single();
-        }
-
-        Assert.NotNull(flagged!.OverdueAt);
-        Assert.Equal(["AR-BCP-01", "MK-RAID-01", "MK-RAID-02"], flagged.Overdue);   // not the team that answered
-        Assert.NotNull(escalated!.EscalatedAt);
+        await bothFlagged.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(["AR-BCP-01", "MK-RAID-01", "MK-RAID-02"], flagged["OrderOverdue"].Order!.Overdue);   // not the team that answered
+        Assert.Equal(call.Seq, flagged["DistressEscalated"].Distress!.Seq);
+        var escalated = (await own.Http.GetFromJsonAsync<DistressView[]>($"/api/operations/{op}/distress", Api.Json))!.Single();
+        Assert.NotNull(escalated.EscalatedAt);
         Assert.True(escalated.Open);
         Assert.True(escalated.EscalatedAt - escalated.RaisedAt >= TimeSpan.FromSeconds(1));
 
         // What reached the team live: the order, its own answer, its call and its escalation; never another team's answer.
-        await WaitFor(() => changes.Any(c => c.Distress?.EscalatedAt is not null));
+        await escalatedOnPhone.Task.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Contains(changes, c => c.Order?.Seq == order.Seq && c.Order.State == "open");
         Assert.Contains(changes, c => c.Order?.Seq == order.Seq && c.Order.State == "acknowledged");
         Assert.Contains(changes, c => c.Distress?.Seq == call.Seq && c.Distress.Open);
@@ -300,11 +308,5 @@ public class OrdersApiTests(ServerFixture server)
         var json = (await server.Http.GetFromJsonAsync<TimelineEntry[]>($"/api/operations/{op}/export/timeline.json", Api.Json))!;
         Assert.Equal("Acknowledged", json.First(e => e.Kind == "OrderAnswered").Order!.Answer);
         Assert.Equal(-34.6, json.First(e => e.Kind == "DistressRaised").Distress!.Position!.Latitude);
-    }
-
-    private static async Task WaitFor(Func<bool> condition)
-    {
-        for (var i = 0; i < 100 && !condition(); i++) await Task.Delay(50);
-        Assert.True(condition());
     }
 }

@@ -108,24 +108,11 @@ public static class OrdersApi
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
-    private static ProblemHttpResult? CheckKey(string? key)
-    {
-        if (string.IsNullOrEmpty(key))
-            return Problems.BadRequest(ReportsApi.IdempotencyKeyHeader,
-                "The Idempotency-Key header is required: a new random key (a UUID) per action, reused only to retry it.",
-                Problems.Codes.IdempotencyKeyRequired);
-        return OperationRules.IsValidIdempotencyKey(key)
-            ? null
-            : Problems.BadRequest(ReportsApi.IdempotencyKeyHeader,
-                "The Idempotency-Key must be 8 to 128 letters, digits, '_', '.', ':' or '-' (a UUID fits).",
-                Problems.Codes.IdempotencyKeyMalformed);
-    }
-
     private static async Task<Results<Created<CommandAck>, Ok<CommandAck>, ProblemHttpResult>> Direct(
         string operationId, string? key, EventPayload? payload, DomainError? parseError, IGrainFactory grains, LiberterraMetrics metrics,
         HttpContext http)
     {
-        if (CheckKey(key) is { } badKey) return badKey;
+        if (Problems.CheckIdempotencyKey(key) is { } badKey) return badKey;
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
         if (parseError is not null) return Problems.From(parseError);
         var outcome = await grains.GetGrain<IOperationGrain>(operationId).Direct(new StaffCommand(operationId, key!, Actors.Of(http), payload!));
@@ -136,7 +123,7 @@ public static class OrdersApi
         string operationId, string teamId, string? key, DateTimeOffset? clientTime, EventPayload payload, DomainError? parseError,
         IGrainFactory grains, LiberterraMetrics metrics, HttpContext http)
     {
-        if (CheckKey(key) is { } badKey) return badKey;
+        if (Problems.CheckIdempotencyKey(key) is { } badKey) return badKey;
         if (!OperationRules.IsValidId(operationId) || !OperationRules.IsValidId(teamId))
             return Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."));
         if (parseError is not null) return Problems.From(parseError);

@@ -64,6 +64,22 @@ public static class Problems
             ["errors"] = new Dictionary<string, string[]> { [field] = [detail] },
         });
 
+    /// <summary>
+    /// The <c>Idempotency-Key</c> every write that must count once carries (reports, orders, answers, distress calls):
+    /// null when it is there and well formed, else the 400 that says what to send.
+    /// </summary>
+    public static ProblemHttpResult? CheckIdempotencyKey(string? key)
+    {
+        if (string.IsNullOrEmpty(key))
+            return BadRequest(ReportsApi.IdempotencyKeyHeader,
+                "The Idempotency-Key header is required: a new random key (a UUID) per report or action, reused only to retry it.",
+                Codes.IdempotencyKeyRequired);
+        return OperationRules.IsValidIdempotencyKey(key)
+            ? null
+            : BadRequest(ReportsApi.IdempotencyKeyHeader, "The Idempotency-Key must be 8 to 128 letters, digits, '_', '.', ':' or '-' (a UUID fits).",
+                Codes.IdempotencyKeyMalformed);
+    }
+
     /// <summary>A query or route parameter out of range: 422 naming it.</summary>
     public static ProblemHttpResult Invalid(string field, string message) => From(DomainError.Invalid(field, message));
 

@@ -49,19 +49,12 @@ public static class ReportsApi
         string operationId, string teamId, string? key, DateTimeOffset? clientTime, EventPayload? payload,
         DomainError? parseError, IGrainFactory grains, LiberterraMetrics metrics, HttpContext http)
     {
-        if (string.IsNullOrEmpty(key))
-            return Problems.BadRequest(IdempotencyKeyHeader,
-                "The Idempotency-Key header is required: a new random key (a UUID) per report, reused only to retry it.",
-                Problems.Codes.IdempotencyKeyRequired);
-        if (!OperationRules.IsValidIdempotencyKey(key))
-            return Problems.BadRequest(IdempotencyKeyHeader,
-                "The Idempotency-Key must be 8 to 128 letters, digits, '_', '.', ':' or '-' (a UUID fits).",
-                Problems.Codes.IdempotencyKeyMalformed);
+        if (Problems.CheckIdempotencyKey(key) is { } badKey) return badKey;
         if (!OperationRules.IsValidId(operationId) || !OperationRules.IsValidId(teamId))
             return Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."));
         if (parseError is not null) return Problems.From(parseError);
 
-        var command = new TeamCommand(operationId, teamId, key, Actors.Of(http), clientTime?.ToUniversalTime(), payload!);
+        var command = new TeamCommand(operationId, teamId, key!, Actors.Of(http), clientTime?.ToUniversalTime(), payload!);
         var outcome = await grains.Reference<IOperationGrain>(operationId).Submit(command);
         switch (outcome)
         {
