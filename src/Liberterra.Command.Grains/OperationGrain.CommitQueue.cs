@@ -44,7 +44,14 @@ public sealed partial class OperationGrain
             catch (Exception ex) when (TimelineContentRefusedException.IsContentRefusal(ex))
             {
                 // Nothing of the batch was stored, and one of its commands holds what the database will never take.
-                await Isolate(batch, ex);
+                await Isolate(batch, ex, keysTaken: false);
+                continue;
+            }
+            catch (TimelineConflictException ex) when (ex.KeyTaken)
+            {
+                // Nothing of the batch was stored: one of its commands retries a request older than the keys kept in
+                // memory (RecentKeys). The timeline's unique constraint is the truth; its stored event answers the retry.
+                await Isolate(batch, ex, keysTaken: true);
                 continue;
             }
             catch (Exception ex)
@@ -81,6 +88,8 @@ public sealed partial class OperationGrain
             p.Complete();
         }
 
+        _keys.Trim();
+
         MaybeSnapshot();
         ScheduleChecks(batch.Select(p => p.Event).Where(e => e.Payload is OrderIssued or DistressRaised));
         foreach (var p in batch)
@@ -102,7 +111,9 @@ public sealed partial class OperationGrain
     // The second wall behind the checks at the API's boundary: a batch refused for its content is appended again one
     // command at a time, in order, each checked again against what is committed by then; the one the database refuses
     // is answered 422 alone, the others commit (under new numbers when one before them dropped out). New commands wait.
-    private async Task Isolate(List<PendingEvent> batch, Exception refusal)
+    // A batch refused for a key the timeline holds already (keysTaken) is split the same way, after one lookup of its
+    // keys: a command whose key is stored is answered with the stored event (same request) or refused (another one).
+    private async Task Isolate(List<PendingEvent> batch, Exception refusal, bool keysTaken)
     {
         var all = batch.Concat(_queue).ToList();
         _queue = [];
@@ -113,9 +124,41 @@ public sealed partial class OperationGrain
         LogIsolating(OperationId, all.Count, Cause(refusal));
         try
         {
+            var stored = new Dictionary<string, KeyRecord>(StringComparer.Ordinal);
+            if (keysTaken)
+            {
+                try
+                {
+                    foreach (var k in await timeline.FindKeysAsync(OperationId, [.. all.Select(p => p.Event.IdempotencyKey)]))
+                        stored[k.Key] = k;
+                }
+                catch (Exception ex)
+                {
+                    _pending = _committed;
+                    FailQueued(all, ex);
+                    return;
+                }
+            }
+
             for (var i = 0; i < all.Count; i++)
             {
                 var p = all[i];
+                if (stored.TryGetValue(p.Event.IdempotencyKey, out var record))
+                {
+                    try
+                    {
+                        await AnswerFromTimeline(p, record);
+                    }
+                    catch (Exception ex)
+                    {
+                        _pending = _committed;
+                        FailQueued([.. all.Skip(i)], ex);
+                        return;
+                    }
+
+                    continue;
+                }
+
                 if (Recheck(p.Event, _committed, split) is { } error)
                 {
                     Refuse(p, error);
@@ -152,6 +195,24 @@ public sealed partial class OperationGrain
             if (!_stale) _pending = _committed;
             gate.SetResult();
         }
+    }
+
+    // A command whose key the timeline holds: the same request is answered with its stored event (as any retry is), another
+    // one is refused as a reuse of the key. Either way the key is known again.
+    private async Task AnswerFromTimeline(PendingEvent p, KeyRecord record)
+    {
+        var key = p.Event.IdempotencyKey;
+        var fingerprint = _keys[key].Fingerprint;
+        _keys[key] = new KeyEntry(record.Fingerprint, record.Seq, null);
+        if (record.Fingerprint != fingerprint)
+        {
+            p.Fail(new CommandRefusedException(DomainError.KeyReused(key)));
+            return;
+        }
+
+        var e = await timeline.ReadEventAsync(OperationId, record.Seq)
+                ?? throw new InvalidOperationException($"Event {record.Seq} of '{OperationId}' is missing from the timeline.");
+        p.CompleteFromTimeline(e, _committed!);
     }
 
     private void Refuse(PendingEvent p, DomainError error)
@@ -255,6 +316,7 @@ public sealed partial class OperationGrain
         }
 
         foreach (var c in found) _keys[c.Event.IdempotencyKey] = new KeyEntry(Fingerprints.Of(c.Event), c.Event.Seq, null);
+        _keys.Trim();
         _committed = _pending = state;
         LogReloaded(OperationId, found.Count, state?.LastSeq ?? 0);
         if (found.Count > 0)
@@ -288,9 +350,6 @@ public sealed partial class OperationGrain
         }
     }
 
-    /// <summary>A key seen in this operation: its request's fingerprint, its event, and the commit if still pending.</summary>
-    private readonly record struct KeyEntry(UInt128 Fingerprint, long Seq, Task<TimelineEvent>? Pending);
-
     private sealed class PendingEvent(TimelineEvent e, OperationState stateAfter)
     {
         // Continuations run inline: they only wrap the event in an outcome, on this grain's own scheduler.
@@ -299,7 +358,18 @@ public sealed partial class OperationGrain
         public TimelineEvent Event { get; private set; } = e;
         public OperationState StateAfter { get; private set; } = stateAfter;
         public Task<TimelineEvent> Task => _done.Task;
+        /// <summary>Answered with an event stored before (a retry of a request older than the keys kept in memory).</summary>
+        public bool Replayed { get; private set; }
         public void Complete() => _done.TrySetResult(Event);
+
+        public void CompleteFromTimeline(TimelineEvent stored, OperationState now)
+        {
+            Event = stored;
+            StateAfter = now;
+            Replayed = true;
+            _done.TrySetResult(stored);
+        }
+
         public void Fail(Exception ex) => _done.TrySetException(ex);
 
         /// <summary>The same command appended again under another number (its batch was split).</summary>

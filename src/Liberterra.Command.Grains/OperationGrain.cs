@@ -30,7 +30,7 @@ public sealed partial class OperationGrain(
     private OperationState? _committed;
     // The committed state plus every event queued or being committed: what the next command is checked against.
     private OperationState? _pending;
-    private readonly Dictionary<string, KeyEntry> _keys = new(StringComparer.Ordinal);
+    private readonly RecentKeys _keys = new(options.Value.RecentKeys);
     private List<PendingEvent> _queue = [];
     // Events queued or being committed, by sequence number: what a correction may name before it is stored.
     private readonly Dictionary<long, TimelineEvent> _uncommitted = [];
@@ -56,9 +56,10 @@ public sealed partial class OperationGrain(
         // A snapshot folded by an older reducer lacks what this one keeps (raids completed): fold the timeline instead.
         _committed = snapshot.State.State is { IsCurrent: true } current ? current : null;
         var fromSnapshot = _snapshotSeq = _committed?.LastSeq ?? 0;
+        // Only the most recent keys: what this reads and holds does not grow with the operation's history.
         if (fromSnapshot > 0)
         {
-            await foreach (var k in timeline.ReadKeysAsync(OperationId, fromSnapshot, cancellationToken))
+            await foreach (var k in timeline.ReadKeysAsync(OperationId, Math.Max(0, fromSnapshot - _keys.Capacity), fromSnapshot, cancellationToken))
                 _keys[k.Key] = new KeyEntry(k.Fingerprint, k.Seq, null);
         }
 
@@ -67,6 +68,8 @@ public sealed partial class OperationGrain(
             _committed = OperationReducer.Apply(_committed, e);
             _keys[e.IdempotencyKey] = new KeyEntry(Fingerprints.Of(e), e.Seq, null);
         }
+
+        _keys.Trim();
 
         _pending = _committed;
         if (_committed is not null)
@@ -293,7 +296,7 @@ public sealed partial class OperationGrain(
         try
         {
             var e = await pending.Task;
-            return CommandOutcome.Of(e, pending.StateAfter, replayed: false);
+            return CommandOutcome.Of(e, pending.StateAfter, replayed: pending.Replayed);
         }
         catch (CommandRefusedException refused)
         {

@@ -9,6 +9,13 @@ public sealed class OperationGrainOptions
     /// <summary>Write a snapshot after this many events have been committed since the last one.</summary>
     public int SnapshotEvery { get; set; } = 1000;
 
+    /// <summary>
+    /// How many of the most recent idempotency keys the operation grain keeps in memory (and reads on activation). A retry
+    /// of an older request is answered from the timeline's unique constraint instead, exactly, at the cost of one lookup.
+    /// Memory and activation time stay the same however long the operation's history grows.
+    /// </summary>
+    public int RecentKeys { get; set; } = 50_000;
+
     /// <summary>An active team silent for this long is flagged overdue.</summary>
     public TimeSpan CheckInInterval { get; set; } = TimeSpan.FromMinutes(30);
 

@@ -15,6 +15,12 @@ public interface ITimelineWriter : ITimelineLog
     /// </summary>
     Task AppendAsync(string operationId, IReadOnlyList<TimelineEvent> events, CancellationToken cancellationToken = default);
 
-    /// <summary>The idempotency keys of events up to <paramref name="upToSeq"/>, with their fingerprints.</summary>
-    IAsyncEnumerable<KeyRecord> ReadKeysAsync(string operationId, long upToSeq, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The idempotency keys of the events after <paramref name="afterSeq"/> up to <paramref name="upToSeq"/>, with their
+    /// fingerprints: the recent ones an activation keeps in memory (the unique constraint answers for the rest).
+    /// </summary>
+    IAsyncEnumerable<KeyRecord> ReadKeysAsync(string operationId, long afterSeq, long upToSeq, CancellationToken cancellationToken = default);
+
+    /// <summary>Which of <paramref name="keys"/> the operation's timeline holds already, with their events and fingerprints.</summary>
+    Task<IReadOnlyList<KeyRecord>> FindKeysAsync(string operationId, IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default);
 }

@@ -32,7 +32,7 @@ public sealed class InMemoryTimelineStore : ITimelineWriter, ITimelineReader
                 if (e.Seq != next++)
                     throw new TimelineConflictException($"Sequence number {e.Seq} of '{operationId}' is not the next one.");
                 if (timeline.Keys.Contains(e.IdempotencyKey) || !keys.Add(e.IdempotencyKey))
-                    throw new TimelineConflictException($"Idempotency key '{e.IdempotencyKey}' is already in '{operationId}'.");
+                    throw new TimelineConflictException($"Idempotency key '{e.IdempotencyKey}' is already in '{operationId}'.") { KeyTaken = true };
             }
 
             timeline.Events.AddRange(events);
@@ -77,14 +77,21 @@ public sealed class InMemoryTimelineStore : ITimelineWriter, ITimelineReader
     }
 
     public async IAsyncEnumerable<KeyRecord> ReadKeysAsync(
-        string operationId, long upToSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        string operationId, long afterSeq, long upToSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        foreach (var e in Copy(operationId, events => events.Take((int)Math.Min(upToSeq, int.MaxValue))))
+        foreach (var e in Copy(operationId, events => events.Where(e => e.Seq > afterSeq && e.Seq <= upToSeq)))
         {
             yield return new KeyRecord(e.IdempotencyKey, Fingerprints.Of(e), e.Seq);
         }
 
         await Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<KeyRecord>> FindKeysAsync(string operationId, IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
+    {
+        var wanted = keys.ToHashSet(StringComparer.Ordinal);
+        return Task.FromResult<IReadOnlyList<KeyRecord>>(
+            [.. Copy(operationId, events => events.Where(e => wanted.Contains(e.IdempotencyKey))).Select(e => new KeyRecord(e.IdempotencyKey, Fingerprints.Of(e), e.Seq))]);
     }
 
     public Task<IReadOnlyList<string>> ListOperationsAsync(CancellationToken cancellationToken = default)

@@ -148,7 +148,10 @@ public sealed partial class PostgresTimelineStore(NpgsqlDataSource db) : ITimeli
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation)
         {
             throw new TimelineConflictException(
-                $"Appending {seqs[0]}..{seqs[^1]} to '{operationId}' conflicts with stored events ({e.ConstraintName}).", e);
+                $"Appending {seqs[0]}..{seqs[^1]} to '{operationId}' conflicts with stored events ({e.ConstraintName}).", e)
+            {
+                KeyTaken = e.ConstraintName == "uq_timeline_events_key",
+            };
         }
         catch (Exception e) when (TimelineContentRefusedException.IsContentRefusal(e))
         {
@@ -201,19 +204,36 @@ public sealed partial class PostgresTimelineStore(NpgsqlDataSource db) : ITimeli
     }
 
     public async IAsyncEnumerable<KeyRecord> ReadKeysAsync(
-        string operationId, long upToSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        string operationId, long afterSeq, long upToSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var cmd = new NpgsqlCommand(
-            "SELECT idempotency_key, fingerprint, seq FROM timeline_events WHERE operation_id = $1 AND seq <= $2", connection);
+            "SELECT idempotency_key, fingerprint, seq FROM timeline_events WHERE operation_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq", connection);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upToSeq });
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return new KeyRecord(reader.GetString(0), Fingerprints.FromBytes(reader.GetFieldValue<byte[]>(1)), reader.GetInt64(2));
+            yield return KeyOf(reader);
         }
     }
+
+    public async Task<IReadOnlyList<KeyRecord>> FindKeysAsync(string operationId, IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
+    {
+        // The unique index on (operation_id, idempotency_key) answers it.
+        await using var cmd = db.CreateCommand(
+            "SELECT idempotency_key, fingerprint, seq FROM timeline_events WHERE operation_id = $1 AND idempotency_key = ANY($2)");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = operationId });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. keys] });
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var found = new List<KeyRecord>();
+        while (await reader.ReadAsync(cancellationToken)) found.Add(KeyOf(reader));
+        return found;
+    }
+
+    private static KeyRecord KeyOf(NpgsqlDataReader r) =>
+        new(r.GetString(0), Fingerprints.FromBytes(r.GetFieldValue<byte[]>(1)), r.GetInt64(2));
 
     public async Task SavePastStateAsync(string operationId, long seq, string state, CancellationToken cancellationToken = default)
     {

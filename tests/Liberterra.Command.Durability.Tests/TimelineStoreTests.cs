@@ -42,9 +42,13 @@ public class TimelineStoreTests : IAsyncLifetime
         Assert.Equal(Json(events), Json(read));
         Assert.Equal(Json(events[2]), Json(await _store.ReadEventAsync("op-a", 3)));
         Assert.Equal([2L, 3L], (await _store.ReadAsync("op-a", 1).ToListAsync()).Select(e => e.Seq));
-        var keys = await _store.ReadKeysAsync("op-a", 2).ToListAsync();
-        Assert.Equal([("define-00000001", 1L), ("key-00000002", 2L)], keys.Select(k => (k.Key, k.Seq)).Order());
+        var keys = await _store.ReadKeysAsync("op-a", 0, 2).ToListAsync();
+        Assert.Equal([("define-00000001", 1L), ("key-00000002", 2L)], keys.Select(k => (k.Key, k.Seq)));
         Assert.Equal(Fingerprints.Of(events[1]), keys.Single(k => k.Seq == 2).Fingerprint);
+        Assert.Equal([("key-00000002", 2L), ("key-00000003", 3L)], (await _store.ReadKeysAsync("op-a", 1, 3).ToListAsync()).Select(k => (k.Key, k.Seq)));
+        var found = await _store.FindKeysAsync("op-a", ["key-00000003", "never-used", "define-00000001"]);
+        Assert.Equal([("define-00000001", 1L), ("key-00000003", 3L)], found.Select(k => (k.Key, k.Seq)).Order());
+        Assert.Equal(Fingerprints.Of(events[2]), found.Single(k => k.Seq == 3).Fingerprint);
         Assert.Contains("op-a", await _store.ListOperationsAsync());
     }
 
@@ -85,7 +89,7 @@ public class TimelineStoreTests : IAsyncLifetime
     {
         await _store.AppendAsync("op-b", [Defined("op-b"), Report("op-b", 2)]);
         await Assert.ThrowsAsync<TimelineConflictException>(() => _store.AppendAsync("op-b", [Report("op-b", 4), Report("op-b", 5)]));
-        await Assert.ThrowsAsync<TimelineConflictException>(() => _store.AppendAsync("op-b", [Report("op-b", 2, "other-key-01")]));
+        Assert.False((await Assert.ThrowsAsync<TimelineConflictException>(() => _store.AppendAsync("op-b", [Report("op-b", 2, "other-key-01")]))).KeyTaken);
         await Assert.ThrowsAsync<TimelineConflictException>(() => _store.AppendAsync("op-c", [Report("op-c", 2)]));
         Assert.Equal(2, (await _store.ReadAsync("op-b", 0).ToListAsync()).Count);
         Assert.Empty(await _store.ReadAsync("op-c", 0).ToListAsync());
@@ -95,8 +99,9 @@ public class TimelineStoreTests : IAsyncLifetime
     public async Task a_batch_repeating_an_idempotency_key_stores_nothing_of_the_batch()
     {
         await _store.AppendAsync("op-d", [Defined("op-d"), Report("op-d", 2, "dup-key-0001")]);
-        await Assert.ThrowsAsync<TimelineConflictException>(() =>
+        var taken = await Assert.ThrowsAsync<TimelineConflictException>(() =>
             _store.AppendAsync("op-d", [Report("op-d", 3), Report("op-d", 4, "dup-key-0001"), Report("op-d", 5)]));
+        Assert.True(taken.KeyTaken);
         Assert.Equal(2, (await _store.ReadAsync("op-d", 0).ToListAsync()).Count);
         await _store.AppendAsync("op-d", [Report("op-d", 3)]);
     }

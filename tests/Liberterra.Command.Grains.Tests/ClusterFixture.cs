@@ -12,11 +12,15 @@ namespace Liberterra.Command.Grains.Tests;
 
 /// <summary>
 /// Two silos in one process on a fresh PostgreSQL database: the real timeline store (behind a switch that can make
-/// appends fail) and operation snapshots in Orleans ADO.NET grain storage, written every 50 events.
+/// appends fail) and operation snapshots in Orleans ADO.NET grain storage, written every 50 events; each operation grain
+/// keeps only its 40 most recent idempotency keys in memory.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public const int SnapshotEvery = 50;
+
+    /// <summary>Idempotency keys each operation grain keeps in memory: few, so that tests reach past them.</summary>
+    public const int RecentKeys = 40;
 
     public FlakyTimelineStore Timeline { get; private set; } = null!;
     public InProcessTestCluster Cluster { get; private set; } = null!;
@@ -41,6 +45,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.Configure<OperationGrainOptions>(o =>
             {
                 o.SnapshotEvery = SnapshotEvery;
+                o.RecentKeys = RecentKeys;
                 o.CheckInScan = TimeSpan.FromHours(1); // only the tests' own CheckOverdue calls act on the fake clock
             });
             silo.Services.AddKeyedSingleton<TimeProvider>(OperationGrainOptions.ClockKey, Clock);
@@ -160,8 +165,11 @@ public sealed class FlakyTimelineStore(PostgresTimelineStore inner) : ITimelineW
     public Task<TimelineEvent?> ReadEventAsync(string operationId, long seq, CancellationToken cancellationToken = default) =>
         inner.ReadEventAsync(operationId, seq, cancellationToken);
 
-    public IAsyncEnumerable<KeyRecord> ReadKeysAsync(string operationId, long upToSeq, CancellationToken cancellationToken = default) =>
-        inner.ReadKeysAsync(operationId, upToSeq, cancellationToken);
+    public IAsyncEnumerable<KeyRecord> ReadKeysAsync(string operationId, long afterSeq, long upToSeq, CancellationToken cancellationToken = default) =>
+        inner.ReadKeysAsync(operationId, afterSeq, upToSeq, cancellationToken);
+
+    public Task<IReadOnlyList<KeyRecord>> FindKeysAsync(string operationId, IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default) =>
+        inner.FindKeysAsync(operationId, keys, cancellationToken);
 
     private volatile Tuple<string, TaskCompletionSource>? _pastStateHold;
 

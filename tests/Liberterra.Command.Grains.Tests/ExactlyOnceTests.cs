@@ -64,4 +64,44 @@ public class ExactlyOnceTests(ClusterFixture fixture)
         Assert.Equal(DomainErrorKind.NotFound, (await fixture.Report(op, "XX-RAID-01", "unknown-0001", Tally.Zero)).Error?.Kind);
         Assert.Equal(DomainErrorKind.NotFound, (await fixture.Report("no-such-op", "AR-RAID-01", "unknown-0002", Tally.Zero)).Error?.Kind);
     }
+
+    [Fact]
+    public async Task a_retry_older_than_the_keys_kept_in_memory_is_answered_from_the_timeline_exactly_once()
+    {
+        var op = await fixture.NewOperation();
+        var grain = fixture.Grains.GetGrain<IOperationGrain>(op);
+        var first = await fixture.Report(op, "AR-RAID-01", "old-key-0001", new Tally(1, 0, 0, 0));
+        Assert.Null(first.Error);
+        // Push it out of memory: more keys after it than the grain keeps, then a reactivation (a failover reads only the
+        // most recent keys back).
+        for (var i = 0; i < ClusterFixture.RecentKeys + 10; i++)
+            Assert.Null((await fixture.Report(op, "MK-RAID-01", $"filler-{i:D4}", new Tally(0, 0, 0, 1))).Error);
+        var totals = new Tally(1, 0, 0, ClusterFixture.RecentKeys + 10);
+
+        async Task RetryTogetherWithNewReports(string round)
+        {
+            // The stale retry shares its batch with new reports: they commit, gap-free, and the retry counts nothing.
+            var news = Enumerable.Range(0, 5).Select(i => fixture.Report(op, "AR-RAID-02", $"{round}-new-{i}", new Tally(0, 1, 0, 0))).ToList();
+            var retry = fixture.Report(op, "AR-RAID-01", "old-key-0001", new Tally(1, 0, 0, 0));
+            var reused = fixture.Report(op, "AR-RAID-03", "filler-0000", new Tally(9, 0, 0, 0));
+            Assert.All(await Task.WhenAll(news), o => Assert.Null(o.Error));
+            var answer = await retry;
+            Assert.Null(answer.Error);
+            Assert.True(answer.Replayed);
+            Assert.Equal(first.Event, answer.Event);
+            Assert.Equal(DomainErrorKind.IdempotencyKeyReused, (await reused).Error?.Kind);
+            totals = totals.Add(new Tally(0, 5, 0, 0));
+        }
+
+        await RetryTogetherWithNewReports("live");
+        await fixture.Cluster.DeactivateAsync(grain);
+        await RetryTogetherWithNewReports("reactivated");
+
+        var state = await grain.GetState();
+        Assert.Equal(totals, state!.Totals);
+        var stored = await fixture.Timeline.ReadAsync(op, 0).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored.Select(e => e.Seq));
+        Assert.Single(stored, e => e.IdempotencyKey == "old-key-0001");
+        Assert.Equal(state.LastSeq, stored[^1].Seq);
+    }
 }
