@@ -9,6 +9,11 @@
 #   bash deploy/bench.sh storage [options]    e.g. --clients 1,8,32 --seconds 10
 #   bash deploy/bench.sh wall [options]       e.g. --steps 100x1,1000x50 --seconds 10
 #   bash deploy/bench.sh timeline [options]   e.g. --events 1000000 --queries 200
+#   bash deploy/bench.sh scale [e2e options]  step mode on 1 silo, the same with Silo:Storage=Memory, and 3 silos, in
+#                                             one invocation; the ratios (compare scale). Default options:
+#                                             --step --rates 500 --walls 20 --leads 50 --seconds 5 --warmup 2 --prime 10
+#   bash deploy/bench.sh failover [--events N] a 10,000-event and an N-event (default 1,000,000) operation's silo
+#                                             SIGKILLed, 2 silos each time; time to reports again, survivor's memory
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/deploy/pg.sh"
@@ -25,12 +30,16 @@ if [ "${1:-}" = --silos ]; then silos="$2"; shift 2; fi
 
 servers=()
 cleanup() {
-  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
+  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   pg_stop "$pg_data" || true; rm -rf "$pg_data"
 }
 trap cleanup EXIT
 chmod 755 "$pg_data"
+# Checkpoints by time, spread out, rather than forced by WAL volume in the middle of a step (docs/operations.md
+# recommends the same for a deployment that takes thousands of reports a second).
+export LIBERTERRA_PG_OPTIONS="${LIBERTERRA_PG_OPTIONS:--c max_wal_size=4GB -c checkpoint_timeout=15min -c checkpoint_completion_target=0.9}"
 pg_start "$pg_data" "$pg_port"
+db_pid="$(head -1 "$pg_data/postmaster.pid")"
 pg_createdb "$pg_port" bench
 export ConnectionStrings__Liberterra="$(pg_url "" "$pg_port" bench)"
 
@@ -44,19 +53,34 @@ fi
 dotnet "$build/liberterra.dll" db migrate >/dev/null
 # One admin credential drives the whole load, so the per-principal rate limit is lifted for this run.
 export LIBERTERRA_TOKEN="$(dotnet "$build/liberterra.dll" token issue --role admin --subject bench --ttl 2h --key-file "$out/signing.key")"
-urls=()
-for i in $(seq 0 $((silos - 1))); do
-  port=$((http_port + i))
-  dotnet "$build/Liberterra.Command.Server.dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
-    --Silo:ClusterId="bench-$$" --Silo:SiloPort=$((11300 + i)) --Silo:GatewayPort=$((30300 + i)) \
-    --Auth:SigningKeyFile="$out/signing.key" --RateLimits:PermitsPerSecond=1000000 --RateLimits:Burst=1000000 ${LIBERTERRA_BENCH_SERVER_ARGS:-} >"$out/server-$i.log" 2>&1 &
-  servers+=($!)
-  urls+=("http://127.0.0.1:$port")
-  for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-done
-server="${servers[0]}"
-server_pids="$(IFS=,; echo "${servers[*]}")"
-server_urls="$(IFS=,; echo "${urls[*]}")"
+# start_silos N [server args...]: N silos of one Orleans cluster (a new cluster id each time); sets servers, urls,
+# server_pids, server_urls.
+started=0
+start_silos() {
+  local count="$1"; shift
+  started=$((started + 1))
+  urls=()
+  local first=${#servers[@]}
+  for i in $(seq 0 $((count - 1))); do
+    local port=$((http_port + i))
+    dotnet "$build/Liberterra.Command.Server.dll" --urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning \
+      --Silo:ClusterId="bench-$$-$started" --Silo:SiloPort=$((11300 + i)) --Silo:GatewayPort=$((30300 + i)) \
+      --Auth:SigningKeyFile="$out/signing.key" --RateLimits:PermitsPerSecond=1000000 --RateLimits:Burst=1000000 "$@" ${LIBERTERRA_BENCH_SERVER_ARGS:-} >"$out/server-$i.log" 2>&1 &
+    servers+=($!)
+    urls+=("http://127.0.0.1:$port")
+  done
+  for u in "${urls[@]}"; do
+    for _ in $(seq 1 120); do curl -fsS "$u/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+  done
+  server="${servers[$first]}"
+  server_pids="$(IFS=,; echo "${servers[*]:$first}")"
+  server_urls="$(IFS=,; echo "${urls[*]}")"
+}
+stop_silos() {
+  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  servers=()
+}
+if [ "$which" != scale ] && [ "$which" != failover ]; then start_silos "$silos"; fi
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}'), .NET $(dotnet --version)"
 status=0
@@ -92,6 +116,36 @@ if [ "$which" = all ] || [ "$which" = timeline ]; then
 fi
 if [ "$which" = e2e ]; then
   dotnet "$build/liberterra-bench.dll" --server "http://127.0.0.1:$http_port" --servers "$server_urls" --server-pids "$server_pids" \
-    --label "$silos silo(s)" --json "$out/e2e.json" --markdown "$out/e2e.md" "$@" || status=$?
+    --db-pid "$db_pid" --label "$silos silo(s)" --json "$out/e2e.json" --markdown "$out/e2e.md" "$@" || status=$?
+fi
+if [ "$which" = scale ]; then
+  [ $# -gt 0 ] || set -- --step --rates 500 --walls 20 --leads 50 --seconds 5 --warmup 2 --prime 10
+  for run in one memory three; do
+    case $run in
+      one) start_silos 1 ;;
+      memory) start_silos 1 --Silo:Storage=Memory ;;
+      three) start_silos 3 ;;
+    esac
+    echo "== scale: $run"
+    dotnet "$build/liberterra-bench.dll" --server "http://127.0.0.1:$http_port" --servers "$server_urls" --server-pids "$server_pids" \
+      --db-pid "$db_pid" --label "scale: $run" --json "$out/scale-$run.json" --markdown "$out/scale-$run.md" "$@" || status=$?
+    stop_silos
+  done
+  dotnet "$build/liberterra-bench.dll" compare scale --one "$out/scale-one.json" --memory "$out/scale-memory.json" \
+    --three "$out/scale-three.json" --markdown "$out/scale.md" || status=$?
+fi
+if [ "$which" = failover ]; then
+  events=1000000
+  if [ "${1:-}" = --events ]; then events="$2"; shift 2; fi
+  for run in small large; do
+    n=10000; [ $run = large ] && n=$events
+    start_silos 2
+    echo "== failover: $n events"
+    dotnet "$build/liberterra-bench.dll" failover --servers "$server_urls" --server-pids "$server_pids" --events "$n" \
+      --json "$out/failover-$run.json" "$@" || status=$?
+    stop_silos
+  done
+  dotnet "$build/liberterra-bench.dll" compare failover --small "$out/failover-small.json" --large "$out/failover-large.json" \
+    --markdown "$out/failover.md" || status=$?
 fi
 exit $status

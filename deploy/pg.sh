@@ -47,7 +47,7 @@ pg_start() {
   else
     echo "==> starting PostgreSQL on 127.0.0.1:$port" >&2
     as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-      -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+      -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=300 ${LIBERTERRA_PG_OPTIONS:-}" start >/dev/null
   fi
 }
 

@@ -39,11 +39,13 @@ internal static class EndToEndBenchmark
         var limit = new Option<double>("--p99-limit") { Description = "Step mode: the p99 report-to-wall limit in ms.", DefaultValueFactory = _ => 100 };
         var maxRate = new Option<int>("--max-rate") { Description = "Step mode: never offer more than this.", DefaultValueFactory = _ => 20_000 };
         var pids = new Option<string?>("--server-pids") { Description = "The servers' process ids (comma-separated), for CPU and memory." };
+        var dbPid = new Option<int?>("--db-pid") { Description = "The PostgreSQL postmaster's process id: its processes' CPU is counted with the servers' in the CPU per report." };
+        var margin = new Option<double>("--floor-margin") { Description = "Step mode: a step also passes when its p99 report-to-wall is at most its own raw-insert p99 plus broadcast p99 plus this many ms (a stall the floors suffer too is not the product's).", DefaultValueFactory = _ => 50 };
         var label = new Option<string>("--label") { Description = "A label for the rows (e.g. \"1 silo\").", DefaultValueFactory = _ => "" };
         var distress = new Option<int>("--distress") { Description = "Distress presses per step, spread over its measured seconds: press-to-alarm latency on every wall, under the reports' load.", DefaultValueFactory = _ => 0 };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
-        foreach (var o in new Option[] { DatabaseOptions.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, label, distress, json, markdown })
+        foreach (var o in new Option[] { DatabaseOptions.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, dbPid, margin, label, distress, json, markdown })
             bench.Options.Add(o);
         bench.SetAction((parse, ct) =>
         {
@@ -54,13 +56,18 @@ internal static class EndToEndBenchmark
                 TimeSpan.FromSeconds(parse.GetValue(seconds)), TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(prime)),
                 parse.GetValue(step), parse.GetValue(limit), parse.GetValue(maxRate),
                 parse.GetValue(pids) is { Length: > 0 } p ? p.Split(',').Select(x => int.Parse(x.Trim(), CultureInfo.InvariantCulture)).ToArray() : [],
-                parse.GetValue(label)!, parse.GetValue(distress));
+                parse.GetValue(label)!, parse.GetValue(distress), parse.GetValue(dbPid), parse.GetValue(margin));
             return Run(parse, settings, parse.GetValue(json), parse.GetValue(markdown), ct);
         });
     }
 
     private sealed record Settings(Uri[] Servers, int[] Rates, int Walls, int Leads, int Teams, FileInfo? Scenario, TimeSpan Duration,
-        TimeSpan Warmup, TimeSpan Prime, bool Step, double P99Limit, int MaxRate, int[] ServerPids, string Label, int Distress = 0);
+        TimeSpan Warmup, TimeSpan Prime, bool Step, double P99Limit, int MaxRate, int[] ServerPids, string Label, int Distress = 0,
+        int? DatabasePid = null, double FloorMargin = 50)
+    {
+        /// <summary>The step mode's rule (docs/benchmarks.md): judged against the step's own floors.</summary>
+        public bool Passes(Row row) => row.Passes(P99Limit, FloorMargin);
+    }
 
     private static async Task<int> Run(ParseResult parse, Settings settings, FileInfo? jsonFile, FileInfo? markdownFile, CancellationToken ct)
     {
@@ -92,6 +99,7 @@ internal static class EndToEndBenchmark
         await using var echo = await EchoProcess.StartAsync(ct);
         var definition = settings.Scenario is { } file ? JsonNode.Parse(await File.ReadAllTextAsync(file.FullName, ct))!.AsObject() : Generated(settings.Teams);
         var usage = settings.ServerPids.Length > 0 ? new ProcessUsage(settings.ServerPids) : null;
+        var database = settings.DatabasePid is { } postmaster ? ProcessUsage.OfProcessTree(postmaster) : null;
 
         Console.WriteLine($"{Environment.ProcessorCount} cores; {settings.Servers.Length} silo(s): {string.Join(", ", settings.Servers.Select(s => s.Authority))}; " +
                           $"{settings.Leads} team leads, {settings.Walls} walls, {definition["teams"]!.AsArray().Count:N0} teams; " +
@@ -103,15 +111,15 @@ internal static class EndToEndBenchmark
             await Floors.BroadcastFloor(echo.Address, 500, Math.Min(settings.Walls, 5), TimeSpan.Zero, settings.Prime / 2, ct);
             // On a small operation of its own: priming must not leave a second big operation in the server's memory.
             await Measure(settings with { Walls = Math.Min(settings.Walls, 5), Distress = 0 }, 500, TimeSpan.Zero, settings.Prime, clients, token!,
-                Generated(Math.Min(settings.Teams, 200)), db, echo, null, ct);
+                Generated(Math.Min(settings.Teams, 200)), db, echo, null, null, ct);
         }
 
         var rows = new List<Row>();
         async Task<Row> StepAt(int rate)
         {
-            var row = await Measure(settings, rate, settings.Warmup, settings.Duration, clients, token!, definition, db, echo, usage, ct);
+            var row = await Measure(settings, rate, settings.Warmup, settings.Duration, clients, token!, definition, db, echo, usage, database, ct);
             rows.Add(row);
-            Console.WriteLine(row.Line(settings.P99Limit));
+            Console.WriteLine(row.Line(settings.P99Limit, settings.FloorMargin));
             return row;
         }
 
@@ -128,7 +136,7 @@ internal static class EndToEndBenchmark
             while (rate <= settings.MaxRate)
             {
                 var row = await StepAt(rate);
-                if (!row.Passes(settings.P99Limit)) { failed = rate; break; }
+                if (!settings.Passes(row)) { failed = rate; break; }
                 best = row;
                 rate = (int)(rate * 1.5);
             }
@@ -138,16 +146,19 @@ internal static class EndToEndBenchmark
                 var mid = (best.Rate + high) / 2;
                 if (mid - best.Rate < Math.Max(50, best.Rate / 20)) break;
                 var row = await StepAt(mid);
-                if (row.Passes(settings.P99Limit)) best = row;
+                if (settings.Passes(row)) best = row;
                 else failed = mid;
             }
 
             Console.WriteLine(best is null
-                ? $"step: even {settings.Rates[0]:N0}/s does not keep p99 report-to-wall under {settings.P99Limit:N0} ms with nothing lost."
-                : $"step: highest rate with p99 report-to-wall under {settings.P99Limit:N0} ms and nothing lost: {best.Rate:N0} reports/s " +
+                ? $"step: even {settings.Rates[0]:N0}/s does not pass (p99 report-to-wall under {settings.P99Limit:N0} ms or its floors + {settings.FloorMargin:N0} ms, nothing lost, 90 % acknowledged)."
+                : $"step: highest passing rate (p99 report-to-wall under {settings.P99Limit:N0} ms or its floors + {settings.FloorMargin:N0} ms, nothing lost, 90 % acknowledged): {best.Rate:N0} reports/s " +
                   $"({best.AckedPerSecond:N0} acknowledged/s, p99 {best.ToWall.P99:N1} ms) on {settings.Servers.Length} silo(s) with {settings.Walls} walls.");
         }
 
+        // Did the load make the cluster declare a live silo dead (a false positive of failure detection)?
+        var dead = await DeadSilos(admin, token!, ct);
+        Console.WriteLine($"membership after the run: {dead} silo(s) declared dead");
         var lifetimePeak = usage?.LifetimePeakMb;
         if (lifetimePeak is { } peak) Console.WriteLine($"server lifetime peak resident memory (VmHWM, largest silo): {peak:N0} MB");
         var errors = rows.SelectMany(r => r.Errors).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
@@ -155,7 +166,7 @@ internal static class EndToEndBenchmark
 
         var result = new Result(DateTimeOffset.UtcNow, Environment.ProcessorCount, settings.Label, settings.Servers.Length, settings.Walls, settings.Leads,
             definition["teams"]!.AsArray().Count, settings.Scenario?.Name, settings.Duration.TotalSeconds, settings.Step ? settings.P99Limit : null,
-            best?.Rate, lifetimePeak, rows);
+            best?.Rate, lifetimePeak, rows, dead, settings.FloorMargin);
         var table = Markdown(result);
         Console.WriteLine();
         Console.WriteLine(table);
@@ -166,10 +177,21 @@ internal static class EndToEndBenchmark
         return settings.Step ? (best is null ? 1 : 0) : rows.All(r => r.Lost == 0 && r.Duplicated == 0 && r.ErrorCount == 0) ? 0 : 1;
     }
 
+    /// <summary>How many silos of the cluster its membership says are dead (asked of the first server).</summary>
+    private static async Task<int> DeadSilos(HttpClient http, string adminToken, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/cluster");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+        using var response = await http.SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"Reading the cluster's membership: {await Problems.Describe(response)}");
+        var view = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        return view.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "Dead");
+    }
+
     // ------------------------------------------------------------------ one step
 
     private static async Task<Row> Measure(Settings settings, int rate, TimeSpan warmup, TimeSpan duration, HttpClient[] clients, string adminToken,
-        JsonObject definition, NpgsqlDataSource db, EchoProcess echo, ProcessUsage? usage, CancellationToken ct)
+        JsonObject definition, NpgsqlDataSource db, EchoProcess echo, ProcessUsage? usage, ProcessUsage? database, CancellationToken ct)
     {
         var raw = await Floors.RawInsertFloor(db, rate, warmup, duration, ct);
         var broadcast = await Floors.BroadcastFloor(echo.Address, rate, settings.Walls, warmup, duration, ct);
@@ -242,7 +264,7 @@ internal static class EndToEndBenchmark
                     sent[s] = started;
                     post.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
-            }, usage, ct);
+            }, usage, ct, database);
 
             await presses;
             var (toWall, lost, duplicated) = await WallClient.CompletenessAsync(walls, sent, ct);
@@ -250,7 +272,9 @@ internal static class EndToEndBenchmark
 
             return new Row(rate, sent.Count / elapsed.TotalSeconds, raw.Count / duration.TotalSeconds, Stats.Of(post), toWall, raw, broadcast,
                 lost, duplicated, errors.Total + distressErrors.Total, errors.Kinds.Concat(distressErrors.Kinds).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.Value)),
-                usage?.CpuPercent, usage?.PeakRssMb, alarm?.Alarm, alarm is { } a ? a.Lost : 0, pressed.Count);
+                usage?.CpuPercent, usage?.PeakRssMb, alarm?.Alarm, alarm is { } a ? a.Lost : 0, pressed.Count,
+                database?.CpuPercent,
+                usage is null || sent.IsEmpty ? null : (usage.CpuSeconds + (database?.CpuSeconds ?? 0)) * 1000 / sent.Count);
         }
         finally
         {
@@ -260,7 +284,7 @@ internal static class EndToEndBenchmark
 
     private sealed record Lead(string Token, string[] Teams);
 
-    private static async Task<string> Issue(HttpClient http, string adminToken, string subject, string role, string[] teams, string operation, CancellationToken ct)
+    internal static async Task<string> Issue(HttpClient http, string adminToken, string subject, string role, string[] teams, string operation, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tokens")
         {
@@ -303,9 +327,9 @@ internal static class EndToEndBenchmark
 
     // ------------------------------------------------------------------ results
 
-    private sealed record Row(int Rate, double AckedPerSecond, double RawPerSecond, Stats Post, Stats ToWall, Stats RawInsert, Stats Broadcast,
+    internal sealed record Row(int Rate, double AckedPerSecond, double RawPerSecond, Stats Post, Stats ToWall, Stats RawInsert, Stats Broadcast,
         long Lost, long Duplicated, int ErrorCount, IReadOnlyDictionary<string, int> Errors, double? ServerCpuPercent, double? ServerPeakRssMb,
-        Stats? Alarm = null, long AlarmLost = 0, int Presses = 0)
+        Stats? Alarm = null, long AlarmLost = 0, int Presses = 0, double? DatabaseCpuPercent = null, double? CpuMsPerReport = null)
     {
         public double AckedOverRaw => AckedPerSecond / RawPerSecond;
         public double PostP50OverRaw => Post.P50 / RawInsert.P50;
@@ -313,36 +337,49 @@ internal static class EndToEndBenchmark
         public double WallP50OverFloors => ToWall.P50 / (RawInsert.P50 + Broadcast.P50);
         public double WallP99OverFloors => ToWall.P99 / (RawInsert.P99 + Broadcast.P99);
 
-        public bool Passes(double p99Limit) => ToWall.P99 <= p99Limit && Lost == 0 && Duplicated == 0 && ErrorCount == 0 && ToWall.Count > 0;
+        /// <summary>
+        /// Nothing lost, doubled or refused, at least 90 % of the offered rate acknowledged, and p99 report-to-wall under
+        /// the limit or under this step's own floors (raw insert p99 + bare broadcast p99) plus a margin: a stall of the
+        /// disk or of PostgreSQL that the raw insert suffers in the same step is not the product's.
+        /// </summary>
+        public bool Passes(double p99Limit, double floorMargin) =>
+            Lost == 0 && Duplicated == 0 && ErrorCount == 0 && ToWall.Count > 0 && AckedPerSecond >= 0.9 * Rate
+            && (ToWall.P99 <= p99Limit || ToWall.P99 <= RawInsert.P99 + Broadcast.P99 + floorMargin);
 
-        public string Line(double p99Limit) =>
+        public string Line(double p99Limit, double floorMargin) =>
             $"{Rate,6:N0}/s: acked {AckedPerSecond,7:N0}/s ({AckedOverRaw:N2}x raw {RawPerSecond:N0}/s) | POST p50 {Post.P50:N2} p99 {Post.P99:N2} ms " +
             $"({PostP50OverRaw:N1}x / {PostP99OverRaw:N1}x raw) | to wall p50 {ToWall.P50:N2} p99 {ToWall.P99:N2} max {ToWall.Max:N1} ms " +
             $"({WallP50OverFloors:N1}x / {WallP99OverFloors:N1}x floors) | lost {Lost} dup {Duplicated} errors {ErrorCount}" +
             (ServerCpuPercent is { } cpu ? $" | server CPU {cpu:N0}% RSS {ServerPeakRssMb:N0} MB" : "") +
+            (DatabaseCpuPercent is { } dbCpu ? $" | PostgreSQL CPU {dbCpu:N0}%" : "") +
+            (CpuMsPerReport is { } perReport ? $" | {perReport:N2} CPU ms/report" : "") +
             (Alarm is { } alarm ? $" | distress press→alarm ({Presses} presses x walls) p50 {alarm.P50:N1} p99 {alarm.P99:N1} max {alarm.Max:N1} ms, missed {AlarmLost}" : "") +
-            (Passes(p99Limit) ? "" : $"  [p99 over {p99Limit:N0} ms, or lost/errors]");
+            (Passes(p99Limit, floorMargin) ? "" : $"  [fails: p99 over {p99Limit:N0} ms and over its floors + {floorMargin:N0} ms, or lost/errors, or under 90 % acknowledged]");
     }
 
-    private sealed record Result(DateTimeOffset At, int Cores, string Label, int Silos, int Walls, int Leads, int Teams, string? Scenario,
-        double SecondsPerStep, double? StepP99LimitMs, int? StepBestRate, double? ServerLifetimePeakMb, IReadOnlyList<Row> Rows);
+    internal sealed record Result(DateTimeOffset At, int Cores, string Label, int Silos, int Walls, int Leads, int Teams, string? Scenario,
+        double SecondsPerStep, double? StepP99LimitMs, int? StepBestRate, double? ServerLifetimePeakMb, IReadOnlyList<Row> Rows,
+        int DeadSilos = 0, double FloorMarginMs = 50);
 
     private static string Markdown(Result r)
     {
         var b = new StringBuilder();
         b.AppendLine($"{(r.Label.Length > 0 ? r.Label : $"{r.Silos} silo(s)")}, {r.Walls} walls, {r.Leads} team leads, {r.Teams:N0} teams{(r.Scenario is { } s ? $" ({s})" : "")}, {r.SecondsPerStep:0} s per step, {r.Cores} cores" +
                       (r.ServerLifetimePeakMb is { } peak ? $"; server lifetime peak RSS {peak:N0} MB" : "") +
-                      (r.StepP99LimitMs is { } limit ? $"; step mode: highest rate with p99 report-to-wall ≤ {limit:N0} ms and nothing lost = **{(r.StepBestRate is { } best ? best.ToString("N0", CultureInfo.InvariantCulture) + "/s" : "none")}**" : ""));
+                      (r.StepP99LimitMs is { } limit ? $"; step mode: highest passing rate (p99 report-to-wall ≤ {limit:N0} ms or ≤ its floors + {r.FloorMarginMs:N0} ms, nothing lost) = **{(r.StepBestRate is { } best ? best.ToString("N0", CultureInfo.InvariantCulture) + "/s" : "none")}**" : "") +
+                      $"; silos declared dead after the run: {r.DeadSilos}");
         b.AppendLine();
-        b.AppendLine("| offered/s | acked/s (÷ raw insert/s) | POST p50 / p99 ms (÷ raw insert) | report→wall p50 / p99 / max ms (÷ insert + broadcast) | lost | dup | errors | raw insert p50 / p99 ms | broadcast p50 / p99 ms | server CPU % / peak RSS MB |");
-        b.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        b.AppendLine("| offered/s | acked/s (÷ raw insert/s) | POST p50 / p99 ms (÷ raw insert) | report→wall p50 / p99 / max ms (÷ insert + broadcast) | lost | dup | errors | raw insert p50 / p99 ms | broadcast p50 / p99 ms | server CPU % / peak RSS MB | PostgreSQL CPU % | CPU ms per report (servers + PostgreSQL) |");
+        b.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var x in r.Rows)
         {
             b.AppendLine(
                 $"| {x.Rate:N0} | {x.AckedPerSecond:N0} ({x.AckedOverRaw:N2}) | {x.Post.P50:N2} / {x.Post.P99:N2} ({x.PostP50OverRaw:N1} / {x.PostP99OverRaw:N1}) | " +
                 $"{x.ToWall.P50:N2} / {x.ToWall.P99:N2} / {x.ToWall.Max:N0} ({x.WallP50OverFloors:N1} / {x.WallP99OverFloors:N1}) | {x.Lost} | {x.Duplicated} | {x.ErrorCount} | " +
                 $"{x.RawInsert.P50:N2} / {x.RawInsert.P99:N2} | {x.Broadcast.P50:N2} / {x.Broadcast.P99:N2} | " +
-                (x.ServerCpuPercent is { } cpu ? $"{cpu:N0} / {x.ServerPeakRssMb:N0}" : "-") + " |");
+                (x.ServerCpuPercent is { } cpu ? $"{cpu:N0} / {x.ServerPeakRssMb:N0}" : "-") + " | " +
+                (x.DatabaseCpuPercent is { } dbCpu ? $"{dbCpu:N0}" : "-") + " | " +
+                (x.CpuMsPerReport is { } perReport ? $"{perReport:N2}" : "-") + " |");
         }
 
         if (r.Rows.Any(x => x.Alarm is not null))

@@ -10,7 +10,7 @@ internal static class Load
     /// more concurrent requests, not fewer), warm-up first, then the measured window. Returns the measured time.
     /// </summary>
     public static async Task<(TimeSpan Elapsed, long Started)> OpenLoop(int rate, TimeSpan warmup, TimeSpan duration, Action<bool> setMeasuring,
-        Func<long, Task> operation, ProcessUsage? usage, CancellationToken ct)
+        Func<long, Task> operation, ProcessUsage? usage, CancellationToken ct, ProcessUsage? database = null)
     {
         var inFlight = new ConcurrentDictionary<long, Task>();
         var clock = Stopwatch.StartNew();
@@ -26,6 +26,7 @@ internal static class Load
                 measuredFrom = clock.Elapsed;
                 setMeasuring(true);
                 usage?.Start();
+                database?.Start();
             }
 
             // Launch everything that is due by now; then sleep until the next is due (Task.Delay is ~1 ms coarse).
@@ -45,6 +46,7 @@ internal static class Load
         setMeasuring(false);
         var elapsed = clock.Elapsed - measuredFrom;
         usage?.Stop();
+        database?.Stop();
         await Task.WhenAll(inFlight.Values);
         return (elapsed, i);
     }

@@ -8,6 +8,18 @@ namespace Liberterra.Command.Bench;
 /// </summary>
 internal sealed class ProcessUsage(params int[] pids)
 {
+    /// <summary>
+    /// The PostgreSQL server's processes: the postmaster and its children (a backend per connection, the writer, the
+    /// WAL writer, the checkpointer), found again at each reading since backends come and go.
+    /// </summary>
+    public static ProcessUsage OfProcessTree(int root) => new([root]) { _tree = true };
+
+    private bool _tree;
+    private Dictionary<int, double> _treeAtStart = [];
+
+    /// <summary>CPU seconds used in the measured window (all processes summed).</summary>
+    public double CpuSeconds => _cpuSeconds;
+
     private static readonly double TicksPerSecond = 100;   // USER_HZ on Linux
     private double _cpuAtStart;
     private long _started;
@@ -25,7 +37,8 @@ internal sealed class ProcessUsage(params int[] pids)
 
     public void Start()
     {
-        _cpuAtStart = CpuSeconds();
+        if (_tree) _treeAtStart = TreeCpu();
+        _cpuAtStart = CpuSecondsNow();
         _started = Stopwatch.GetTimestamp();
     }
 
@@ -40,26 +53,41 @@ internal sealed class ProcessUsage(params int[] pids)
 
     public void Stop()
     {
-        _cpuSeconds = CpuSeconds() - _cpuAtStart;
+        // A process of the tree that was not there at the start used all its CPU in the window; one that ended is missed.
+        _cpuSeconds = _tree
+            ? TreeCpu().Sum(p => p.Value - _treeAtStart.GetValueOrDefault(p.Key))
+            : CpuSecondsNow() - _cpuAtStart;
         _wall = Stopwatch.GetElapsedTime(_started);
         Sample();
     }
 
-    private double CpuSeconds()
+    private double CpuSecondsNow() => pids.Sum(pid => Stat(pid) is { } s ? s.Cpu : 0);
+
+    private Dictionary<int, double> TreeCpu()
     {
-        double total = 0;
-        foreach (var pid in pids)
+        var found = new Dictionary<int, double>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                total += (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;   // utime + stime
-            }
-            catch (IOException) { }
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || Stat(pid) is not { } s) continue;
+            if (pid == pids[0] || s.Parent == pids[0]) found[pid] = s.Cpu;
         }
 
-        return total;
+        return found;
+    }
+
+    // utime + stime in seconds, and the parent's pid, from /proc/<pid>/stat.
+    private static (double Cpu, int Parent)? Stat(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return ((long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond, int.Parse(fields[1]));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static long Status(int pid, string field)

@@ -70,6 +70,7 @@ public static class LiberterraServer
             var reminder = builder.Configuration.GetSection(SiloOptions.Section).GetValue<TimeSpan?>(nameof(OperationGrainOptions.CheckInReminder));
             if (reminder is { } period && period < TimeSpan.FromMinutes(1))
                 silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = period);
+            silo.Configure<ClusterMembershipOptions>(o => FailureDetection.Apply(o, builder.Configuration.GetSection(FailureDetection.Section)));
             if (options.Storage == StorageKind.PostgreSQL)
             {
                 silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort);
