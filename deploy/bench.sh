@@ -11,7 +11,7 @@
 #   bash deploy/bench.sh timeline [options]   e.g. --events 1000000 --queries 200
 #   bash deploy/bench.sh scale [e2e options]  step mode on 1 silo, the same with Silo:Storage=Memory, and 3 silos, in
 #                                             one invocation; the ratios (compare scale). Default options:
-#                                             --step --rates 500 --walls 20 --leads 50 --seconds 5 --warmup 2 --prime 10
+#                                             --step --rates 500 --walls 20 --leads 50 --seconds 5 --warmup 2 --prime 30
 #   bash deploy/bench.sh failover [--events N] a 10,000-event and an N-event (default 1,000,000) operation's silo
 #                                             SIGKILLed, 2 silos each time; time to reports again, survivor's memory
 set -euo pipefail
@@ -119,7 +119,7 @@ if [ "$which" = e2e ]; then
     --db-pid "$db_pid" --label "$silos silo(s)" --json "$out/e2e.json" --markdown "$out/e2e.md" "$@" || status=$?
 fi
 if [ "$which" = scale ]; then
-  [ $# -gt 0 ] || set -- --step --rates 500 --walls 20 --leads 50 --seconds 5 --warmup 2 --prime 10
+  [ $# -gt 0 ] || set -- --step --rates 500 --walls 20 --leads 50 --seconds 5 --warmup 2 --prime 30
   for run in one memory three; do
     case $run in
       one) start_silos 1 ;;
