@@ -117,6 +117,9 @@ internal static class EndToEndBenchmark
         var rows = new List<Row>();
         async Task<Row> StepAt(int rate)
         {
+            // A step that overloaded the server leaves it working off its backlog (walls of the last operation, a
+            // grown heap) for seconds: the next step starts when the silos are quiet again, not on a recovering server.
+            if (rows.Count > 0 && usage is not null) await Settle(usage, ct);
             var row = await Measure(settings, rate, settings.Warmup, settings.Duration, clients, token!, definition, db, echo, usage, database, ct);
             rows.Add(row);
             Console.WriteLine(row.Line(settings.P99Limit, settings.FloorMargin));
@@ -175,6 +178,16 @@ internal static class EndToEndBenchmark
         foreach (var c in clients) c.Dispose();
         // Step mode fails by design at its last steps; it succeeds when it found a rate. Otherwise every step must be clean.
         return settings.Step ? (best is null ? 1 : 0) : rows.All(r => r.Lost == 0 && r.Duplicated == 0 && r.ErrorCount == 0) ? 0 : 1;
+    }
+
+    /// <summary>Waits (at most a minute) until the silos use under 30 % of a core, twice in a row over half a second.</summary>
+    private static async Task Settle(ProcessUsage usage, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var quiet = 0;
+        while (quiet < 2 && clock.Elapsed < TimeSpan.FromMinutes(1))
+            quiet = await usage.CpuPercentOver(TimeSpan.FromMilliseconds(500), ct) < 30 ? quiet + 1 : 0;
+        if (clock.Elapsed > TimeSpan.FromSeconds(2)) Console.WriteLine($"  (the silos were busy for {clock.Elapsed.TotalSeconds:N0} s after the last step)");
     }
 
     /// <summary>How many silos of the cluster its membership says are dead (asked of the first server).</summary>

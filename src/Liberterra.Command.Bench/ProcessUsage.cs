@@ -35,6 +35,15 @@ internal sealed class ProcessUsage(params int[] pids)
     /// <summary>The highest resident set any of the processes ever had, from the kernel's own record (VmHWM).</summary>
     public double LifetimePeakMb => pids.Max(p => Status(p, "VmHWM:")) / 1024.0;
 
+    /// <summary>The processes' CPU use over the next <paramref name="window"/>, in percent (200 %: two cores busy).</summary>
+    public async Task<double> CpuPercentOver(TimeSpan window, CancellationToken ct)
+    {
+        var before = _tree ? TreeCpu().Values.Sum() : CpuSecondsNow();
+        await Task.Delay(window, ct);
+        var after = _tree ? TreeCpu().Values.Sum() : CpuSecondsNow();
+        return (after - before) / window.TotalSeconds * 100;
+    }
+
     public void Start()
     {
         if (_tree) _treeAtStart = TreeCpu();

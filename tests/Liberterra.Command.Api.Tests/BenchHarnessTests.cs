@@ -27,10 +27,13 @@ public class BenchHarnessTests(ServerFixture server)
                 "--max-rate", "70", "--p99-limit", "5000", "--walls", "2", "--leads", "3", "--teams", "6", "--seconds", "2", "--warmup", "0", "--prime", "0",
                 "--distress", "3", "--server-pids", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", json);
             Assert.True(run.Exit == 0, run.Out + run.Err);
-            Assert.Contains("highest rate with p99 report-to-wall under 5,000 ms and nothing lost: 60 reports/s", run.Out);
+            Assert.Contains("highest passing rate (p99 report-to-wall under 5,000 ms or its floors + 50 ms, nothing lost, 90 % acknowledged): 60 reports/s", run.Out);
+            Assert.Contains("membership after the run: 0 silo(s) declared dead", run.Out);
 
             var result = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement;
             Assert.Equal(60, result.GetProperty("stepBestRate").GetInt32());
+            Assert.Equal(0, result.GetProperty("deadSilos").GetInt32());
+            Assert.Equal(50, result.GetProperty("floorMarginMs").GetDouble());
             var rows = result.GetProperty("rows").EnumerateArray().ToList();
             Assert.Equal([40, 60], rows.Select(r => r.GetProperty("rate").GetInt32()));
             foreach (var row in rows)
@@ -46,15 +49,56 @@ public class BenchHarnessTests(ServerFixture server)
                 Assert.True(row.GetProperty("broadcast").GetProperty("count").GetInt32() > 0);
                 Assert.True(row.GetProperty("wallP50OverFloors").GetDouble() > 0);
                 Assert.True(row.GetProperty("serverPeakRssMb").GetDouble() > 0);
+                // CPU per acknowledged report: the "servers" (this test process) over the acknowledged reports.
+                Assert.True(row.GetProperty("cpuMsPerReport").GetDouble() > 0);
                 // The distress presses made during the step reached both walls, each measured.
                 Assert.Equal(3, row.GetProperty("presses").GetInt32());
                 Assert.Equal(6, row.GetProperty("alarm").GetProperty("count").GetInt32());
                 Assert.Equal(0, row.GetProperty("alarmLost").GetInt64());
             }
+
+            // The comparison of three such runs (bench.sh scale): the same run three times gives ratios of 1.
+            var compared = await Bench(null, "compare", "scale", "--one", json, "--memory", json, "--three", json, "--cpu-rate", "40");
+            Assert.True(compared.Exit == 0, compared.Out + compared.Err);
+            Assert.Contains("3 silos ÷ 1 silo, step rate: **1.00**", compared.Out);
+            Assert.Contains("3 silos ÷ 1 silo, CPU per report at 40/s: **1.00**", compared.Out);
+            Assert.Contains("PostgreSQL ÷ memory, 1 silo, step rate: **1.00**", compared.Out);
+            Assert.Contains("| 1 silo, PostgreSQL | 60/s |", compared.Out);
         }
         finally
         {
             File.Delete(json);
+        }
+    }
+
+    [Fact]
+    public async Task bench_compare_failover_gives_the_memory_ratio_and_the_time_to_reports()
+    {
+        string Write(int events, double after, double resumed)
+        {
+            var file = Path.Combine(Path.GetTempPath(), $"liberterra-failover-{Guid.NewGuid():N}.json");
+            File.WriteAllText(file, JsonSerializer.Serialize(new
+            {
+                events, activationSeconds = 1.0, declaredSeconds = 1.2, resumedAfterDeclaredSeconds = resumed, killToResumedSeconds = 1.2 + resumed,
+                survivorRssBeforeMb = 230.0, survivorRssAfterMb = after, survivorPeakMb = after, retryAnswered = true, reuseRefused = true, timelineExact = true, failed = 3,
+            }));
+            return file;
+        }
+
+        var small = Write(10_000, 250, 0.3);
+        var large = Write(1_000_000, 275, 0.5);
+        try
+        {
+            var run = await Bench(null, "compare", "failover", "--small", small, "--large", large);
+            Assert.True(run.Exit == 0, run.Out + run.Err);
+            Assert.Contains("after taking the short one: **1.10**", run.Out);
+            Assert.Contains("declared dead → reports again: **0.50 s**", run.Out);
+            Assert.Contains("| 1,000,000 | 1.20 | 0.50 | 1.70 | 230 → 275 (+45) | True / True / True |", run.Out);
+        }
+        finally
+        {
+            File.Delete(small);
+            File.Delete(large);
         }
     }
 
