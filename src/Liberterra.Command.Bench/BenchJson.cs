@@ -5,5 +5,10 @@ namespace Liberterra.Command.Bench;
 /// <summary>The shape of the results files every benchmark writes with <c>--json</c>: camelCase, indented.</summary>
 internal static class BenchJson
 {
-    public static readonly JsonSerializerOptions Results = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    // A step whose walls were all disconnected (overloaded) has no report-to-wall latency: NaN, written as "NaN".
+    public static readonly JsonSerializerOptions Results = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 }

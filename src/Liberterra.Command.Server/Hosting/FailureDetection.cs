@@ -5,11 +5,12 @@ namespace Liberterra.Command.Server.Hosting;
 /// <summary>
 /// How fast the cluster declares a silo dead (<c>Silo:Membership</c>). Orleans' defaults (a 5 s initial probe timeout,
 /// three missed probes) took 7-16 s here from a SIGKILL to the declaration, and the operations on that silo took no
-/// reports meanwhile. Probing every second and suspecting after three missed probes declares a killed silo dead in
-/// 2-4 s (docs/benchmarks.md, "Failover"). The guard against declaring a live but busy silo dead stays Orleans' own:
-/// the effective timeout adapts to each silo's measured probe times (up to four times this one), grows while the
-/// prober's own host is degraded, indirect probes ask another silo before voting, recent messages on a connection veto
-/// a suspicion, and two votes are needed. Measured: no silo declared dead under the highest load this machine sustains.
+/// reports meanwhile. Probing every second and suspecting after three missed probes declared a killed silo dead in
+/// 1.1-1.5 s (docs/benchmarks.md, "Failover of a long operation"). The guard against declaring a live but busy silo
+/// dead stays Orleans' own: the effective timeout adapts to each silo's measured probe times (up to four times this
+/// one), grows while the prober's own host is degraded, indirect probes ask another silo before voting, and two votes
+/// are needed. Measured: no silo declared dead in step-mode runs that saturated this
+/// machine's two cores with three silos (docs/benchmarks.md, "Scale").
 /// </summary>
 public static class FailureDetection
 {
