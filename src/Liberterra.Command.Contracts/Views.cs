@@ -212,7 +212,8 @@ public sealed record OperationDelta(
     int RaidsCompleted,
     string Summary,
     OrderView? Order = null,
-    DistressView? Distress = null);
+    DistressView? Distress = null,
+    PhraseView? Phrase = null);
 
 /// <summary>
 /// One event of the timeline as the debrief reads it: a report or correction (<see cref="Report"/>), a check-in found
@@ -234,7 +235,8 @@ public sealed record TimelineEntry(
     DefinitionSummary? Definition,
     string Summary,
     OrderEntry? Order = null,
-    DistressEntry? Distress = null);
+    DistressEntry? Distress = null,
+    PhraseView? Phrase = null);
 
 /// <summary>
 /// What an order event says: the order's number; for an OrderIssued its kind, text, target, place and time; for an
@@ -292,11 +294,12 @@ public sealed record AfterActionReport(
 /// <summary>
 /// One order in the after-action report: whom it reached, how many acknowledged, were unable or never answered, and the
 /// time to acknowledge (seconds of the operation's clock from issue to each team's acknowledgement: median and slowest).
+/// <see cref="Target"/> says whom in English; <see cref="Scope"/> and <see cref="TargetId"/> say it as data.
 /// </summary>
 public sealed record OrderReport(
     long Seq, string Kind, string Target, DateTimeOffset IssuedAt, string IssuedBy, DateTimeOffset? DueBy, int Recipients,
     int Acknowledged, int Unable, int Unanswered, int Overdue, bool Cancelled, double? MedianSecondsToAcknowledge,
-    double? SlowestSecondsToAcknowledge);
+    double? SlowestSecondsToAcknowledge, string? Scope = null, string? TargetId = null);
 
 /// <summary>Per order kind: orders, acknowledgements, and the median time to acknowledge over every team's acknowledgement.</summary>
 public sealed record OrderKindFigures(string Kind, int Orders, int Acknowledgements, double? MedianSecondsToAcknowledge);
@@ -335,7 +338,15 @@ public sealed record TickerEntry(
     string? TeamId,
     ReportAck? Report,
     DateTimeOffset? LastCheckIn,
-    string Summary);
+    string Summary,
+    PhraseView? Phrase = null);
+
+/// <summary>
+/// An event as data for words in any language: <see cref="Key"/> names the phrase (<c>report</c>, <c>correction</c>,
+/// <c>order-issued</c>...) and <see cref="Args"/> its values as invariant text (statuses and kinds by name, signed
+/// counts, times in ISO 8601 UTC). The pages word it from their catalogs; <c>summary</c> is the same in English.
+/// </summary>
+public sealed record PhraseView(string Key, IReadOnlyDictionary<string, string> Args);
 
 /// <summary>
 /// Rescues and arrests per hotspot region over time, by server time: bucket <c>i</c> covers

@@ -34,56 +34,90 @@ public sealed record DomainError(
     /// <summary>How many more fields were wrong than <see cref="Fields"/> names.</summary>
     public int MoreFields { get; init; }
 
-    public static DomainError Invalid(IReadOnlyDictionary<string, List<string>> fields)
+    /// <summary>
+    /// The rules broken, each with its field, stable code and values (<see cref="RuleCodes"/>): what a page words in its
+    /// user's language. One per message in <see cref="Fields"/> for a validation; one for any other refusal.
+    /// </summary>
+    public ImmutableArray<BrokenRule> Rules { get; init; } = [];
+
+    /// <summary>A validation refusal from collected field errors (see <see cref="FieldErrors"/>).</summary>
+    public static DomainError Invalid(FieldErrors errors)
     {
+        var fields = errors.Messages;
         var shown = fields.OrderBy(f => f.Key, StringComparer.Ordinal).Take(MaxFields).ToList();
         var more = fields.Count - shown.Count;
         var detail = string.Join(" ", shown.Select(f => $"{f.Key}: {string.Join("; ", f.Value.Take(5))}."));
+        var named = shown.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
         return new DomainError(
             DomainErrorKind.Validation,
             "One or more fields are invalid.",
             more > 0 ? $"{detail} And {more} more fields." : detail,
             shown.ToImmutableSortedDictionary(f => f.Key, f => f.Value.Take(5).ToArray(), StringComparer.Ordinal),
             [])
-        { MoreFields = more };
+        {
+            MoreFields = more,
+            Rules = [.. errors.Rules.Where(r => named.Contains(r.Field)).GroupBy(r => r.Field).SelectMany(g => g.Take(5))],
+        };
     }
 
-    public static DomainError Invalid(string field, string message) =>
-        Invalid(new Dictionary<string, List<string>> { [field] = [message] });
+    /// <summary>One field, one rule broken (422).</summary>
+    public static DomainError Invalid(string field, string code, string message, params (string Name, object? Value)[] args)
+    {
+        var errors = new FieldErrors();
+        errors.Add(field, code, message, args);
+        return Invalid(errors);
+    }
 
-    public static DomainError NotFound(string what) =>
-        new(DomainErrorKind.NotFound, "Not found.", what, ImmutableSortedDictionary<string, string[]>.Empty, []);
+    public static DomainError NotFound(string code, string what, params (string Name, object? Value)[] args) =>
+        new(DomainErrorKind.NotFound, "Not found.", what, ImmutableSortedDictionary<string, string[]>.Empty, [])
+        {
+            Rules = [BrokenRule.Of("", code, args)],
+        };
 
-    public static DomainError Conflict(string detail, string? field = null) => new(
+    public static DomainError Conflict(string code, string detail, string? field = null, params (string Name, object? Value)[] args) => new(
         DomainErrorKind.Conflict,
         "The request conflicts with the operation's current state.",
         detail,
         field is null
             ? ImmutableSortedDictionary<string, string[]>.Empty
             : ImmutableSortedDictionary<string, string[]>.Empty.Add(field, [detail]),
-        []);
+        [])
+    {
+        Rules = [BrokenRule.Of(field ?? "", code, args)],
+    };
 
     public static DomainError IllegalTransition(TeamStatus from, TeamStatus to) => new(
         DomainErrorKind.IllegalTransition,
         "Illegal status transition.",
         $"A team in status {from} cannot move to {to}. Allowed next: {string.Join(", ", TeamLifecycle.AllowedNext(from))}.",
         ImmutableSortedDictionary<string, string[]>.Empty.Add("status", [$"{from} cannot move to {to}."]),
-        TeamLifecycle.AllowedNext(from));
+        TeamLifecycle.AllowedNext(from))
+    {
+        Rules = [BrokenRule.Of("status", RuleCodes.IllegalTransition, ("from", from), ("to", to),
+            ("allowed", string.Join(",", TeamLifecycle.AllowedNext(from))))],
+    };
 
     public static DomainError KeyReused(string key) => new(
         DomainErrorKind.IdempotencyKeyReused,
         "Idempotency key already used for a different request.",
         $"The key '{key}' was already used in this operation with a different body. Use a new key for a new report.",
         ImmutableSortedDictionary<string, string[]>.Empty.Add("Idempotency-Key", ["already used with a different body"]),
-        []);
+        [])
+    {
+        Rules = [BrokenRule.Of("Idempotency-Key", RuleCodes.IdempotencyKeyReused)],
+    };
 }
 
-/// <summary>Collects field errors in order, keyed by the request's JSON field path.</summary>
-internal sealed class FieldErrors
+/// <summary>
+/// Collects field errors in order, keyed by the request's JSON field path: each an English message and the rule it
+/// states (its stable code and the values the message names).
+/// </summary>
+public sealed class FieldErrors
 {
     private readonly SortedDictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    private readonly List<BrokenRule> _rules = [];
 
-    public void Add(string field, string message)
+    public void Add(string field, string code, string message, params (string Name, object? Value)[] args)
     {
         if (!_errors.TryGetValue(field, out var list))
         {
@@ -91,7 +125,14 @@ internal sealed class FieldErrors
         }
 
         list.Add(message);
+        _rules.Add(BrokenRule.Of(field, code, args));
     }
 
-    public DomainError? ToError() => _errors.Count == 0 ? null : DomainError.Invalid(_errors);
+    public int Count => _errors.Count;
+
+    internal IReadOnlyDictionary<string, List<string>> Messages => _errors;
+
+    internal IReadOnlyList<BrokenRule> Rules => _rules;
+
+    public DomainError? ToError() => _errors.Count == 0 ? null : DomainError.Invalid(this);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 
 namespace Liberterra.Command.Domain;
@@ -51,6 +52,121 @@ public static class EventText
         };
     }
 
+    /// <summary>
+    /// The event as data for words in any language: a phrase key and its values as invariant text (statuses, kinds
+    /// and scopes by their names, signed counts, times in ISO 8601 UTC). The pages word it from their catalogs
+    /// (web/i18n/, keys <c>event.*</c>); <see cref="Describe"/> is the same event in English, for the API and the CLI.
+    /// </summary>
+    public static EventPhrase Phrase(TimelineEvent e, string? regionName)
+    {
+        var args = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        void Put(string name, object? value)
+        {
+            if (value is null || value is string { Length: 0 }) return;
+            args[name] = value switch
+            {
+                DateTimeOffset t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString()!,
+            };
+        }
+
+        void Counts(Tally t)
+        {
+            if (t.Children != 0) Put("children", t.Children);
+            if (t.Women != 0) Put("women", t.Women);
+            if (t.Men != 0) Put("men", t.Men);
+            if (t.Arrested != 0) Put("arrested", t.Arrested);
+        }
+
+        Put("region", regionName);
+        string key;
+        switch (e.Payload)
+        {
+            case FieldReported { Report: var r }:
+                key = "report";
+                Put("status", r.Status);
+                Counts(r.Counts);
+                break;
+            case ReportCorrected { Correction: var c }:
+                key = "correction";
+                args.Remove("region");
+                Put("corrects", c.CorrectsSeq);
+                Counts(c.Delta);
+                Put("reason", c.Reason);
+                break;
+            case CheckInOverdue o:
+                key = "overdue";
+                Put("silentSeconds", (long)Math.Max(0, (e.ServerTime - o.LastCheckIn).TotalSeconds));
+                break;
+            case OrderIssued { Order: var o }:
+                key = "order-issued";
+                args.Remove("region");
+                Put("order", e.Seq);
+                Put("kind", o.Kind);
+                Put("scope", o.Target.Scope);
+                Put("target", o.Target.Id);
+                Put("dueBy", o.DueBy);
+                break;
+            case OrderAnswered { Answer: OrderAnswer.Acknowledged } a:
+                key = "order-acknowledged";
+                args.Remove("region");
+                Put("order", a.OrderSeq);
+                break;
+            case OrderAnswered a:
+                key = "order-unable";
+                args.Remove("region");
+                Put("order", a.OrderSeq);
+                Put("reason", a.Reason);
+                break;
+            case OrderCancelled c:
+                key = "order-cancelled";
+                args.Remove("region");
+                Put("order", c.OrderSeq);
+                Put("reason", c.Reason);
+                break;
+            case OrderOverdue o:
+                key = "order-overdue";
+                args.Remove("region");
+                Put("order", o.OrderSeq);
+                Put("teams", o.TeamIds.Length);
+                break;
+            case DistressRaised:
+                key = "distress";
+                break;
+            case DistressTaken t:
+                key = "distress-taken";
+                args.Remove("region");
+                Put("distress", t.DistressSeq);
+                break;
+            case DistressCancelled c:
+                key = "distress-withdrawn";
+                args.Remove("region");
+                Put("distress", c.DistressSeq);
+                Put("reason", c.Reason);
+                break;
+            case DistressEscalated x:
+                key = "distress-escalated";
+                Put("distress", x.DistressSeq);
+                break;
+            case OperationDefined { Definition: var d }:
+                key = "operation-defined";
+                args.Remove("region");
+                Put("name", d.Name);
+                Put("hotspots", d.Regions.Length);
+                Put("teams", d.Teams.Length);
+                if (d.Exercise) Put("exercise", "true");
+                Put("clockSpeed", d.ClockSpeed);
+                break;
+            default:
+                key = "other";
+                Put("kind", e.Kind);
+                break;
+        }
+
+        return new EventPhrase(key, args.ToImmutableSortedDictionary(StringComparer.Ordinal));
+    }
+
     /// <summary>Whom an order addresses: <c>team AR-RAID-01</c>, <c>region AR</c>, <c>all teams</c>.</summary>
     public static string Target(OrderTarget t) => t.Scope switch
     {
@@ -83,3 +199,6 @@ public static class EventText
 
     private static string Join(IEnumerable<string?> parts) => string.Join(" · ", parts.Where(p => !string.IsNullOrEmpty(p)));
 }
+
+/// <summary>An event as a phrase key and its values (<see cref="EventText.Phrase"/>), for words in any language.</summary>
+public sealed record EventPhrase(string Key, ImmutableSortedDictionary<string, string> Args);

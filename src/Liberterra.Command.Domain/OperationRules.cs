@@ -33,20 +33,20 @@ public static partial class OperationRules
     public static DomainError? ValidateDefinition(OperationDefinition d, OperationState? current)
     {
         var errors = new FieldErrors();
-        if (!IsValidId(d.Id)) errors.Add("id", "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+        if (!IsValidId(d.Id)) errors.Add("id", RuleCodes.IdFormat, "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
         CheckName(errors, "name", d.Name);
-        if (d.WindowEnd <= d.WindowStart) errors.Add("windowEnd", "must be after windowStart");
-        else if (d.WindowEnd - d.WindowStart > MaxWindow) errors.Add("windowEnd", $"the window may last at most {MaxWindow.TotalDays:0} days");
+        if (d.WindowEnd <= d.WindowStart) errors.Add("windowEnd", RuleCodes.WindowOrder, "must be after windowStart");
+        else if (d.WindowEnd - d.WindowStart > MaxWindow) errors.Add("windowEnd", RuleCodes.WindowTooLong, $"the window may last at most {MaxWindow.TotalDays:0} days", ("days", MaxWindow.TotalDays));
         if (d.ClockSpeed is { } speed)
         {
-            if (!d.Exercise) errors.Add("clockSpeed", "only an exercise may run on a compressed clock (set exercise: true)");
+            if (!d.Exercise) errors.Add("clockSpeed", RuleCodes.ClockSpeedExerciseOnly, "only an exercise may run on a compressed clock (set exercise: true)");
             else if (!double.IsFinite(speed) || speed < 1 || speed > OperationClock.MaxSpeed)
-                errors.Add("clockSpeed", $"must be from 1 to {OperationClock.MaxSpeed:0} (times real time)");
+                errors.Add("clockSpeed", RuleCodes.ClockSpeedRange, $"must be from 1 to {OperationClock.MaxSpeed:0} (times real time)", ("min", 1), ("max", OperationClock.MaxSpeed));
         }
 
         var tooMany = new FieldErrors();
-        if (d.Regions.IsDefault || d.Regions.Length > MaxRegions) tooMany.Add("regions", $"must list 0 to {MaxRegions} regions");
-        if (d.Teams.IsDefault || d.Teams.Length > MaxTeams) tooMany.Add("teams", $"must list 0 to {MaxTeams} teams");
+        if (d.Regions.IsDefault || d.Regions.Length > MaxRegions) tooMany.Add("regions", RuleCodes.TooMany, $"must list 0 to {MaxRegions} regions", ("max", MaxRegions));
+        if (d.Teams.IsDefault || d.Teams.Length > MaxTeams) tooMany.Add("teams", RuleCodes.TooMany, $"must list 0 to {MaxTeams} teams", ("max", MaxTeams));
         if (tooMany.ToError() is { } unreadable) return unreadable;
 
         var regionIds = new HashSet<string>(StringComparer.Ordinal);
@@ -54,13 +54,13 @@ public static partial class OperationRules
         {
             var r = d.Regions[i];
             var at = $"regions[{i}]";
-            if (!IsValidId(r.Id)) errors.Add($"{at}.id", "must be 1-64 letters, digits, '_', '.' or '-'");
-            else if (!regionIds.Add(r.Id)) errors.Add($"{at}.id", $"duplicate region id '{r.Id}'");
+            if (!IsValidId(r.Id)) errors.Add($"{at}.id", RuleCodes.IdFormat, "must be 1-64 letters, digits, '_', '.' or '-'");
+            else if (!regionIds.Add(r.Id)) errors.Add($"{at}.id", RuleCodes.DuplicateId, $"duplicate region id '{r.Id}'", ("id", r.Id));
             CheckName(errors, $"{at}.name", r.Name);
             if (r.CountryCode is { } cc && (cc.Length != 2 || !cc.All(char.IsAsciiLetterUpper)))
-                errors.Add($"{at}.countryCode", "must be an ISO 3166-1 alpha-2 code such as AR");
+                errors.Add($"{at}.countryCode", RuleCodes.CountryCode, "must be an ISO 3166-1 alpha-2 code such as AR");
             CheckPosition(errors, $"{at}.centroid", r.Centroid);
-            if (r.ExploitationTypes.IsDefault) errors.Add($"{at}.exploitationTypes", "must be a list");
+            if (r.ExploitationTypes.IsDefault) errors.Add($"{at}.exploitationTypes", RuleCodes.NotAList, "must be a list");
         }
 
         var teamIds = new HashSet<string>(StringComparer.Ordinal);
@@ -68,10 +68,10 @@ public static partial class OperationRules
         {
             var t = d.Teams[i];
             var at = $"teams[{i}]";
-            if (!IsValidId(t.Id)) errors.Add($"{at}.id", "must be 1-64 letters, digits, '_', '.' or '-'");
-            else if (!teamIds.Add(t.Id)) errors.Add($"{at}.id", $"duplicate team id '{t.Id}'");
-            if (!Enum.IsDefined(t.Kind)) errors.Add($"{at}.kind", "unknown team kind");
-            if (!regionIds.Contains(t.RegionId)) errors.Add($"{at}.regionId", $"no region '{t.RegionId}' in this operation");
+            if (!IsValidId(t.Id)) errors.Add($"{at}.id", RuleCodes.IdFormat, "must be 1-64 letters, digits, '_', '.' or '-'");
+            else if (!teamIds.Add(t.Id)) errors.Add($"{at}.id", RuleCodes.DuplicateId, $"duplicate team id '{t.Id}'", ("id", t.Id));
+            if (!Enum.IsDefined(t.Kind)) errors.Add($"{at}.kind", RuleCodes.UnknownValue, "unknown team kind");
+            if (!regionIds.Contains(t.RegionId)) errors.Add($"{at}.regionId", RuleCodes.UnknownRegion, $"no region '{t.RegionId}' in this operation", ("id", t.RegionId));
             CheckName(errors, $"{at}.callSign", t.CallSign);
             CheckName(errors, $"{at}.agency", t.Agency);
         }
@@ -81,22 +81,22 @@ public static partial class OperationRules
 
         // An exercise's clock runs from its window's start: changing either would move every time it has given.
         if (d.ClockSpeed != current.ClockSpeed || (current.ClockSpeed is not null && d.WindowStart != current.WindowStart))
-            return DomainError.Conflict("An operation's clock speed, and an exercise's window start with it, cannot change once defined.", "clockSpeed");
+            return DomainError.Conflict(RuleCodes.ClockSpeedFixed, "An operation's clock speed, and an exercise's window start with it, cannot change once defined.", "clockSpeed");
 
         // History is never rewritten: a team or region that has reports cannot vanish or move.
         foreach (var team in current.Teams.Values.Where(t => t.HasActivity))
         {
             var replacement = d.Teams.FirstOrDefault(t => t.Id == team.Id);
             if (replacement is null)
-                return DomainError.Conflict($"Team '{team.Id}' has reports and cannot be removed.", "teams");
+                return DomainError.Conflict(RuleCodes.TeamHasReports, $"Team '{team.Id}' has reports and cannot be removed.", "teams", ("id", team.Id));
             if (replacement.RegionId != team.Definition.RegionId)
-                return DomainError.Conflict($"Team '{team.Id}' has reports and cannot move to another region.", "teams");
+                return DomainError.Conflict(RuleCodes.TeamRegionFixed, $"Team '{team.Id}' has reports and cannot move to another region.", "teams", ("id", team.Id));
         }
 
         foreach (var region in current.Regions.Values.Where(r => r.Totals != Tally.Zero || r.ExploitationFound.Count > 0))
         {
             if (!regionIds.Contains(region.Id))
-                return DomainError.Conflict($"Region '{region.Id}' has reports and cannot be removed.", "regions");
+                return DomainError.Conflict(RuleCodes.RegionHasReports, $"Region '{region.Id}' has reports and cannot be removed.", "regions", ("id", region.Id));
         }
 
         return null;
@@ -110,9 +110,9 @@ public static partial class OperationRules
         CheckIncrement(errors, "women", r.Counts.Women);
         CheckIncrement(errors, "men", r.Counts.Men);
         CheckIncrement(errors, "arrested", r.Counts.Arrested);
-        if (r.Status is { } s && !Enum.IsDefined(s)) errors.Add("status", "unknown status");
+        if (r.Status is { } s && !Enum.IsDefined(s)) errors.Add("status", RuleCodes.UnknownValue, "unknown status");
         if (r.ExploitationTypes.IsDefault || r.ExploitationTypes.Any(e => !Enum.IsDefined(e)))
-            errors.Add("exploitationTypes", "unknown exploitation type");
+            errors.Add("exploitationTypes", RuleCodes.UnknownValue, "unknown exploitation type");
         if (r.Position is { } p) CheckPosition(errors, "position", p);
         if (r.Note is { } note) CheckText(errors, "note", note, MaxNoteLength);
         CheckClientTime(errors, clientTime, serverNow);
@@ -136,20 +136,20 @@ public static partial class OperationRules
         CheckDelta(errors, "women", c.Delta.Women);
         CheckDelta(errors, "men", c.Delta.Men);
         CheckDelta(errors, "arrested", c.Delta.Arrested);
-        if (c.Delta.IsZero) errors.Add("children", "a correction must change at least one count");
-        if (string.IsNullOrWhiteSpace(c.Reason)) errors.Add("reason", "is required");
+        if (c.Delta.IsZero) errors.Add("children", RuleCodes.CorrectionEmpty, "a correction must change at least one count");
+        if (string.IsNullOrWhiteSpace(c.Reason)) errors.Add("reason", RuleCodes.Required, "is required");
         else CheckText(errors, "reason", c.Reason, MaxReasonLength);
         if (team.ReportCount == 0 || c.CorrectsSeq < 1 || c.CorrectsSeq > team.LastSeq || !IsOwnReport(team, c.CorrectsSeq, target))
-            errors.Add("corrects", "must be the sequence number of one of this team's earlier reports or corrections");
+            errors.Add("corrects", RuleCodes.CorrectsUnknown, "must be the sequence number of one of this team's earlier reports or corrections");
         CheckClientTime(errors, clientTime, serverNow);
         if (errors.ToError() is { } invalid) return invalid;
 
         var after = team.Totals.Add(c.Delta);
         var below = new FieldErrors();
-        if (after.Children < 0) below.Add("children", $"would bring the team's total to {after.Children}; it is {team.Totals.Children}");
-        if (after.Women < 0) below.Add("women", $"would bring the team's total to {after.Women}; it is {team.Totals.Women}");
-        if (after.Men < 0) below.Add("men", $"would bring the team's total to {after.Men}; it is {team.Totals.Men}");
-        if (after.Arrested < 0) below.Add("arrested", $"would bring the team's total to {after.Arrested}; it is {team.Totals.Arrested}");
+        if (after.Children < 0) below.Add("children", RuleCodes.CorrectionBelowZero, $"would bring the team's total to {after.Children}; it is {team.Totals.Children}", ("total", team.Totals.Children), ("after", after.Children));
+        if (after.Women < 0) below.Add("women", RuleCodes.CorrectionBelowZero, $"would bring the team's total to {after.Women}; it is {team.Totals.Women}", ("total", team.Totals.Women), ("after", after.Women));
+        if (after.Men < 0) below.Add("men", RuleCodes.CorrectionBelowZero, $"would bring the team's total to {after.Men}; it is {team.Totals.Men}", ("total", team.Totals.Men), ("after", after.Men));
+        if (after.Arrested < 0) below.Add("arrested", RuleCodes.CorrectionBelowZero, $"would bring the team's total to {after.Arrested}; it is {team.Totals.Arrested}", ("total", team.Totals.Arrested), ("after", after.Arrested));
         return below.ToError();
     }
 
@@ -186,35 +186,35 @@ public static partial class OperationRules
     public static DomainError? ValidateOrder(OperationState state, Order order, DateTimeOffset now)
     {
         var errors = new FieldErrors();
-        if (!Enum.IsDefined(order.Kind)) errors.Add("kind", $"must be one of {string.Join(", ", Enum.GetNames<OrderKind>())}");
-        if (string.IsNullOrWhiteSpace(order.Text)) errors.Add("text", "is required");
+        if (!Enum.IsDefined(order.Kind)) errors.Add("kind", RuleCodes.UnknownValue, $"must be one of {string.Join(", ", Enum.GetNames<OrderKind>())}");
+        if (string.IsNullOrWhiteSpace(order.Text)) errors.Add("text", RuleCodes.Required, "is required");
         else CheckText(errors, "text", order.Text, MaxOrderTextLength);
         if (order.Place is { } place) CheckPosition(errors, "place", place);
-        if (order.DueBy is not null && order.DueInMinutes is not null) errors.Add("dueBy", "give dueBy or dueInMinutes, not both");
+        if (order.DueBy is not null && order.DueInMinutes is not null) errors.Add("dueBy", RuleCodes.DueBothGiven, "give dueBy or dueInMinutes, not both");
         if (order.DueInMinutes is { } minutes && (minutes < 1 || minutes > MaxOrderHorizon.TotalMinutes))
-            errors.Add("dueInMinutes", $"must be from 1 to {MaxOrderHorizon.TotalMinutes:0} minutes");
+            errors.Add("dueInMinutes", RuleCodes.DueRange, $"must be from 1 to {MaxOrderHorizon.TotalMinutes:0} minutes", ("min", 1), ("max", MaxOrderHorizon.TotalMinutes));
         if (order.DueBy is { } due)
         {
-            if (due <= now) errors.Add("dueBy", $"must be ahead of the operation's clock (now {now:yyyy-MM-dd'T'HH:mm:ss'Z'})");
-            else if (due - now > MaxOrderHorizon) errors.Add("dueBy", $"may be at most {MaxOrderHorizon.TotalDays:0} days ahead");
+            if (due <= now) errors.Add("dueBy", RuleCodes.DuePast, $"must be ahead of the operation's clock (now {now:yyyy-MM-dd'T'HH:mm:ss'Z'})", ("now", now));
+            else if (due - now > MaxOrderHorizon) errors.Add("dueBy", RuleCodes.DueTooFar, $"may be at most {MaxOrderHorizon.TotalDays:0} days ahead", ("days", MaxOrderHorizon.TotalDays));
         }
 
         switch (order.Target.Scope)
         {
             case OrderScope.Team when order.Target.Id is not { } id || !state.Teams.ContainsKey(id):
-                errors.Add("teamId", $"no team '{order.Target.Id}' in this operation");
+                errors.Add("teamId", RuleCodes.UnknownTeam, $"no team '{order.Target.Id}' in this operation", ("id", order.Target.Id));
                 break;
             case OrderScope.Region when order.Target.Id is not { } id || !state.Regions.ContainsKey(id):
-                errors.Add("regionId", $"no region '{order.Target.Id}' in this operation");
+                errors.Add("regionId", RuleCodes.UnknownRegion, $"no region '{order.Target.Id}' in this operation", ("id", order.Target.Id));
                 break;
             case OrderScope.Region when state.Regions[order.Target.Id!].TeamIds.Count == 0:
-                errors.Add("regionId", $"region '{order.Target.Id}' has no teams to order");
+                errors.Add("regionId", RuleCodes.RegionWithoutTeams, $"region '{order.Target.Id}' has no teams to order", ("id", order.Target.Id));
                 break;
             case OrderScope.All when state.Teams.IsEmpty:
-                errors.Add("all", "the operation has no teams to order");
+                errors.Add("all", RuleCodes.OperationWithoutTeams, "the operation has no teams to order");
                 break;
             case not (OrderScope.Team or OrderScope.Region or OrderScope.All):
-                errors.Add("target", "must be a team, a region or all teams");
+                errors.Add("target", RuleCodes.TargetMissing, "must be a team, a region or all teams");
                 break;
         }
 
@@ -228,29 +228,29 @@ public static partial class OperationRules
     public static DomainError? ValidateAnswer(OperationState state, string teamId, OrderAnswered a, DateTimeOffset? clientTime, DateTimeOffset serverNow)
     {
         if (!state.Orders.TryGetValue(a.OrderSeq, out var order) || !order.Recipients.Contains(teamId))
-            return DomainError.NotFound($"No order {a.OrderSeq} for team {teamId}.");
+            return DomainError.NotFound(RuleCodes.OrderNotFound, $"No order {a.OrderSeq} for team {teamId}.", ("order", a.OrderSeq));
         var errors = new FieldErrors();
-        if (!Enum.IsDefined(a.Answer)) errors.Add("answer", "must be Acknowledged or Unable");
-        if (a.Answer == OrderAnswer.Unable && string.IsNullOrWhiteSpace(a.Reason)) errors.Add("reason", "is required when the team is unable to comply");
+        if (!Enum.IsDefined(a.Answer)) errors.Add("answer", RuleCodes.UnknownValue, "must be Acknowledged or Unable");
+        if (a.Answer == OrderAnswer.Unable && string.IsNullOrWhiteSpace(a.Reason)) errors.Add("reason", RuleCodes.ReasonRequiredWhenUnable, "is required when the team is unable to comply");
         if (a.Reason is { } reason) CheckText(errors, "reason", reason, MaxOrderTextLength);
         CheckClientTime(errors, clientTime, serverNow);
         if (errors.ToError() is { } invalid) return invalid;
         if (order.Cancelled)
-            return DomainError.Conflict($"Order {a.OrderSeq} was cancelled at {order.CancelledAt:yyyy-MM-dd HH:mm:ss}Z; it needs no answer.", "orderSeq");
+            return DomainError.Conflict(RuleCodes.OrderCancelled, $"Order {a.OrderSeq} was cancelled at {order.CancelledAt:yyyy-MM-dd HH:mm:ss}Z; it needs no answer.", "orderSeq", ("order", a.OrderSeq), ("at", order.CancelledAt));
         if (order.Answers.TryGetValue(teamId, out var given))
-            return DomainError.Conflict($"Team {teamId} answered order {a.OrderSeq} already ({given.Answer} at {given.At:yyyy-MM-dd HH:mm:ss}Z).", "orderSeq");
+            return DomainError.Conflict(RuleCodes.OrderAnswered, $"Team {teamId} answered order {a.OrderSeq} already ({given.Answer} at {given.At:yyyy-MM-dd HH:mm:ss}Z).", "orderSeq", ("order", a.OrderSeq), ("answer", given.Answer), ("at", given.At));
         return null;
     }
 
     /// <summary>Checks command's withdrawal of an order.</summary>
     public static DomainError? ValidateCancelOrder(OperationState state, OrderCancelled c)
     {
-        if (!state.Orders.TryGetValue(c.OrderSeq, out var order)) return DomainError.NotFound($"No order {c.OrderSeq} in operation {state.Id}.");
+        if (!state.Orders.TryGetValue(c.OrderSeq, out var order)) return DomainError.NotFound(RuleCodes.OrderNotFound, $"No order {c.OrderSeq} in operation {state.Id}.", ("order", c.OrderSeq));
         var errors = new FieldErrors();
         if (c.Reason is { } reason) CheckText(errors, "reason", reason, MaxOrderTextLength);
         if (errors.ToError() is { } invalid) return invalid;
         return order.Cancelled
-            ? DomainError.Conflict($"Order {c.OrderSeq} was cancelled already, at {order.CancelledAt:yyyy-MM-dd HH:mm:ss}Z by {order.CancelledBy}.", "orderSeq")
+            ? DomainError.Conflict(RuleCodes.OrderCancelled, $"Order {c.OrderSeq} was cancelled already, at {order.CancelledAt:yyyy-MM-dd HH:mm:ss}Z by {order.CancelledBy}.", "orderSeq", ("order", c.OrderSeq), ("at", order.CancelledAt), ("by", order.CancelledBy))
             : null;
     }
 
@@ -266,9 +266,9 @@ public static partial class OperationRules
     /// <summary>Checks command taking a distress call: it exists and nobody took it (or the team withdrew it) before.</summary>
     public static DomainError? ValidateTake(OperationState state, DistressTaken t)
     {
-        if (!state.Distress.TryGetValue(t.DistressSeq, out var call)) return DomainError.NotFound($"No distress call {t.DistressSeq} in operation {state.Id}.");
-        if (call.TakenAt is { } at) return DomainError.Conflict($"Distress call {t.DistressSeq} was taken already, at {at:yyyy-MM-dd HH:mm:ss}Z by {call.TakenBy}.", "distressSeq");
-        if (call.CancelledAt is { } off) return DomainError.Conflict($"Distress call {t.DistressSeq} was withdrawn by the team at {off:yyyy-MM-dd HH:mm:ss}Z.", "distressSeq");
+        if (!state.Distress.TryGetValue(t.DistressSeq, out var call)) return DomainError.NotFound(RuleCodes.DistressNotFound, $"No distress call {t.DistressSeq} in operation {state.Id}.", ("distress", t.DistressSeq));
+        if (call.TakenAt is { } at) return DomainError.Conflict(RuleCodes.DistressTaken, $"Distress call {t.DistressSeq} was taken already, at {at:yyyy-MM-dd HH:mm:ss}Z by {call.TakenBy}.", "distressSeq", ("distress", t.DistressSeq), ("at", at), ("by", call.TakenBy));
+        if (call.CancelledAt is { } off) return DomainError.Conflict(RuleCodes.DistressWithdrawn, $"Distress call {t.DistressSeq} was withdrawn by the team at {off:yyyy-MM-dd HH:mm:ss}Z.", "distressSeq", ("distress", t.DistressSeq), ("at", off));
         return null;
     }
 
@@ -276,13 +276,13 @@ public static partial class OperationRules
     public static DomainError? ValidateCancelDistress(OperationState state, string teamId, DistressCancelled c, DateTimeOffset? clientTime, DateTimeOffset serverNow)
     {
         if (!state.Distress.TryGetValue(c.DistressSeq, out var call) || call.TeamId != teamId)
-            return DomainError.NotFound($"No distress call {c.DistressSeq} of team {teamId}.");
+            return DomainError.NotFound(RuleCodes.DistressNotFound, $"No distress call {c.DistressSeq} of team {teamId}.", ("distress", c.DistressSeq));
         var errors = new FieldErrors();
         if (c.Reason is { } reason) CheckText(errors, "reason", reason, MaxOrderTextLength);
         CheckClientTime(errors, clientTime, serverNow);
         if (errors.ToError() is { } invalid) return invalid;
         return call.CancelledAt is { } off
-            ? DomainError.Conflict($"Distress call {c.DistressSeq} was withdrawn already, at {off:yyyy-MM-dd HH:mm:ss}Z.", "distressSeq")
+            ? DomainError.Conflict(RuleCodes.DistressWithdrawn, $"Distress call {c.DistressSeq} was withdrawn already, at {off:yyyy-MM-dd HH:mm:ss}Z.", "distressSeq", ("distress", c.DistressSeq), ("at", off))
             : null;
     }
 
@@ -296,32 +296,32 @@ public static partial class OperationRules
 
     private static void CheckIncrement(FieldErrors errors, string field, int value)
     {
-        if (value is < 0 or > MaxCountPerReport) errors.Add(field, $"must be a whole number from 0 to {MaxCountPerReport}");
+        if (value is < 0 or > MaxCountPerReport) errors.Add(field, RuleCodes.CountRange, $"must be a whole number from 0 to {MaxCountPerReport}", ("min", 0), ("max", MaxCountPerReport));
     }
 
     private static void CheckDelta(FieldErrors errors, string field, int value)
     {
         if (value is < -MaxCountPerReport or > MaxCountPerReport)
-            errors.Add(field, $"must be a whole number from -{MaxCountPerReport} to {MaxCountPerReport}");
+            errors.Add(field, RuleCodes.CorrectionRange, $"must be a whole number from -{MaxCountPerReport} to {MaxCountPerReport}", ("min", -MaxCountPerReport), ("max", MaxCountPerReport));
     }
 
     private static void CheckPosition(FieldErrors errors, string field, GeoPoint p)
     {
-        if (!double.IsFinite(p.Latitude) || p.Latitude is < -90 or > 90) errors.Add($"{field}.latitude", "must be between -90 and 90");
-        if (!double.IsFinite(p.Longitude) || p.Longitude is < -180 or > 180) errors.Add($"{field}.longitude", "must be between -180 and 180");
+        if (!double.IsFinite(p.Latitude) || p.Latitude is < -90 or > 90) errors.Add($"{field}.latitude", RuleCodes.LatitudeRange, "must be between -90 and 90", ("min", -90), ("max", 90));
+        if (!double.IsFinite(p.Longitude) || p.Longitude is < -180 or > 180) errors.Add($"{field}.longitude", RuleCodes.LongitudeRange, "must be between -180 and 180", ("min", -180), ("max", 180));
     }
 
     private static void CheckName(FieldErrors errors, string field, string? value)
     {
-        if (string.IsNullOrWhiteSpace(value)) errors.Add(field, "is required");
+        if (string.IsNullOrWhiteSpace(value)) errors.Add(field, RuleCodes.Required, "is required");
         else CheckText(errors, field, value, MaxNameLength, multiline: false);
     }
 
     // Notes and reasons may span lines; names and titles are one line. Both follow PlainText's one rule.
     private static void CheckText(FieldErrors errors, string field, string value, int max, bool multiline = true)
     {
-        if (value.Length > max) errors.Add(field, $"must be at most {max} characters (got {value.Length})");
-        if (PlainText.Problem(value, multiline) is { } problem) errors.Add(field, problem);
+        if (value.Length > max) errors.Add(field, RuleCodes.TooLong, $"must be at most {max} characters (got {value.Length})", ("max", max), ("length", value.Length));
+        if (PlainText.Problem(value, multiline) is { } problem) errors.Add(field, problem.Code, problem.Message);
     }
 
     /// <summary>Checks the title of a significant-event mark: required, one line of plain text, at most 200 characters.</summary>
@@ -340,7 +340,7 @@ public static partial class OperationRules
     public static DomainError? ValidateClockStart(OperationDefinition d, DateTimeOffset serverNow) =>
         d.ClockSpeed is null || (d.WindowStart >= serverNow - TimeSpan.FromDays(1) && d.WindowStart <= serverNow + TimeSpan.FromMinutes(1))
             ? null
-            : DomainError.Invalid("windowStart",
+            : DomainError.Invalid("windowStart", RuleCodes.ClockStart,
                 "an exercise on a compressed clock starts now: its windowStart must be within the last day and at most a minute ahead of the server's clock");
 
     /// <summary>Whether a device's clock is believable: at most 10 minutes ahead of the server's, at most 30 days behind.</summary>
@@ -355,8 +355,8 @@ public static partial class OperationRules
     {
         if (clientTime is not { } t) return;
         if (t > serverNow + MaxClientClockAhead)
-            errors.Add("clientTime", $"is more than {MaxClientClockAhead.TotalMinutes:0} minutes ahead of the server clock");
+            errors.Add("clientTime", RuleCodes.ClientTimeAhead, $"is more than {MaxClientClockAhead.TotalMinutes:0} minutes ahead of the server clock", ("minutes", MaxClientClockAhead.TotalMinutes));
         else if (t < serverNow - MaxClientClockBehind)
-            errors.Add("clientTime", $"is more than {MaxClientClockBehind.TotalDays:0} days old");
+            errors.Add("clientTime", RuleCodes.ClientTimeOld, $"is more than {MaxClientClockBehind.TotalDays:0} days old", ("days", MaxClientClockBehind.TotalDays));
     }
 }

@@ -7,8 +7,8 @@ namespace Liberterra.Command.Domain;
 /// </summary>
 public static class PlainText
 {
-    /// <summary>Why <paramref name="text"/> is not plain text, or null when it is.</summary>
-    public static string? Problem(string text, bool multiline)
+    /// <summary>Why <paramref name="text"/> is not plain text (the rule's code and its English words), or null when it is.</summary>
+    public static (string Code, string Message)? Problem(string text, bool multiline)
     {
         for (var i = 0; i < text.Length; i++)
         {
@@ -19,11 +19,11 @@ public static class PlainText
                 continue;
             }
 
-            if (char.IsSurrogate(c)) return "must be valid Unicode text (it holds half of a surrogate pair)";
+            if (char.IsSurrogate(c)) return (RuleCodes.BrokenUnicode, "must be valid Unicode text (it holds half of a surrogate pair)");
             if (char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t'))
                 return multiline
-                    ? "must be plain text without control characters (line breaks and tabs are fine)"
-                    : "must be plain text on one line, without control characters";
+                    ? (RuleCodes.NotPlainText, "must be plain text without control characters (line breaks and tabs are fine)")
+                    : (RuleCodes.NotOneLine, "must be plain text on one line, without control characters");
         }
 
         return null;

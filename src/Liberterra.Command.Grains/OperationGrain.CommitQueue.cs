@@ -174,7 +174,7 @@ public sealed partial class OperationGrain
                 catch (Exception ex) when (TimelineContentRefusedException.IsContentRefusal(ex))
                 {
                     LogContentRefused(OperationId, e.TeamId, e.Kind, Cause(ex));
-                    Refuse(p, DomainError.Invalid(RefusedField(e), "holds content the database cannot store (it was refused; nothing was stored)"));
+                    Refuse(p, DomainError.Invalid(RefusedField(e), RuleCodes.ContentRefused, "holds content the database cannot store (it was refused; nothing was stored)"));
                     continue;
                 }
                 catch (Exception ex)
@@ -225,31 +225,31 @@ public sealed partial class OperationGrain
     private DomainError? Recheck(TimelineEvent e, OperationState? state, HashSet<long> split)
     {
         if (e.Payload is OperationDefined { Definition: var d }) return OperationRules.ValidateDefinition(d, state);
-        if (state is null) return DomainError.NotFound($"No operation '{OperationId}'.");
+        if (state is null) return DomainError.NotFound(RuleCodes.OperationNotFound, $"No operation '{OperationId}'.", ("id", OperationId));
         // Command's events, and the system's about orders and calls: each names an order or call that must be stored.
         switch (e.Payload)
         {
             case OrderIssued i: return OperationRules.ValidateOrder(state, i.Order with { DueBy = null, DueInMinutes = null }, e.ServerTime);
             case OrderCancelled c: return OperationRules.ValidateCancelOrder(state, c);
-            case OrderOverdue o: return state.Orders.TryGetValue(o.OrderSeq, out var due) && due.OverdueAt is null ? null : DomainError.Conflict($"Order {o.OrderSeq} is not awaiting answers.");
+            case OrderOverdue o: return state.Orders.TryGetValue(o.OrderSeq, out var due) && due.OverdueAt is null ? null : DomainError.Conflict(RuleCodes.OrderNotAwaiting, $"Order {o.OrderSeq} is not awaiting answers.", null, ("order", o.OrderSeq));
             case DistressTaken t: return OperationRules.ValidateTake(state, t);
-            case DistressEscalated x: return state.Distress.TryGetValue(x.DistressSeq, out var call) && call.Open && call.EscalatedAt is null ? null : DomainError.Conflict($"Distress call {x.DistressSeq} is not open.");
+            case DistressEscalated x: return state.Distress.TryGetValue(x.DistressSeq, out var call) && call.Open && call.EscalatedAt is null ? null : DomainError.Conflict(RuleCodes.DistressNotOpen, $"Distress call {x.DistressSeq} is not open.", null, ("distress", x.DistressSeq));
         }
 
         if (e.TeamId is null || !state.Teams.TryGetValue(e.TeamId, out var team))
-            return DomainError.NotFound($"No team '{e.TeamId}' in operation '{OperationId}'.");
+            return DomainError.NotFound(RuleCodes.TeamNotFound, $"No team '{e.TeamId}' in operation '{OperationId}'.", ("id", e.TeamId));
         return e.Payload switch
         {
             // An exercise's device times were judged in real time when accepted (OperationGrain.Submit).
             FieldReported r => OperationRules.ValidateReport(team, r.Report, state.ClockSpeed is null ? e.ClientTime : null, e.ServerTime),
             // It named an event of the split batch by a number that may now belong to another event.
             ReportCorrected c when split.Contains(c.Correction.CorrectsSeq) =>
-                DomainError.Invalid("corrects", "names a report that was not stored; correct it once it has its number"),
+                DomainError.Invalid("corrects", RuleCodes.CorrectsNotStored, "names a report that was not stored; correct it once it has its number"),
             // Its target was checked when it was accepted, and a stored event never changes.
             ReportCorrected c => OperationRules.ValidateCorrection(team, c.Correction,
                 new CorrectionTarget(c.Correction.CorrectsSeq, team.Id, EventKinds.FieldReported), state.ClockSpeed is null ? e.ClientTime : null, e.ServerTime),
             CheckInOverdue o when team.OverdueSince is null && team.LastReportAt == o.LastCheckIn => null,
-            CheckInOverdue => DomainError.Conflict($"Team '{team.Id}' reported again, or is flagged already."),
+            CheckInOverdue => DomainError.Conflict(RuleCodes.CheckInNotDue, $"Team '{team.Id}' reported again, or is flagged already.", null, ("id", team.Id)),
             OrderAnswered a => OperationRules.ValidateAnswer(state, team.Id, a, null, e.ServerTime),
             DistressCancelled c => OperationRules.ValidateCancelDistress(state, team.Id, c, null, e.ServerTime),
             _ => null,

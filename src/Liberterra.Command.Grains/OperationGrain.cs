@@ -118,7 +118,7 @@ public sealed partial class OperationGrain(
         await EnsureCurrent();
         if (definition.Id != OperationId)
             return new DefineOutcome(null, DefineResult.Refused,
-                DomainError.Invalid("id", $"must match the operation id in the address ('{OperationId}')"));
+                DomainError.Invalid("id", RuleCodes.OperationIdMismatch, $"must match the operation id in the address ('{OperationId}')"));
 
         var current = _pending;
         if (OperationRules.ValidateDefinition(definition, current) is { } error)
@@ -179,10 +179,10 @@ public sealed partial class OperationGrain(
         }
 
         if (_pending is null)
-            return Task.FromResult(CommandOutcome.Refused(DomainError.NotFound($"No operation '{OperationId}'.")));
+            return Task.FromResult(CommandOutcome.Refused(DomainError.NotFound(RuleCodes.OperationNotFound, $"No operation '{OperationId}'.", ("id", OperationId))));
         if (!_pending.Teams.TryGetValue(command.TeamId, out var team))
             return Task.FromResult(CommandOutcome.Refused(
-                DomainError.NotFound($"No team '{command.TeamId}' in operation '{OperationId}'.")));
+                DomainError.NotFound(RuleCodes.TeamNotFound, $"No team '{command.TeamId}' in operation '{OperationId}'.", ("id", command.TeamId))));
 
         // A correction names an earlier event: one still in flight is known here, a stored one is read first (an event
         // never changes once numbered, so reading it outside this synchronous stretch cannot make the check wrong).
@@ -203,7 +203,7 @@ public sealed partial class OperationGrain(
             OrderAnswered a => OperationRules.ValidateAnswer(_pending, team.Id, a, deviceTime, now),
             DistressRaised d => OperationRules.ValidateDistress(d, deviceTime, now),
             DistressCancelled c => OperationRules.ValidateCancelDistress(_pending, team.Id, c, deviceTime, now),
-            _ => DomainError.Invalid("kind", "a team may only submit field reports, corrections, answers to orders and distress calls"),
+            _ => DomainError.Invalid("kind", RuleCodes.WrongCommand, "a team may only submit field reports, corrections, answers to orders and distress calls"),
         };
         if (error is not null)
         {
@@ -246,13 +246,13 @@ public sealed partial class OperationGrain(
         }
 
         if (_pending is null)
-            return Task.FromResult(CommandOutcome.Refused(DomainError.NotFound($"No operation '{OperationId}'.")));
+            return Task.FromResult(CommandOutcome.Refused(DomainError.NotFound(RuleCodes.OperationNotFound, $"No operation '{OperationId}'.", ("id", OperationId))));
         var error = command.Payload switch
         {
             OrderIssued i => OperationRules.ValidateOrder(_pending, i.Order, Now()),
             OrderCancelled c => OperationRules.ValidateCancelOrder(_pending, c),
             DistressTaken taken => OperationRules.ValidateTake(_pending, taken),
-            _ => DomainError.Invalid("kind", "command may only issue or cancel orders and take distress calls"),
+            _ => DomainError.Invalid("kind", RuleCodes.WrongCommand, "command may only issue or cancel orders and take distress calls"),
         };
         if (error is not null) return Task.FromResult(CommandOutcome.Refused(error));
 

@@ -133,9 +133,12 @@ public class OperationRulesTests
     [Fact]
     public void a_refusal_names_at_most_twenty_fields_and_counts_the_rest()
     {
-        var fields = Enumerable.Range(0, 1000).ToDictionary(i => $"regions[{i:D4}].name", _ => new List<string> { "is required" });
+        var fields = new FieldErrors();
+        for (var i = 0; i < 1000; i++) fields.Add($"regions[{i:D4}].name", RuleCodes.Required, "is required");
         var error = DomainError.Invalid(fields);
         Assert.Equal(DomainError.MaxFields, error.Fields.Count);
+        Assert.Equal(DomainError.MaxFields, error.Rules.Length);
+        Assert.All(error.Rules, r => Assert.Equal(RuleCodes.Required, r.Code));
         Assert.Equal(1000 - DomainError.MaxFields, error.MoreFields);
         Assert.True(error.Detail.Length < 2000, error.Detail);
     }

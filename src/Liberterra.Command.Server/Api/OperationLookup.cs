@@ -12,7 +12,7 @@ internal static class OperationLookup
         OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
 
     public static ProblemHttpResult NoOperation(string operationId) =>
-        Problems.From(DomainError.NotFound($"No operation {Shown(operationId)}."));
+        Problems.From(DomainError.NotFound(RuleCodes.OperationNotFound, $"No operation {Shown(operationId)}.", ("id", operationId)));
 
     /// <summary>An id as a refusal may repeat it: only one that is valid (an invalid one may hold anything).</summary>
     public static string Shown(string id) => OperationRules.IsValidId(id) ? $"'{id}'" : "with that id (not a valid id)";

@@ -52,7 +52,7 @@ public static class OperationsApi
         string operationId, OperationDefinitionRequest definition, IGrainFactory grains, HttpContext http)
     {
         if (!OperationRules.IsValidId(operationId))
-            return Problems.From(DomainError.Invalid("operationId", "must be 1-64 letters, digits, '_', '.' or '-'"));
+            return Problems.From(DomainError.Invalid("operationId", RuleCodes.IdFormat, "must be 1-64 letters, digits, '_', '.' or '-'"));
         var (parsed, error) = RequestMapping.ToDomain(operationId, definition);
         if (error is not null) return Problems.From(error);
 
@@ -73,12 +73,12 @@ public static class OperationsApi
     private static async Task<Results<Ok<TeamView>, ProblemHttpResult>> GetTeam(
         string operationId, string teamId, IGrainFactory grains, long minSeq = 0)
     {
-        if (minSeq < 0) return Problems.From(DomainError.Invalid("minSeq", "must be 0 or a sequence number"));
+        if (minSeq < 0) return Problems.From(DomainError.Invalid("minSeq", RuleCodes.Range, "must be 0 or a sequence number", ("min", 0)));
         var state = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(teamId)
             ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState(minSeq)
             : null;
         return state is null
-            ? Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."))
+            ? Problems.From(DomainError.NotFound(RuleCodes.TeamNotFound, $"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}.", ("id", teamId)))
             : TypedResults.Ok(state.ToView());
     }
 
@@ -100,12 +100,12 @@ public static class OperationsApi
         string operationId, string teamId, ITimelineReader timeline, IGrainFactory grains, HttpContext http,
         long after = 0, int limit = 50, CancellationToken ct = default)
     {
-        if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", $"must be from 1 to {MaxPage}"));
-        if (after < 0) return Problems.From(DomainError.Invalid("after", "must be 0 or a sequence number"));
+        if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", RuleCodes.Range, $"must be from 1 to {MaxPage}", ("min", 1), ("max", MaxPage)));
+        if (after < 0) return Problems.From(DomainError.Invalid("after", RuleCodes.Range, "must be 0 or a sequence number", ("min", 0)));
         var team = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(teamId)
             ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState(0)
             : null;
-        if (team is null) return Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."));
+        if (team is null) return Problems.From(DomainError.NotFound(RuleCodes.TeamNotFound, $"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}.", ("id", teamId)));
 
         var events = await timeline.ReadTeamAsync(operationId, teamId, after, limit, ct);
         var notes = Scope.CanReadNotes(http.User, teamId);
@@ -120,12 +120,12 @@ public static class OperationsApi
     private static async Task<Results<Ok<RegionView>, ProblemHttpResult>> GetRegion(
         string operationId, string regionId, IGrainFactory grains, long minSeq = 0)
     {
-        if (minSeq < 0) return Problems.From(DomainError.Invalid("minSeq", "must be 0 or a sequence number"));
+        if (minSeq < 0) return Problems.From(DomainError.Invalid("minSeq", RuleCodes.Range, "must be 0 or a sequence number", ("min", 0)));
         var state = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(regionId)
             ? await grains.GetGrain<IHotspotRegionGrain>(GrainKeys.Region(operationId, regionId)).GetState(minSeq)
             : null;
         return state is null
-            ? Problems.From(DomainError.NotFound($"No region {OperationLookup.Shown(regionId)} in operation {OperationLookup.Shown(operationId)}."))
+            ? Problems.From(DomainError.NotFound(RuleCodes.RegionNotFound, $"No region {OperationLookup.Shown(regionId)} in operation {OperationLookup.Shown(operationId)}.", ("id", regionId)))
             : TypedResults.Ok(state.ToView());
     }
 
@@ -144,24 +144,24 @@ public static class OperationsApi
         string operationId, IGrainFactory grains, ITimelineReader timeline, HttpContext http, int limit = 30, long? seq = null,
         CancellationToken ct = default)
     {
-        if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", $"must be from 1 to {MaxPage}"));
+        if (limit is < 1 or > MaxPage) return Problems.From(DomainError.Invalid("limit", RuleCodes.Range, $"must be from 1 to {MaxPage}", ("min", 1), ("max", MaxPage)));
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
         if (seq is < 0 || seq > state.LastSeq)
-            return Problems.From(DomainError.Invalid("seq", $"must be from 0 to {state.LastSeq} (the operation's last event)"));
+            return Problems.From(DomainError.Invalid("seq", RuleCodes.Range, $"must be from 0 to {state.LastSeq} (the operation's last event)", ("min", 0), ("max", state.LastSeq)));
 
         var events = await timeline.ReadLatestAsync(operationId, TickerKinds, limit, seq ?? long.MaxValue, ct);
         string? RegionName(TimelineEvent e) => e.TeamId is { } id && state.Teams.TryGetValue(id, out var team)
             ? state.Regions.GetValueOrDefault(team.Definition.RegionId)?.Definition.Name
             : null;
-        return TypedResults.Ok(events.Select(e => e.Payload switch
+        return TypedResults.Ok(events.Select(e => (e.Payload switch
         {
             CheckInOverdue o => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId, null, o.LastCheckIn, EventText.Describe(e, RegionName(e))),
             // An order or a distress event: its words only (the order's text is on the orders panel).
             not (FieldReported or ReportCorrected) => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId, null, null, EventText.Describe(e, RegionName(e))),
             _ => new TickerEntry(e.Seq, e.Kind, e.ServerTime, e.TeamId,
                 Scope.CanReadNotes(http.User, e.TeamId!) ? e.ToAck() : e.ToAck() with { Note = null }, null, EventText.Describe(e, RegionName(e))),
-        }).ToArray());
+        }) with { Phrase = EventText.Phrase(e, RegionName(e)).ToView() }).ToArray());
     }
 
     /// <summary>The most buckets an activity query returns per region.</summary>
@@ -176,11 +176,11 @@ public static class OperationsApi
         [FromKeyedServices(OperationGrainOptions.ClockKey)] TimeProvider clock,
         int hours = 24, int bucketMinutes = 60, CancellationToken ct = default)
     {
-        if (hours is < 1 or > 24 * 31) return Problems.From(DomainError.Invalid("hours", "must be from 1 to 744 (31 days)"));
-        if (bucketMinutes is < 1 or > 24 * 60) return Problems.From(DomainError.Invalid("bucketMinutes", "must be from 1 to 1440"));
+        if (hours is < 1 or > 24 * 31) return Problems.From(DomainError.Invalid("hours", RuleCodes.Range, "must be from 1 to 744 (31 days)", ("min", 1), ("max", 744)));
+        if (bucketMinutes is < 1 or > 24 * 60) return Problems.From(DomainError.Invalid("bucketMinutes", RuleCodes.Range, "must be from 1 to 1440", ("min", 1), ("max", 1440)));
         if (hours * 60 % bucketMinutes != 0 || hours * 60 / bucketMinutes > MaxBuckets)
-            return Problems.From(DomainError.Invalid("bucketMinutes",
-                $"must divide hours × 60 into at most {MaxBuckets} buckets"));
+            return Problems.From(DomainError.Invalid("bucketMinutes", RuleCodes.TooMany,
+                $"must divide hours × 60 into at most {MaxBuckets} buckets", ("max", MaxBuckets)));
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
 

@@ -60,8 +60,8 @@ public static class OrdersApi
     {
         DomainError? error = null;
         var answer = OrderAnswer.Acknowledged;
-        if (request.Answer is null) error = DomainError.Invalid("answer", "is required: Acknowledged or Unable");
-        else if (!RequestMapping.TryParseEnum(request.Answer, out answer)) error = DomainError.Invalid("answer", "must be Acknowledged or Unable");
+        if (request.Answer is null) error = DomainError.Invalid("answer", RuleCodes.Required, "is required: Acknowledged or Unable");
+        else if (!RequestMapping.TryParseEnum(request.Answer, out answer)) error = DomainError.Invalid("answer", RuleCodes.UnknownValue, "must be Acknowledged or Unable");
         return Submit(operationId, teamId, key, request.ClientTime, new OrderAnswered(orderSeq, answer, Blank(request.Reason)), error, grains, metrics, http);
     }
 
@@ -85,7 +85,7 @@ public static class OrdersApi
             ? await grains.GetGrain<IOperationGrain>(operationId).GetTeamOrders(teamId)
             : null;
         return orders is null
-            ? Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."))
+            ? Problems.From(DomainError.NotFound(RuleCodes.TeamNotFound, $"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}.", ("id", teamId)))
             : TypedResults.Ok(orders.ToView(operationId));
     }
 
@@ -125,7 +125,7 @@ public static class OrdersApi
     {
         if (Problems.CheckIdempotencyKey(key) is { } badKey) return badKey;
         if (!OperationRules.IsValidId(operationId) || !OperationRules.IsValidId(teamId))
-            return Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."));
+            return Problems.From(DomainError.NotFound(RuleCodes.TeamNotFound, $"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}.", ("id", teamId)));
         if (parseError is not null) return Problems.From(parseError);
         var command = new TeamCommand(operationId, teamId, key!, Actors.Of(http), clientTime?.ToUniversalTime(), payload);
         var outcome = await grains.GetGrain<IOperationGrain>(operationId).Submit(command);

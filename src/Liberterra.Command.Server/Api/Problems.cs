@@ -35,6 +35,15 @@ public static class Problems
     /// <summary>The extension member that holds the code.</summary>
     public const string CodeMember = "code";
 
+    /// <summary>
+    /// The extension member that lists the rules broken, each with its field, its stable code
+    /// (<see cref="RuleCodes"/>) and the values its message names: what a page words in its user's language.
+    /// </summary>
+    public const string RulesMember = "rules";
+
+    /// <summary>One broken rule as a client reads it.</summary>
+    public sealed record RuleView(string Field, string Code, IReadOnlyDictionary<string, string> Args);
+
     public static ProblemHttpResult From(DomainError error)
     {
         var (status, code) = error.Kind switch
@@ -51,6 +60,7 @@ public static class Problems
         if (error.Fields.Count > 0) extensions["errors"] = error.Fields;
         if (error.MoreFields > 0) extensions["moreErrors"] = error.MoreFields;
         if (!error.AllowedNext.IsDefaultOrEmpty) extensions["allowedNext"] = error.AllowedNext.Select(s => s.ToString()).ToArray();
+        if (!error.Rules.IsDefaultOrEmpty) extensions[RulesMember] = error.Rules.Select(r => new RuleView(r.Field, r.Code, r.Args)).ToArray();
         return TypedResults.Problem(error.Detail, statusCode: status, title: error.Title, extensions: extensions);
     }
 
@@ -81,7 +91,8 @@ public static class Problems
     }
 
     /// <summary>A query or route parameter out of range: 422 naming it.</summary>
-    public static ProblemHttpResult Invalid(string field, string message) => From(DomainError.Invalid(field, message));
+    public static ProblemHttpResult Invalid(string field, string code, string message, params (string Name, object? Value)[] args) =>
+        From(DomainError.Invalid(field, code, message, args));
 
     /// <summary>
     /// Completes every ProblemDetails as it is written, the framework's own too (401, 404, 405 and 415 from status code

@@ -51,7 +51,7 @@ public static class ReportsApi
     {
         if (Problems.CheckIdempotencyKey(key) is { } badKey) return badKey;
         if (!OperationRules.IsValidId(operationId) || !OperationRules.IsValidId(teamId))
-            return Problems.From(DomainError.NotFound($"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}."));
+            return Problems.From(DomainError.NotFound(RuleCodes.TeamNotFound, $"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}.", ("id", teamId)));
         if (parseError is not null) return Problems.From(parseError);
 
         var command = new TeamCommand(operationId, teamId, key!, Actors.Of(http), clientTime?.ToUniversalTime(), payload!);

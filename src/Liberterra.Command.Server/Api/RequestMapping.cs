@@ -9,7 +9,7 @@ public static class RequestMapping
 {
     public static (FieldReport? Report, DomainError? Error) ToDomain(FieldReportRequest r)
     {
-        var errors = new Dictionary<string, List<string>>();
+        var errors = new FieldErrors();
         TeamStatus? status = r.Status is null ? null : ParseEnum<TeamStatus>(r.Status, "status", errors);
         var types = ParseTypes(r.ExploitationTypes, "exploitationTypes", errors);
         var position = r.Position is null ? null : ParsePosition(r.Position, "position", errors);
@@ -22,7 +22,7 @@ public static class RequestMapping
     public static (Correction? Correction, DomainError? Error) ToDomain(CorrectionRequest r)
     {
         if (r.Corrects is not { } corrects)
-            return (null, DomainError.Invalid("corrects", "is required: the sequence number of the report being corrected"));
+            return (null, DomainError.Invalid("corrects", RuleCodes.Required, "is required: the sequence number of the report being corrected"));
         var delta = new Tally(r.Children ?? 0, r.Women ?? 0, r.Men ?? 0, r.Arrested ?? 0);
         return (new Correction(corrects, delta, r.Reason ?? ""), null);
     }
@@ -30,11 +30,11 @@ public static class RequestMapping
     /// <summary>An order: a known kind, exactly one target, a place that parses; the rest is the domain's rule.</summary>
     public static (Order? Order, DomainError? Error) ToDomain(OrderRequest r)
     {
-        var errors = new Dictionary<string, List<string>>();
+        var errors = new FieldErrors();
         OrderKind? kind = r.Kind is null ? null : ParseEnum<OrderKind>(r.Kind, "kind", errors);
-        if (r.Kind is null) Add(errors, "kind", $"is required: one of {string.Join(", ", Enum.GetNames<OrderKind>())}");
+        if (r.Kind is null) Add(errors, "kind", RuleCodes.Required, $"is required: one of {string.Join(", ", Enum.GetNames<OrderKind>())}");
         var targets = (r.TeamId is null ? 0 : 1) + (r.RegionId is null ? 0 : 1) + (r.All == true ? 1 : 0);
-        if (targets != 1) Add(errors, "target", "give exactly one of teamId, regionId or all: true");
+        if (targets != 1) Add(errors, "target", RuleCodes.TargetMissing, "give exactly one of teamId, regionId or all: true");
         var place = r.Place is null ? null : ParsePosition(r.Place, "place", errors);
         if (errors.Count > 0) return (null, DomainError.Invalid(errors));
         var target = r.TeamId is { } team ? OrderTarget.Team(team) : r.RegionId is { } region ? OrderTarget.Region(region) : OrderTarget.Everyone;
@@ -44,7 +44,7 @@ public static class RequestMapping
     /// <summary>A position named <paramref name="field"/>; finite numbers (the range is the domain's rule).</summary>
     public static (GeoPoint? Position, DomainError? Error) ToDomain(PositionRequest p, string field)
     {
-        var errors = new Dictionary<string, List<string>>();
+        var errors = new FieldErrors();
         var position = ParsePosition(p, field, errors);
         return errors.Count > 0 ? (null, DomainError.Invalid(errors)) : (position, null);
     }
@@ -54,24 +54,24 @@ public static class RequestMapping
         // Counted before anything is read: a definition of a million regions is refused at once, in a few hundred bytes.
         if (r.Regions?.Count > OperationRules.MaxRegions || r.Teams?.Count > OperationRules.MaxTeams)
         {
-            var tooMany = new Dictionary<string, List<string>>();
-            if (r.Regions?.Count > OperationRules.MaxRegions) Add(tooMany, "regions", $"must list 0 to {OperationRules.MaxRegions} regions (got {r.Regions.Count})");
-            if (r.Teams?.Count > OperationRules.MaxTeams) Add(tooMany, "teams", $"must list 0 to {OperationRules.MaxTeams} teams (got {r.Teams.Count})");
+            var tooMany = new FieldErrors();
+            if (r.Regions?.Count > OperationRules.MaxRegions) tooMany.Add("regions", RuleCodes.TooMany, $"must list 0 to {OperationRules.MaxRegions} regions (got {r.Regions.Count})", ("max", OperationRules.MaxRegions), ("count", r.Regions.Count));
+            if (r.Teams?.Count > OperationRules.MaxTeams) tooMany.Add("teams", RuleCodes.TooMany, $"must list 0 to {OperationRules.MaxTeams} teams (got {r.Teams.Count})", ("max", OperationRules.MaxTeams), ("count", r.Teams.Count));
             return (null, DomainError.Invalid(tooMany));
         }
 
-        var errors = new Dictionary<string, List<string>>();
-        if (r.WindowStart is null) Add(errors, "windowStart", "is required");
-        if (r.WindowEnd is null) Add(errors, "windowEnd", "is required");
+        var errors = new FieldErrors();
+        if (r.WindowStart is null) Add(errors, "windowStart", RuleCodes.Required, "is required");
+        if (r.WindowEnd is null) Add(errors, "windowEnd", RuleCodes.Required, "is required");
 
         var regions = ImmutableArray.CreateBuilder<RegionDefinition>();
         for (var i = 0; i < (r.Regions?.Count ?? 0); i++)
         {
             var region = r.Regions![i];
             var at = $"regions[{i}]";
-            if (region is null) { Add(errors, at, "must be an object"); continue; }
+            if (region is null) { Add(errors, at, RuleCodes.UnknownValue, "must be an object"); continue; }
             var centroid = region.Centroid is null ? null : ParsePosition(region.Centroid, $"{at}.centroid", errors);
-            if (region.Centroid is null) Add(errors, $"{at}.centroid", "is required");
+            if (region.Centroid is null) Add(errors, $"{at}.centroid", RuleCodes.Required, "is required");
             var types = ParseTypes(region.ExploitationTypes, $"{at}.exploitationTypes", errors);
             regions.Add(new RegionDefinition(region.Id ?? "", region.Name ?? "", region.CountryCode, centroid ?? new GeoPoint(0, 0), types));
         }
@@ -81,9 +81,9 @@ public static class RequestMapping
         {
             var team = r.Teams![i];
             var at = $"teams[{i}]";
-            if (team is null) { Add(errors, at, "must be an object"); continue; }
+            if (team is null) { Add(errors, at, RuleCodes.UnknownValue, "must be an object"); continue; }
             var kind = team.Kind is null ? (TeamKind?)null : ParseEnum<TeamKind>(team.Kind, $"{at}.kind", errors);
-            if (team.Kind is null) Add(errors, $"{at}.kind", "is required");
+            if (team.Kind is null) Add(errors, $"{at}.kind", RuleCodes.Required, "is required");
             teams.Add(new TeamDefinition(team.Id ?? "", kind ?? TeamKind.RaidTeam, team.RegionId ?? "", team.CallSign ?? "", team.Agency ?? ""));
         }
 
@@ -110,22 +110,22 @@ public static class RequestMapping
         return false;
     }
 
-    private static T? ParseEnum<T>(string text, string field, Dictionary<string, List<string>> errors) where T : struct, Enum
+    private static T? ParseEnum<T>(string text, string field, FieldErrors errors) where T : struct, Enum
     {
         if (TryParseEnum<T>(text, out var value)) return value;
-        Add(errors, field, $"is not one of {string.Join(", ", Enum.GetNames<T>())}");
+        Add(errors, field, RuleCodes.UnknownValue, $"is not one of {string.Join(", ", Enum.GetNames<T>())}");
         return null;
     }
 
     // Sorted and without repeats, so that the stored body (and its idempotency fingerprint) is canonical.
     private static ImmutableArray<ExploitationType> ParseTypes(
-        IReadOnlyList<string>? texts, string field, Dictionary<string, List<string>> errors)
+        IReadOnlyList<string>? texts, string field, FieldErrors errors)
     {
         if (texts is null) return [];
         var result = new SortedSet<ExploitationType>();
         for (var i = 0; i < texts.Count; i++)
         {
-            if (texts[i] is null) Add(errors, $"{field}[{i}]", "must be a string");
+            if (texts[i] is null) Add(errors, $"{field}[{i}]", RuleCodes.UnknownValue, "must be a string");
             else if (ParseEnum<ExploitationType>(texts[i], $"{field}[{i}]", errors) is { } t) result.Add(t);
         }
 
@@ -134,18 +134,15 @@ public static class RequestMapping
 
     // JSON reads 1e309 as infinity: refused here, so that no number that is not finite goes further than the boundary
     // (the range itself is the domain's rule, checked with the other fields).
-    private static GeoPoint? ParsePosition(PositionRequest p, string field, Dictionary<string, List<string>> errors)
+    private static GeoPoint? ParsePosition(PositionRequest p, string field, FieldErrors errors)
     {
-        if (p.Latitude is null) Add(errors, $"{field}.latitude", "is required");
-        else if (!double.IsFinite(p.Latitude.Value)) Add(errors, $"{field}.latitude", "must be a number between -90 and 90");
-        if (p.Longitude is null) Add(errors, $"{field}.longitude", "is required");
-        else if (!double.IsFinite(p.Longitude.Value)) Add(errors, $"{field}.longitude", "must be a number between -180 and 180");
+        if (p.Latitude is null) Add(errors, $"{field}.latitude", RuleCodes.Required, "is required");
+        else if (!double.IsFinite(p.Latitude.Value)) Add(errors, $"{field}.latitude", RuleCodes.LatitudeRange, "must be a number between -90 and 90", ("min", -90), ("max", 90));
+        if (p.Longitude is null) Add(errors, $"{field}.longitude", RuleCodes.Required, "is required");
+        else if (!double.IsFinite(p.Longitude.Value)) Add(errors, $"{field}.longitude", RuleCodes.LongitudeRange, "must be a number between -180 and 180", ("min", -180), ("max", 180));
         return p.Latitude is { } lat && p.Longitude is { } lon && double.IsFinite(lat) && double.IsFinite(lon) ? new GeoPoint(lat, lon) : null;
     }
 
-    private static void Add(Dictionary<string, List<string>> errors, string field, string message)
-    {
-        if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
-        list.Add(message);
-    }
+    private static void Add(FieldErrors errors, string field, string code, string message, params (string Name, object? Value)[] args) =>
+        errors.Add(field, code, message, args);
 }

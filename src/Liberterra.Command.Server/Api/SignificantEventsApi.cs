@@ -42,10 +42,10 @@ public static class SignificantEventsApi
     {
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
-        var errors = new Dictionary<string, List<string>>();
+        var errors = new FieldErrors();
         var title = request.Title?.Trim();
-        if (OperationRules.ValidateMarkTitle(title) is { } badTitle) errors["title"] = [.. badTitle.Fields["title"]];
-        if (request.Seq is not { } seq || seq < 1 || seq > state.LastSeq) errors["seq"] = [$"must be an event of this operation (1 to {state.LastSeq})"];
+        if (OperationRules.ValidateMarkTitle(title) is { } badTitle) foreach (var rule in badTitle.Rules) errors.Add("title", rule.Code, string.Join("; ", badTitle.Fields["title"]), [.. rule.Args.Select(a => (a.Key, (object?)a.Value))]);
+        if (request.Seq is not { } seq || seq < 1 || seq > state.LastSeq) errors.Add("seq", RuleCodes.Range, $"must be an event of this operation (1 to {state.LastSeq})", ("min", 1), ("max", state.LastSeq));
         if (errors.Count > 0) return Problems.From(DomainError.Invalid(errors));
         var mark = await timeline.MarkAsync(operationId, request.Seq!.Value, title!, Actors.Of(http), false, ct);
         var e = (await timeline.ReadEventAsync(operationId, mark.Seq, ct))!;
@@ -59,7 +59,7 @@ public static class SignificantEventsApi
     {
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
         var mark = (await timeline.ListMarksAsync(operationId, ct)).FirstOrDefault(m => m.Seq == seq);
-        if (mark is null) return Problems.From(DomainError.NotFound($"Event {seq} of operation {OperationLookup.Shown(operationId)} is not marked significant."));
+        if (mark is null) return Problems.From(DomainError.NotFound(RuleCodes.MarkNotFound, $"Event {seq} of operation {OperationLookup.Shown(operationId)} is not marked significant."));
         await timeline.MarkAsync(operationId, seq, mark.Title, Actors.Of(http), true, ct);
         return TypedResults.NoContent();
     }

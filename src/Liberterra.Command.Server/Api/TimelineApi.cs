@@ -33,19 +33,19 @@ public static class TimelineApi
         long after = 0, int limit = 100, DateTimeOffset? from = null, DateTimeOffset? to = null,
         string? team = null, string? region = null, string? kind = null, CancellationToken ct = default)
     {
-        var errors = new Dictionary<string, List<string>>();
-        if (limit is < 1 or > MaxTimelinePage) errors["limit"] = [$"must be from 1 to {MaxTimelinePage}"];
-        if (after < 0) errors["after"] = ["must be 0 or a sequence number"];
-        if (from is { } f && to is { } t && t <= f) errors["to"] = ["must be after from"];
+        var errors = new FieldErrors();
+        if (limit is < 1 or > MaxTimelinePage) errors.Add("limit", RuleCodes.Range, $"must be from 1 to {MaxTimelinePage}", ("min", 1), ("max", MaxTimelinePage));
+        if (after < 0) errors.Add("after", RuleCodes.Range, "must be 0 or a sequence number", ("min", 0));
+        if (from is { } f && to is { } t && t <= f) errors.Add("to", RuleCodes.WindowOrder, "must be after from");
         var kinds = kind?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (kinds?.FirstOrDefault(k => !Kinds.Contains(k)) is { } unknown) errors["kind"] = [$"'{unknown}' is not one of {string.Join(", ", Kinds)}"];
+        if (kinds?.FirstOrDefault(k => !Kinds.Contains(k)) is { } unknown) errors.Add("kind", RuleCodes.UnknownValue, $"'{unknown}' is not one of {string.Join(", ", Kinds)}");
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
         var teams = team?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        if (teams?.FirstOrDefault(id => !state.Teams.ContainsKey(id)) is { } noTeam) errors["team"] = [$"no team '{noTeam}' in this operation"];
+        if (teams?.FirstOrDefault(id => !state.Teams.ContainsKey(id)) is { } noTeam) errors.Add("team", RuleCodes.UnknownTeam, $"no team '{noTeam}' in this operation", ("id", noTeam));
         if (region is not null)
         {
-            if (!state.Regions.ContainsKey(region)) errors["region"] = [$"no region '{region}' in this operation"];
+            if (!state.Regions.ContainsKey(region)) errors.Add("region", RuleCodes.UnknownRegion, $"no region '{region}' in this operation", ("id", region));
             var inRegion = state.Teams.Values.Where(x => x.Definition.RegionId == region).Select(x => x.Definition.Id).ToList();
             teams = teams is null ? inRegion : [.. teams.Intersect(inRegion)];
         }
@@ -60,7 +60,7 @@ public static class TimelineApi
     private static async Task<Results<Ok<TimelineHistogram>, ProblemHttpResult>> GetHistogram(
         string operationId, ITimelineReader timeline, int buckets = 200, CancellationToken ct = default)
     {
-        if (buckets is < 1 or > 2000) return Problems.From(DomainError.Invalid("buckets", "must be from 1 to 2000"));
+        if (buckets is < 1 or > 2000) return Problems.From(DomainError.Invalid("buckets", RuleCodes.Range, "must be from 1 to 2000", ("min", 1), ("max", 2000)));
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
         var first = await timeline.ReadEventAsync(operationId, 1, ct);
         var head = await timeline.SeqAtAsync(operationId, DateTimeOffset.MaxValue, ct);
@@ -74,15 +74,15 @@ public static class TimelineApi
     private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetState(
         string operationId, ITimelineReader timeline, TimeTravel travel, long? seq = null, DateTimeOffset? at = null, CancellationToken ct = default)
     {
-        if (seq is null == at is null) return Problems.From(DomainError.Invalid("seq", "give exactly one of seq (a sequence number) or at (a UTC time)"));
+        if (seq is null == at is null) return Problems.From(DomainError.Invalid("seq", RuleCodes.OneOf, "give exactly one of seq (a sequence number) or at (a UTC time)"));
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
         var head = await timeline.SeqAtAsync(operationId, DateTimeOffset.MaxValue, ct);
         if (head == 0) return OperationLookup.NoOperation(operationId);
-        if (seq is < 1) return Problems.From(DomainError.Invalid("seq", "must be 1 or more"));
-        if (seq > head) return Problems.From(DomainError.Invalid("seq", $"is after the last event ({head})"));
+        if (seq is < 1) return Problems.From(DomainError.Invalid("seq", RuleCodes.Range, "must be 1 or more", ("min", 1)));
+        if (seq > head) return Problems.From(DomainError.Invalid("seq", RuleCodes.Range, $"is after the last event ({head})", ("min", 1), ("max", head)));
         var state = seq is { } n ? await travel.AtSeqAsync(operationId, n, ct) : await travel.AtTimeAsync(operationId, at!.Value, ct);
         return state is null
-            ? Problems.Invalid("at", $"is before the operation was defined ({(await timeline.ReadEventAsync(operationId, 1, ct))?.ServerTime:O})")
+            ? Problems.Invalid("at", RuleCodes.Range, $"is before the operation was defined ({(await timeline.ReadEventAsync(operationId, 1, ct))?.ServerTime:O})")
             : TypedResults.Ok(state.ToView());
     }
 
@@ -135,7 +135,7 @@ public static class TimelineApi
         var acks = AcknowledgementSeconds(o).ToList();
         return new OrderReport(o.Seq, o.Order.Kind.ToString(), EventText.Target(o.Order.Target), o.IssuedAt, o.IssuedBy, o.DueBy, o.Recipients.Count,
             acks.Count, o.Answers.Values.Count(a => a.Answer == OrderAnswer.Unable), o.Recipients.Count - o.Answers.Count, o.Overdue.Count, o.Cancelled,
-            Median(acks), acks.Count > 0 ? acks.Max() : null);
+            Median(acks), acks.Count > 0 ? acks.Max() : null, o.Order.Target.Scope.ToString(), o.Order.Target.Id);
     }
 
     private static double? Median(List<double> values)

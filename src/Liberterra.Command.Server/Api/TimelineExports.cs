@@ -109,7 +109,7 @@ public static class TimelineExports
         // Out of range is a refusal that names the parameter, never "no such operation" for one that exists.
         if (seq is < 1 || seq > current.LastSeq)
         {
-            await Problems.Invalid("seq", $"must be a sequence number of this operation, 1 to {current.LastSeq}").ExecuteAsync(http);
+            await Problems.Invalid("seq", RuleCodes.Range, $"must be a sequence number of this operation, 1 to {current.LastSeq}", ("min", 1), ("max", current.LastSeq)).ExecuteAsync(http);
             return;
         }
 

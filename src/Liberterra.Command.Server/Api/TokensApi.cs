@@ -34,12 +34,12 @@ public static class TokensApi
         }
         catch (FormatException e)
         {
-            return Problems.From(Domain.DomainError.Invalid("ttl", e.Message));
+            return Problems.From(Domain.DomainError.Invalid("ttl", Domain.RuleCodes.Range, e.Message));
         }
         catch (ArgumentException e)
         {
             var field = e.ParamName switch { "role" => "role", "teams" => "teams", "lifetime" => "ttl", "operation" => "operation", _ => "subject" };
-            return Problems.From(Domain.DomainError.Invalid(field, e.Message.Split(" (Parameter", 2)[0]));
+            return Problems.From(Domain.DomainError.Invalid(field, Domain.RuleCodes.UnknownValue, e.Message.Split(" (Parameter", 2)[0]));
         }
     }
 

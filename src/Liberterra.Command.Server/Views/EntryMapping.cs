@@ -12,7 +12,16 @@ public static class EntryMapping
     public static TimelineEntry ToEntry(this TimelineEvent e, OperationState state, ClaimsPrincipal user)
     {
         var region = e.TeamId is { } id ? state.Teams.GetValueOrDefault(id)?.Definition.RegionId : null;
-        var summary = EventText.Describe(e, region is null ? null : state.Regions.GetValueOrDefault(region)?.Definition.Name);
+        var regionName = region is null ? null : state.Regions.GetValueOrDefault(region)?.Definition.Name;
+        var summary = EventText.Describe(e, regionName);
+        return Words(e, region, summary, state, user) with { Phrase = EventText.Phrase(e, regionName).ToView() };
+    }
+
+    /// <summary>An event's words as data, for the pages to put in their user's language.</summary>
+    public static PhraseView ToView(this EventPhrase phrase) => new(phrase.Key, phrase.Args);
+
+    private static TimelineEntry Words(TimelineEvent e, string? region, string summary, OperationState state, ClaimsPrincipal user)
+    {
         return e.Payload switch
         {
             FieldReported or ReportCorrected => new TimelineEntry(e.Seq, e.Kind, e.ServerTime, e.ClientTime, e.Actor, e.TeamId, region, e.IdempotencyKey,

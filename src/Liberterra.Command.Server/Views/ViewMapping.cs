@@ -98,6 +98,7 @@ public static class ViewMapping
         var report = e.IsTeamReport() ? e.ToAck() : null;
         return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, e.TeamId, report, c.Team?.ToView(),
             c.Region?.ToChange(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue, c.RaidsCompleted,
-            EventText.Describe(e, c.Region?.Definition.Name), c.Order?.ToView(), c.Distress?.ToView(c.Team));
+            EventText.Describe(e, c.Region?.Definition.Name), c.Order?.ToView(), c.Distress?.ToView(c.Team),
+            EventText.Phrase(e, c.Region?.Definition.Name).ToView());
     }
 }
