@@ -103,6 +103,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["GET /field/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["HEAD /field/{operationId?}"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["GET /lifecycle.json"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
+        ["GET /i18n/index.json"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         // The hub's connection endpoints need a signed-in caller of any role; each hub method has its own policy.
         ["* /hubs/operations/negotiate"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["* /hubs/operations"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],

@@ -143,14 +143,14 @@ public class DebriefTests(BrowserFixture browser)
               return [...t.rows[0].cells].flatMap((th, i) => {
                 const td = t.rows[1].cells[i];
                 if (!td || th.tagName !== 'TH') return [];
-                const right = getComputedStyle(td).textAlign === 'right';
+                const right = ['right', 'end'].includes(getComputedStyle(td).textAlign);   // end: right in a left-to-right page
                 const off = right ? Math.abs(text(th).right - text(td).right) : Math.abs(text(th).left - text(td).left);
                 return getComputedStyle(th).textAlign === getComputedStyle(td).textAlign && off < 1.5 ? [] : [`${t.id}: ${th.textContent} (${off.toFixed(1)} px)`];
               });
             })
             """);
         Assert.Empty(misaligned);
-        Assert.Equal("right", await page.EvalOnSelectorAsync<string>("#regions-table tr:first-child th:nth-child(4)", "th => getComputedStyle(th).textAlign"));
+        Assert.Equal("end", await page.EvalOnSelectorAsync<string>("#regions-table tr:first-child th:nth-child(4)", "th => getComputedStyle(th).textAlign"));
 
         var pdf = await page.PdfAsync(new() { Format = "A4", PrintBackground = true });
         Assert.True(pdf.Length > 20_000, $"the PDF has {pdf.Length} bytes");

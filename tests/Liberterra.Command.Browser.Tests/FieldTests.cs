@@ -154,10 +154,10 @@ public class FieldTests(BrowserFixture browser)
         await Expect(page.Locator("#outbox li").First).ToHaveClassAsync(new Regex(@"\brejected\b"), new() { Timeout = Patience });
         await Expect(page.Locator("[data-for='status']").First).ToContainTextAsync("cannot move to Briefed");
         // The refusal's sentence once, next to the status, in the buttons' words (not "EnRoute", "OnSite").
-        await Expect(page.Locator("[data-for='status']").First).ToContainTextAsync("Allowed next: On Site, Holding, Aborted");
+        await Expect(page.Locator("[data-for='status']").First).ToContainTextAsync("Allowed next: On Site, Holding, or Aborted");
         await Expect(page.Locator("#form-error")).ToBeEmptyAsync();
         var text = await page.Locator("body").InnerTextAsync();
-        Assert.Single(Regex.Matches(text, "A team in status"));
+        Assert.Single(Regex.Matches(text, "cannot move to Briefed"));
         Assert.DoesNotMatch(@"\bEnRoute\b|\bOnSite\b", text);
         // Kept for correction: the counts are still in the form, nothing was stored.
         await Expect(page.Locator(".stepper[data-field='children'] output")).ToHaveTextAsync("3");

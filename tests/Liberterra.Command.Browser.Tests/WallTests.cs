@@ -206,7 +206,7 @@ public class WallTests(BrowserFixture browser)
         Assert.True(DateTime.UtcNow - held < TimeSpan.FromSeconds(10), $"STALE after {DateTime.UtcNow - held}");
         // The line counts the silence in seconds, and goes on counting.
         var detail = wall.Page.Locator("#conn-detail");
-        await Expect(detail).ToContainTextAsync(new Regex(@"since \d\d:\d\d:\d\d UTC \(\d+ s ago\)"));
+        await Expect(detail).ToContainTextAsync(new Regex(@"since \d\d:\d\d:\d\d UTC \(\d+ seconds? ago\)"));
         var first = await detail.TextContentAsync();
         await Expect(detail).Not.ToHaveTextAsync(first!, new() { Timeout = 5_000 });
         await wall.Page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, "wall-stale.png") });
@@ -244,7 +244,7 @@ public class WallTests(BrowserFixture browser)
 
         // Silent for 30 minutes of the exercise (3 real seconds): flagged, and the card counts the silence on that clock.
         await Expect(wall.Card("AR-RAID-01")).ToContainTextAsync("OVERDUE", PatientText);
-        await Expect(wall.Card("AR-RAID-01")).ToContainTextAsync(new Regex(@"silent (\d+ h \d\d min|[3-9]\d min)"), PatientText);
+        await Expect(wall.Card("AR-RAID-01")).ToContainTextAsync(new Regex(@"silent (\d+ hr, \d+ min|[3-9]\d min)"), PatientText);
         await wall.Page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, "wall-exercise.png") });
         Assert.Empty(wall.Watched.Errors);
 
@@ -252,7 +252,7 @@ public class WallTests(BrowserFixture browser)
         await using var phone = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true });
         var field = await WatchedPage.OpenAsync(phone, new Uri(server.Address, $"/field/{op}#token={TestAuth.Token(Roles.TeamLead, "AR-RAID-01")}").ToString());
         await Expect(field.Page.Locator("#exercise")).ToContainTextAsync("EXERCISE · clock 600× real time", PatientText);
-        await Expect(field.Page.Locator("#team-seen")).ToContainTextAsync(new Regex(@"^last report (\d+ h \d\d min|[3-9]\d min) ago$"), PatientText);
+        await Expect(field.Page.Locator("#team-seen")).ToContainTextAsync(new Regex(@"^last report (\d+ hr, \d+ min|[3-9]\d minutes|\d+ hours?) ago$"), PatientText);
         Assert.Empty(field.Errors);
     }
 
@@ -352,7 +352,7 @@ public class WallTests(BrowserFixture browser)
             () => { const c = document.querySelector('#board .card'), out = [];
                     const lines = { '.region': '{{longestRegion}}', '.meta': 'checked in 47 h 59 min ago', '.figures': '9,999 rescued · 9,999 arrested' };
                     for (const [sel, text] of Object.entries(lines)) { const e = c.querySelector(sel); e.textContent = text; if (e.scrollWidth > e.clientWidth + 1) out.push(text); }
-                    const m = c.querySelector('.meta'); m.textContent = 'OVERDUE · silent 47 h 59 min'; c.classList.add('overdue');
+                    const m = c.querySelector('.meta'); m.textContent = 'OVERDUE · silent 47 hr, 59 min'; c.classList.add('overdue');
                     if (m.scrollWidth > m.clientWidth + 1) out.push(m.textContent);
                     window.liberterraWall.showBoardPage(0);
                     return out; }

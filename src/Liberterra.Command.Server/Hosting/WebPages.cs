@@ -85,6 +85,9 @@ public static class WebPages
         // The field page (phone, installable, works offline: see web/field-sw.js).
         app.MapMethods("/field/{operationId?}", [HttpMethods.Get, HttpMethods.Head], (string? operationId) => Page(field))
             .AllowAnonymous().ExcludeFromDescription();
+        // The pages' languages: one catalog per language in web/i18n/ (web/i18n.js), listed from the files themselves.
+        var languages = PageLanguages.Read(Path.Combine(Root, "i18n"));
+        app.MapGet("/i18n/index.json", () => Results.Json(languages)).AllowAnonymous().ExcludeFromDescription();
         // The status lifecycle as data, for pages that must know the allowed next statuses with no network.
         app.MapGet("/lifecycle.json", () => Results.Json(Lifecycle)).AllowAnonymous().WithName("GetLifecycle").WithTags("Field reports");
     }

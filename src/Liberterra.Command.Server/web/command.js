@@ -6,6 +6,7 @@
 
 (() => {
   const { el, api } = Liberterra;
+  const { t } = I18n;
   const $ = id => document.getElementById(id);
   const operationId = decodeURIComponent(location.pathname.replace(/^\/command\/?/, "").replace(/\/$/, ""));
   const model = { op: null, teams: new Map(), regions: new Map(), orders: new Map(), distress: new Map() };
@@ -18,18 +19,18 @@
     event.preventDefault();
     const token = $("token-input").value.trim();
     const claims = Liberterra.claims(token);
-    if (!claims || !["commander", "admin"].includes(claims.role)) { $("signin-error").textContent = "That is not a commander's or admin's credential."; return; }
+    if (!claims || !["commander", "admin"].includes(claims.role)) { $("signin-error").textContent = t("command.signin.notCommander"); return; }
     Liberterra.setToken(token);
     begin();
   });
   $("order-form").addEventListener("submit", event => { event.preventDefault(); sendOrder(); });
   for (const id of ["order-target", "order-kind", "order-due", "order-place", "order-text"]) $(id).addEventListener("input", () => keys.delete("order"));
-  begin();
+  I18n.ready.then(() => { I18n.picker($("lang")); begin(); });
 
   function begin() {
     const claims = Liberterra.claims();
     if (!claims || Liberterra.expired() || !["commander", "admin"].includes(claims.role)) { $("signin").hidden = false; $("app").hidden = true; return; }
-    if (!operationId) { $("op-name").textContent = "Open /command/{operation}"; return; }
+    if (!operationId) { $("op-name").textContent = t("command.whichOperation"); return; }
     $("signin").hidden = true;
     $("app").hidden = false;
     if (live) live.stop().catch(() => {});
@@ -38,7 +39,7 @@
   }
 
   function state(s, since, detail) {
-    $("conn").textContent = s === "live" ? "LIVE" : `${s.toUpperCase()}${detail ? " · " + detail : ""}`;
+    $("conn").textContent = [t(`command.conn.${s}`), s === "live" ? null : detail].filter(Boolean).join(" · ");
     $("conn").className = `conn ${s}`;
     if (s === "signed-out") { $("signin").hidden = false; $("app").hidden = true; }
   }
@@ -63,22 +64,22 @@
 
   function render() { renderCalls(); renderOrders(); }
 
-  function callSign(id) { const t = model.teams.get(id); return t ? `${t.callSign} (${id})` : id; }
+  function callSign(id) { const team = model.teams.get(id); return team ? `${team.callSign} (${id})` : id; }
 
   function renderTargets() {
     const select = $("order-target");
     const chosen = select.value;
-    const options = [el("option", null, "All teams")];
+    const options = [el("option", null, t("target.allTeams"))];
     options[0].value = "all";
     const byRegion = [...model.regions.values()].sort((a, b) => a.name.localeCompare(b.name));
     for (const r of byRegion) {
-      const o = el("option", null, `Region: ${r.name} (${r.teamIds.length} teams)`);
+      const o = el("option", null, t("command.target.region", { name: r.name, teams: t("count.teams", { count: r.teamIds.length }) }));
       o.value = `region:${r.id}`;
       options.push(o);
     }
-    for (const t of [...model.teams.values()].sort((a, b) => a.callSign.localeCompare(b.callSign))) {
-      const o = el("option", null, `Team: ${t.callSign} (${t.id})`);
-      o.value = `team:${t.id}`;
+    for (const team of [...model.teams.values()].sort((a, b) => a.callSign.localeCompare(b.callSign))) {
+      const o = el("option", null, t("command.target.team", { name: team.callSign, id: team.id }));
+      o.value = `team:${team.id}`;
       options.push(o);
     }
     select.replaceChildren(...options);
@@ -88,20 +89,20 @@
   function renderCalls() {
     const calls = [...model.distress.values()].sort((a, b) => (b.open - a.open) || b.seq - a.seq).slice(0, 12);
     const list = $("calls");
-    if (!calls.length) { list.replaceChildren(el("li", "empty", "No distress calls.")); return; }
+    if (!calls.length) { list.replaceChildren(el("li", "empty", t("report.none.distress"))); return; }
     list.replaceChildren(...calls.map(d => {
       const li = el("li", d.open ? "open" : "");
       li.dataset.seq = String(d.seq);
-      const where = d.position ? `${d.position.latitude.toFixed(4)}, ${d.position.longitude.toFixed(4)}` : "no position";
-      li.append(el("span", null, `#${d.seq} DISTRESS · ${callSign(d.teamId)}`), el("span", null, `since ${Liberterra.utcTime(new Date(d.raisedAt))} UTC`),
+      const where = d.position ? `${d.position.latitude.toFixed(4)}, ${d.position.longitude.toFixed(4)}` : t("wall.alarm.noPosition");
+      li.append(el("span", null, `#${d.seq} ${t("event.distress")} · ${callSign(d.teamId)}`), el("span", null, t("wall.alarm.since", { time: Liberterra.utcTime(new Date(d.raisedAt)) })),
         el("span", null, where));
-      if (d.escalatedAt && d.open) li.append(el("span", null, "ESCALATING"));
-      if (d.takenAt) li.append(el("span", null, `taken by ${d.takenBy} at ${Liberterra.utcTime(new Date(d.takenAt))} UTC`));
-      if (d.cancelledAt) li.append(el("span", null, `withdrawn by the team at ${Liberterra.utcTime(new Date(d.cancelledAt))} UTC${d.cancelReason ? ": " + d.cancelReason : ""}`));
+      if (d.escalatedAt && d.open) li.append(el("span", null, t("command.escalating")));
+      if (d.takenAt) li.append(el("span", null, t("command.takenBy", { by: d.takenBy, time: Liberterra.utcTime(new Date(d.takenAt)) })));
+      if (d.cancelledAt) li.append(el("span", null, [t("command.withdrawnAt", { time: Liberterra.utcTime(new Date(d.cancelledAt)) }), d.cancelReason].filter(Boolean).join(": ")));
       if (d.open) {
-        const take = el("button", "take", "Take");
+        const take = el("button", "take", t("command.take"));
         take.type = "button";
-        take.setAttribute("aria-label", `Take distress call ${d.seq} of ${callSign(d.teamId)}`);
+        take.setAttribute("aria-label", t("command.take.label", { distress: d.seq, team: callSign(d.teamId) }));
         take.addEventListener("click", () => act(`take:${d.seq}`, `/api/operations/${enc(operationId)}/distress/${d.seq}/take`, undefined, take));
         li.append(take);
       }
@@ -115,24 +116,24 @@
       const late = o.open && o.overdue.some(t => !o.answers.some(a => a.teamId === t));
       const tr = el("tr", o.cancelledAt ? "cancelled closed" : late ? "overdue" : o.open ? "" : "closed");
       tr.dataset.seq = String(o.seq);
-      const to = o.scope === "All" ? "all teams" : o.scope === "Region" ? `region ${model.regions.get(o.targetId)?.name || o.targetId}` : callSign(o.targetId);
+      const to = o.scope === "Team" ? callSign(o.targetId) : Liberterra.targetText(o.scope, o.targetId, model.regions.get(o.targetId)?.name);
       const answers = el("td");
       for (const team of o.recipients) {
         const a = o.answers.find(x => x.teamId === team);
         const late = !a && o.overdue.includes(team);
-        const label = a ? `${model.teams.get(team)?.callSign || team}: ${a.answer}${a.reason ? " (" + a.reason + ")" : ""}` : `${model.teams.get(team)?.callSign || team}: ${late ? "OVERDUE" : "waiting"}`;
+        const label = `${model.teams.get(team)?.callSign || team}: ${a ? t(`answer.${a.answer}`) + (a.reason ? ` (${a.reason})` : "") : late ? t("wall.orders.overdue") : t("command.waiting")}`;
         answers.append(el("span", `answer ${a ? a.answer : late ? "late" : "waiting"}`, label));
       }
       const actions = el("td");
       if (o.open) {
-        const cancel = el("button", null, "Cancel");
+        const cancel = el("button", null, t("common.cancel"));
         cancel.type = "button";
-        cancel.setAttribute("aria-label", `Cancel order ${o.seq}`);
+        cancel.setAttribute("aria-label", t("command.cancel.label", { order: o.seq }));
         cancel.addEventListener("click", () => act(`cancel:${o.seq}`, `/api/operations/${enc(operationId)}/orders/${o.seq}/cancel`, {}, cancel));
         actions.append(cancel);
-      } else if (o.cancelledAt) actions.append(`cancelled by ${o.cancelledBy}`);
-      tr.append(el("td", null, String(o.seq)), el("td", null, o.kind), el("td", null, to), el("td", null, o.text),
-        el("td", null, o.dueBy ? `${Liberterra.utcTime(new Date(o.dueBy))} UTC` : "—"), answers, actions);
+      } else if (o.cancelledAt) actions.append(t("command.cancelledBy", { by: o.cancelledBy }));
+      tr.append(el("td", null, String(o.seq)), el("td", null, t(`orderKind.${o.kind}`)), el("td", null, to), el("td", null, o.text),
+        el("td", null, o.dueBy ? t("time.utc", { time: Liberterra.utcTime(new Date(o.dueBy)) }) : "—"), answers, actions);
       return tr;
     }));
   }
@@ -172,18 +173,19 @@
     const place = $("order-place").value.trim();
     if (place) {
       const [lat, lon] = place.split(/[,\s]+/).map(Number);
-      if (!Number.isFinite(lat) || !Number.isFinite(lon)) { $("err-form").textContent = "Place: give latitude, longitude (e.g. -26.8241, -65.2226)."; return; }
+      if (!Number.isFinite(lat) || !Number.isFinite(lon)) { $("err-form").textContent = t("command.place.invalid"); return; }
       body.place = { latitude: lat, longitude: lon };
     }
-    if (!body.text) { $("err-text").textContent = "Say what the order is."; return; }
+    if (!body.text) { $("err-text").textContent = t("command.text.required"); return; }
     try {
       await act("order", `/api/operations/${enc(operationId)}/orders`, body, $("order-send"));
       $("order-text").value = "";
     } catch (error) {
-      if (error instanceof Liberterra.ProblemError && error.problem && error.problem.errors) {
-        for (const [field, messages] of Object.entries(error.problem.errors)) {
+      if (error instanceof Liberterra.ProblemError && error.problem && error.problem.rules) {
+        for (const rule of [].concat(error.problem.rules || [])) {
+          const field = String(rule.field || "");
           const slot = field === "text" ? "err-text" : ["teamId", "regionId", "all", "target"].includes(field) ? "err-target" : "err-form";
-          $(slot).textContent = `${field}: ${[].concat(messages).join(" ")}`;
+          $(slot).textContent = Liberterra.ruleText(rule);
         }
       }
     }

@@ -1,4 +1,5 @@
-// Shared by the pages: the credential, authenticated fetch, ProblemDetails in plain words, and safe DOM building.
+// Shared by the pages: the credential, authenticated fetch, ProblemDetails and events in the user's words (the
+// catalogs of web/i18n.js), and safe DOM building.
 // Nothing here ever puts text into the page as markup: every string goes through textContent.
 "use strict";
 
@@ -42,24 +43,48 @@ const Liberterra = (() => {
     }
   }
 
-  /** A ProblemDetails answer in plain words: each thing said once, statuses as the buttons name them. */
+  /**
+   * A ProblemDetails answer in the user's language: each rule broken (the server's stable code, its field and values:
+   * docs/api.md "Errors") worded from the catalog; a refusal with no rules by its code. The server's English detail
+   * is for API users; it is shown only for a code this page's catalog does not know.
+   */
   function describeProblem(status, problem) {
-    if (status === 401) return "Your sign-in is missing or has expired: sign in again.";
-    if (status === 403) return "This credential is not allowed to do that.";
-    if (status === 429) return "Too many requests: wait a moment and try again.";
+    if (status === 401) return I18n.t("problem.unauthenticated");
+    if (status === 403) return I18n.t("problem.forbidden");
+    if (status === 429) return I18n.t("problem.rate-limited");
     const p = problem || {};
-    const detail = p.detail || p.title || `The server answered ${status}.`;
-    const parts = [detail];
-    for (const [field, messages] of Object.entries(p.errors || {})) {
-      const unsaid = [].concat(messages).filter(m => !detail.includes(m));   // a detail often repeats its fields' messages
-      if (unsaid.length) parts.push(`${field}: ${unsaid.join(", ")}`);
-    }
-    return statusNames(parts.join(" "));
+    const rules = [].concat(p.rules || []);
+    if (rules.length) return rules.map(ruleText).join(" ");
+    if (p.code && I18n.has(`problem.${p.code}`)) return I18n.t(`problem.${p.code}`);
+    return p.detail || p.title || I18n.t("problem.status", { status });
   }
 
-  /** The server's words name statuses as its enum does ("EnRoute"); the pages say "En Route". */
-  function statusNames(text) {
-    return String(text).replace(/\b(Standby|Briefed|EnRoute|OnSite|Engaged|Extracting|Completed|Holding|Aborted)\b/g, s => statusText(s));
+  /** One broken rule in words: "Children: must be a whole number from 0 to 1,000." */
+  function ruleText(rule) {
+    const key = `rule.${rule.code}`;
+    if (!I18n.has(key)) return I18n.t("rule.unknown", { field: fieldName(rule.field), code: rule.code });
+    const args = { field: fieldName(rule.field) };
+    for (const [name, value] of Object.entries(rule.args || {})) args[name] = ruleValue(name, value);
+    const text = I18n.t(key, args);
+    return rule.field ? I18n.t("rule.withField", { field: fieldName(rule.field), text }) : text;
+  }
+
+  function ruleValue(name, value) {
+    if (name === "allowed") return I18n.list(String(value).split(",").filter(Boolean).map(statusText), "disjunction");
+    if (name === "from" || name === "to") return statusText(value);
+    if (name === "answer") return I18n.t(`answer.${value}`);
+    if (name === "at" || name === "now") return I18n.utcDateTime(Date.parse(value));
+    if (/^-?\d+(\.\d+)?$/.test(String(value))) return Number(value);
+    return value;
+  }
+
+  /** A request field as the pages name it ("position.latitude" -> "Latitude"); an unknown one as sent. */
+  function fieldName(field) {
+    if (!field) return "";
+    const plain = String(field).replace(/\[\d+\]/g, "");
+    const last = plain.split(".").pop();
+    for (const key of [`input.${plain}`, `input.${last}`]) if (I18n.has(key)) return I18n.t(key);
+    return field;
   }
 
   async function api(path, options = {}) {
@@ -94,30 +119,13 @@ const Liberterra = (() => {
     return e;
   }
 
-  const number = new Intl.NumberFormat("en-GB");
-  function fmt(n) { return number.format(n); }
-
+  // Numbers, times and ages in the page's language (web/i18n.js: the browser's Intl).
+  function fmt(n) { return I18n.number(n); }
   function pad(n) { return String(n).padStart(2, "0"); }
-  function utcTime(d) { return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`; }
-  function utcDate(d) {
-    return d.toLocaleDateString("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric", month: "short", year: "numeric" });
-  }
-
-  /** "12 s ago" under a minute (a connection's silence is counted in seconds), else as ago(). */
-  function agoSeconds(time, now = Date.now()) {
-    const seconds = Math.max(0, Math.floor((now - time) / 1000));
-    return seconds < 60 ? `${seconds} s ago` : ago(time, now);
-  }
-
-  /** "just now", "12 min ago", "3 h 05 min ago", "2 d ago". */
-  function ago(time, now = Date.now()) {
-    const minutes = Math.floor((now - time) / 60000);
-    if (minutes < 1) return "just now";
-    if (minutes < 60) return `${minutes} min ago`;
-    const hours = Math.floor(minutes / 60);
-    if (hours < 48) return `${hours} h ${pad(minutes % 60)} min ago`;
-    return `${Math.floor(hours / 24)} d ago`;
-  }
+  function utcTime(d) { return I18n.utcTime(d); }
+  function utcDate(d) { return I18n.utcDate(d); }
+  function agoSeconds(time, now = Date.now()) { return I18n.agoSeconds(time, now); }
+  function ago(time, now = Date.now()) { return I18n.ago(time, now); }
 
   /**
    * The operation's time at the real instant `real` (ms): real time, or an exercise's compressed clock, which runs
@@ -129,9 +137,57 @@ const Liberterra = (() => {
     return start + (real - start) * op.clockSpeed;
   }
 
-  /** Status words as shown (the lifecycle's names, spaced). */
-  function statusText(status) { return String(status).replace(/([a-z])([A-Z])/g, "$1 $2"); }
+  /** A status as the pages name it, in the page's language (status.EnRoute: "En Route"). */
+  function statusText(status) { return I18n.t(`status.${status}`); }
 
-  return { adoptTokenFromFragment, token, setToken, clearToken, claims, expired, api, ProblemError, describeProblem,
-    el, svg, fmt, pad, utcTime, utcDate, ago, agoSeconds, statusText, statusNames, operationNow };
+  /** Signed counts in words: "+2 children, −1 woman, +3 arrests" (only those not zero). */
+  function countsText(args, signedNumbers = true) {
+    const parts = [];
+    for (const field of ["children", "women", "men", "arrested"]) {
+      const n = Number(args[field] || 0);
+      if (n) parts.push(I18n.t(`count.${field}`, { count: n, n: signedNumbers ? I18n.signed(n) : I18n.number(n) }));
+    }
+    return I18n.list(parts, "unit");
+  }
+
+  /**
+   * An event in words, in the page's language, from its phrase (the server's EventText.Phrase: a key and values);
+   * the same event the server words in English as its summary. Parts are joined with " · ".
+   */
+  function describeEvent(phrase, fallback) {
+    if (!phrase) return fallback || "";
+    const a = phrase.args || {};
+    const region = a.region ? [a.region] : [];
+    const join = parts => parts.filter(Boolean).join(" · ");
+    switch (phrase.key) {
+      case "report": return join([a.status ? statusText(a.status) : I18n.t("event.checkIn"), countsText(a), ...region]);
+      case "correction": return join([I18n.t("event.correction", { seq: Number(a.corrects), changes: countsText(a) || I18n.t("event.noChange") }), a.reason]);
+      case "overdue": return join([I18n.t("event.overdue"), I18n.t("event.silentFor", { duration: I18n.duration(Number(a.silentSeconds) * 1000) }), ...region]);
+      case "order-issued": return join([I18n.t("event.orderIssued", { order: Number(a.order), kind: I18n.t(`orderKind.${a.kind}`), target: targetText(a.scope, a.target) }),
+        a.dueBy ? I18n.t("event.answerBy", { time: I18n.utcDateTime(Date.parse(a.dueBy)) }) : null]);
+      case "order-acknowledged": return I18n.t("event.orderAcknowledged", { order: Number(a.order) });
+      case "order-unable": return join([I18n.t("event.orderUnable", { order: Number(a.order) }), a.reason]);
+      case "order-cancelled": return join([I18n.t("event.orderCancelled", { order: Number(a.order) }), a.reason]);
+      case "order-overdue": return I18n.t("event.orderOverdue", { order: Number(a.order), count: Number(a.teams) });
+      case "distress": return join([I18n.t("event.distress"), ...region]);
+      case "distress-taken": return I18n.t("event.distressTaken", { distress: Number(a.distress) });
+      case "distress-withdrawn": return join([I18n.t("event.distressWithdrawn", { distress: Number(a.distress) }), a.reason]);
+      case "distress-escalated": return join([I18n.t("event.distressEscalated", { distress: Number(a.distress) }), ...region]);
+      case "operation-defined": {
+        const what = I18n.t("event.defined", { name: a.name, hotspots: I18n.t("count.hotspots", { count: Number(a.hotspots) }), teams: I18n.t("count.teams", { count: Number(a.teams) }) });
+        return a.clockSpeed ? `${what} ${I18n.t("event.exerciseClock", { speed: Number(a.clockSpeed) })}` : a.exercise ? `${what} ${I18n.t("event.exercise")}` : what;
+      }
+      default: return fallback || a.kind || phrase.key;
+    }
+  }
+
+  /** Whom an order addresses: "team AR-RAID-01", "region Argentina", "all teams". */
+  function targetText(scope, id, name) {
+    if (scope === "Team") return I18n.t("target.team", { id: name || id });
+    if (scope === "Region") return I18n.t("target.region", { id: name || id });
+    return I18n.t("target.all");
+  }
+
+  return { adoptTokenFromFragment, token, setToken, clearToken, claims, expired, api, ProblemError, describeProblem, ruleText, fieldName,
+    el, svg, fmt, pad, utcTime, utcDate, ago, agoSeconds, statusText, countsText, describeEvent, targetText, operationNow };
 })();

@@ -5,12 +5,13 @@
 (() => {
   const L = Liberterra;
   L.adoptTokenFromFragment();
+  I18n.ready.then(() => I18n.picker(document.getElementById("lang")));
   const box = document.getElementById("token");
   const message = document.getElementById("message");
   if (L.token()) box.value = L.token();
 
   async function open(token) {
-    message.textContent = "Signing in…";
+    message.textContent = I18n.t("dashboard.signingIn");
     try {
       const response = await fetch("/api/dashboard/session", {
         method: "POST", headers: { "Authorization": "Bearer " + token.trim() }, cache: "no-store",
@@ -19,13 +20,13 @@
         let problem = null;
         try { problem = await response.json(); } catch { problem = null; }
         message.textContent = response.status === 403
-          ? "This credential is not an administrator's."
+          ? I18n.t("dashboard.notAdmin")
           : L.describeProblem(response.status, problem);
         return;
       }
       location.assign("/dashboard/");
     } catch {
-      message.textContent = "The server cannot be reached.";
+      message.textContent = I18n.t("live.unreachable");
     }
   }
 

@@ -16,10 +16,11 @@
     scrub.min = String(r.firstSeq - 1);
     scrub.max = String(r.lastSeq);
     if (document.activeElement !== scrub) scrub.value = String(s.seq);
-    $("r-play").textContent = s.state === "playing" ? "\u23F8 Pause" : "\u25B6 Play";
+    $("r-play-icon").textContent = s.state === "playing" ? "\u23F8" : "\u25B6";
+    $("r-play-text").textContent = I18n.t(s.state === "playing" ? "debrief.pause" : "debrief.play");
     $("r-speed").value = String(s.speed);
     const state = s.state === "ended" ? "ended" : s.state;
-    $("r-pos").textContent = `event ${s.seq.toLocaleString("en-GB")} of ${r.lastSeq.toLocaleString("en-GB")} · ${state} · ${Liberterra.utcDate(new Date(s.replayTime))} ${Liberterra.utcTime(new Date(s.replayTime))} UTC`;
+    $("r-pos").textContent = I18n.t("debrief.position", { seq: s.seq, last: r.lastSeq, state: I18n.t(`debrief.state.${state}`), date: Liberterra.utcDate(new Date(s.replayTime)), time: Liberterra.utcTime(new Date(s.replayTime)) });
     document.body.dataset.replay = state;
     if (s.state !== "playing") around(s.seq);
   });
@@ -46,7 +47,7 @@
         const b = Liberterra.el("button", "mark");
         b.type = "button";
         b.dataset.seq = String(m.seq);
-        b.title = `#${m.seq} · ${m.title} (marked by ${m.markedBy})`;
+        b.title = I18n.t("debrief.markTitle", { seq: m.seq, title: m.title, by: m.markedBy });
         b.setAttribute("aria-label", b.title);
         b.style.left = `${((m.seq - min) / span) * 100}%`;
         b.addEventListener("click", () => replay().control("seek", { seq: m.seq }));
@@ -81,13 +82,13 @@
   $("mark").addEventListener("click", async () => {
     $("mark-error").textContent = "";
     const title = $("mark-title").value.trim();
-    if (!title) { $("mark-error").textContent = "Give the event a title first."; return; }
+    if (!title) { $("mark-error").textContent = I18n.t("debrief.mark.needTitle"); return; }
     try {
       await Liberterra.api(`/api/operations/${encodeURIComponent(operationId)}/significant`, { method: "POST", body: { seq: last.seq, title } });
       $("mark-title").value = "";
       await loadLane();
     } catch (error) {
-      $("mark-error").textContent = error.status === 403 ? "Only commanders mark significant events." : error.message;
+      $("mark-error").textContent = error.status === 403 ? I18n.t("debrief.mark.forbidden") : error.message;
     }
   });
 
@@ -100,7 +101,7 @@
         const li = Liberterra.el("li", e.seq === seq ? "current" : e.seq > seq ? "after" : "");
         li.dataset.seq = String(e.seq);
         const team = e.teamId && teams.get(e.teamId);
-        const what = e.summary || e.kind;   // the server's words for it, as on the wall and in the report
+        const what = Liberterra.describeEvent(e.phrase, e.summary || e.kind);   // the same words as on the wall and in the report
         li.append(Liberterra.el("span", "time", `#${e.seq}`), Liberterra.el("span", "who", team ? team.callSign : (e.teamId || "")), Liberterra.el("span", "what", what));
         return li;
       }));

@@ -3,11 +3,18 @@
 // cached: reports wait in the page's outbox (localStorage) until they are acknowledged.
 "use strict";
 
-const CACHE = "liberterra-field-v2";
-const SHELL = ["/field", "/common.js", "/field/field.js", "/field/field.css", "/field/manifest.webmanifest", "/field/icon.svg", "/lifecycle.json", "/lib/signalr.min.js"];
+const CACHE = "liberterra-field-v3";
+const SHELL = ["/field", "/i18n.js", "/i18n/index.json", "/common.js", "/field/field.js", "/field/field.css", "/field/manifest.webmanifest", "/field/icon.svg", "/lifecycle.json", "/lib/signalr.min.js"];
 
 self.addEventListener("install", event => {
-  event.waitUntil(caches.open(CACHE).then(cache => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  // The shell, and every language's catalog as the server lists them (a new language needs no change here).
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(SHELL);
+    const languages = await (await cache.match("/i18n/index.json")).json();
+    await cache.addAll(languages.map(l => `/i18n/${l.code}.json`));
+    await self.skipWaiting();
+  })());
 });
 
 self.addEventListener("activate", event => {
@@ -23,7 +30,7 @@ self.addEventListener("fetch", event => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   // Every page under /field is the same page (it reads the operation from its address).
   const key = request.mode === "navigate" ? "/field" : url.pathname;
-  if (!SHELL.includes(key)) return;
+  if (!SHELL.includes(key) && !/^\/i18n\/[a-z-]+\.json$/.test(key)) return;
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
     try {

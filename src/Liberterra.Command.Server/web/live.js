@@ -32,10 +32,10 @@ class LiveOperation {
       .configureLogging(signalR.LogLevel.None)
       .build();
     this.connection.on("deltas", batch => this.receive(batch));
-    this.connection.onreconnecting(error => this.goStale(error ? "connection lost" : "reconnecting"));
+    this.connection.onreconnecting(error => this.goStale(I18n.t(error ? "live.connectionLost" : "live.reconnecting")));
     this.connection.onreconnected(() => this.join());
     // Closed for good (the server ended it, e.g. the credential expired): start again, forever.
-    this.connection.onclose(error => { if (!this.stopped) { this.goStale(error ? "connection closed" : "disconnected"); this.restart(0); } });
+    this.connection.onclose(error => { if (!this.stopped) { this.goStale(I18n.t(error ? "live.connectionClosed" : "live.disconnected")); this.restart(0); } });
   }
 
   static headCheckMs = 5000;
@@ -79,7 +79,7 @@ class LiveOperation {
     } catch (error) {
       // Connected, yet no answer: whatever holds it, what the screen shows is no longer known to be true.
       if (error === LiveOperation.timedOut && this.connection.state === signalR.HubConnectionState.Connected) {
-        this.goStale("the server does not answer");
+        this.goStale(I18n.t("live.noAnswer"));
       }
       // Otherwise the connection's own events deal with a broken connection.
     }
@@ -88,17 +88,17 @@ class LiveOperation {
   async restart(attempt) {
     if (this.stopped) return;
     if (attempt === 0 && this.lastSeq < 0) this.listener.state("connecting", null, "");
-    if (!Liberterra.token() || Liberterra.expired()) { this.listener.state("signed-out", this.staleSince, "sign in to watch"); return; }
+    if (!Liberterra.token() || Liberterra.expired()) { this.listener.state("signed-out", this.staleSince, I18n.t("live.signInToWatch")); return; }
     try {
       await this.connection.start();
       await this.join();
     } catch (error) {
       if (this.stopped) return;
       if (/401|Unauthorized/i.test(String(error && (error.statusCode || error.message)))) {
-        this.listener.state("signed-out", this.staleSince || new Date(), "your sign-in was refused or has expired");
+        this.listener.state("signed-out", this.staleSince || new Date(), I18n.t("live.refused"));
         return;
       }
-      this.goStale(error && error.message ? error.message : "cannot reach the server");
+      this.goStale(I18n.t("live.unreachable"));
       setTimeout(() => this.restart(attempt + 1), LiveOperation.backoff(attempt));
     }
   }
@@ -129,7 +129,7 @@ class LiveOperation {
       } catch (error) {
         this.joining = null;
         if (this.connection.state !== signalR.HubConnectionState.Connected) throw error;
-        const message = error && error.message ? error.message.replace(/^.*HubException: /, "") : "join refused";
+        const message = error && error.message ? error.message.replace(/^.*HubException: /, "") : I18n.t("live.joinRefused");
         if (/may not/i.test(message)) {               // this credential will never be let in: ask for another
           this.listener.state("signed-out", this.staleSince || new Date(), message);
           return;

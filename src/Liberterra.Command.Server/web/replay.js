@@ -39,9 +39,9 @@ class ReplayOperation {
       this.setClock(Date.parse(s.replayTime));
       this.listener.status(s);
     });
-    this.connection.onreconnecting(() => this.listener.state("stale", new Date(), "reconnecting to the replay"));
+    this.connection.onreconnecting(() => this.listener.state("stale", new Date(), I18n.t("live.replayReconnecting")));
     this.connection.onreconnected(() => this.begin(this.lastSeq));
-    this.connection.onclose(() => { if (!this.stopped) { this.listener.state("stale", new Date(), "connection closed"); setTimeout(() => this.start(), 2000); } });
+    this.connection.onclose(() => { if (!this.stopped) { this.listener.state("stale", new Date(), I18n.t("live.connectionClosed")); setTimeout(() => this.start(), 2000); } });
   }
 
   setClock(ms) { this.clock = ms; this.clockSetAt = performance.now(); }

@@ -4,6 +4,7 @@
 
 (() => {
   const { el, svg, fmt, api } = Liberterra;
+  const { t } = I18n;
   const $ = id => document.getElementById(id);
   const operationId = decodeURIComponent(location.pathname.replace(/^\/report\/?/, "").replace(/\/$/, ""));
   const STATUSES = ["Standby", "Briefed", "EnRoute", "OnSite", "Engaged", "Extracting", "Completed", "Holding", "Aborted"];
@@ -11,17 +12,17 @@
   Liberterra.adoptTokenFromFragment();
   $("signin-button").addEventListener("click", () => {
     const token = $("token-input").value.trim();
-    if (!Liberterra.claims(token)) { $("signin-error").textContent = "That is not a credential."; return; }
+    if (!Liberterra.claims(token)) { $("signin-error").textContent = t("signin.notCredential"); return; }
     Liberterra.setToken(token);
     load();
   });
   $("print").addEventListener("click", () => window.print());
-  load();
+  I18n.ready.then(() => { I18n.picker($("lang")); load(); });
 
   async function load() {
     if (!Liberterra.token() || Liberterra.expired() || !operationId) {
       $("signin").hidden = false;
-      if (!operationId) $("signin-error").textContent = "Which operation? Open /report/{operation id}.";
+      if (!operationId) $("signin-error").textContent = t("report.whichOperation");
       return;
     }
     try {
@@ -36,7 +37,7 @@
     }
   }
 
-  function date(t) { return new Date(t).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "short" }) + " UTC"; }
+  function date(time) { return I18n.utcDateTime(time); }
 
   /**
    * A table's rows: a column whose cells are all numbers is right-aligned, its header too, so each header stands over
@@ -56,48 +57,50 @@
   function none(text) { const tr = el("tr"); tr.append(el("td", "text", text)); return tr; }
 
   function render(r) {
-    document.title = `${r.name} · after-action report`;
+    document.title = t("report.documentTitle", { name: r.name });
     $("name").textContent = r.name;
     $("exercise").hidden = !r.exercise;
-    $("window").textContent = `Planned window ${date(r.windowStart)} to ${date(r.windowEnd)} · timeline ${date(r.firstEvent)} to ${date(r.lastEvent)}, ${fmt(r.lastSeq)} events`;
+    $("window").textContent = t("report.window", { start: date(r.windowStart), end: date(r.windowEnd), first: date(r.firstEvent), last: date(r.lastEvent), count: r.lastSeq });
     $("t-rescued").textContent = fmt(r.totals.rescued);
-    $("t-split").textContent = `children ${fmt(r.totals.children)} · women ${fmt(r.totals.women)} · men ${fmt(r.totals.men)}`;
+    $("t-split").textContent = t("report.split", { children: r.totals.children, women: r.totals.women, men: r.totals.men });
     $("t-arrested").textContent = fmt(r.totals.arrested);
     $("t-reports").textContent = fmt(r.reports);
-    $("t-corrections").textContent = `${fmt(r.corrections)} correction${r.corrections === 1 ? "" : "s"}`;
+    $("t-corrections").textContent = t("report.corrections", { count: r.corrections });
     $("t-overdue").textContent = fmt(r.overdue.length);
-    $("footer").textContent = `Generated ${date(Date.now())} from the operation's timeline (event ${fmt(r.lastSeq)}). Liberterra.Command.`;
+    $("footer").textContent = t("report.footer", { time: date(Date.now()), seq: r.lastSeq });
 
     renderDays(r.days);
     const regions = r.regions.slice().sort((a, b) => b.totals.rescued - a.totals.rescued || a.name.localeCompare(b.name));
-    $("regions-table").replaceChildren(...table(["Region", "Teams", "Reports", "Children", "Women", "Men", "Rescued", "Arrested"],
+    $("regions-table").replaceChildren(...table([t("report.col.region"), t("report.col.teams"), t("report.col.reports"), t("report.col.children"), t("report.col.women"), t("report.col.men"), t("report.col.rescued"), t("report.col.arrested")],
       regions.map(g => [g.name, g.teams, g.reports, g.totals.children, g.totals.women, g.totals.men, g.totals.rescued, g.totals.arrested])));
     renderGantt(r);
     const teams = new Map(r.teams.map(t => [t.id, t]));
     const teamName = id => id ? teams.get(id)?.callSign || id : "";
+    const regionNames = new Map(r.regions.map(g => [g.id, g.name]));
+    const regionName = id => regionNames.get(id) || id;
     $("significant-table").replaceChildren(...(r.significant.length
-      ? table(["Event", "When", "Title", "Team", "What happened", "Marked by"],
-          r.significant.map(s => [`#${s.seq}`, date(s.event.serverTime), s.title, teamName(s.event.teamId), s.event.summary, s.markedBy]))
-      : [none("None marked.")]));
+      ? table([t("report.col.event"), t("report.col.when"), t("report.col.title"), t("report.col.team"), t("report.col.what"), t("report.col.markedBy")],
+          r.significant.map(s => [`#${s.seq}`, date(s.event.serverTime), s.title, teamName(s.event.teamId), Liberterra.describeEvent(s.event.phrase, s.event.summary), s.markedBy]))
+      : [none(t("report.none.significant"))]));
     $("overdue-table").replaceChildren(...(r.overdue.length
-      ? table(["Event", "Flagged", "Team", "Last check-in before"],
+      ? table([t("report.col.event"), t("report.col.flagged"), t("report.col.team"), t("report.col.lastCheckIn")],
           r.overdue.map(o => [`#${o.seq}`, date(o.flaggedAt), teamName(o.teamId), date(o.lastCheckIn)]))
-      : [none("No team was overdue.")]));
-    const secs = v => v == null ? "—" : v < 90 ? `${Math.round(v)} s` : `${(v / 60).toFixed(1)} min`;
+      : [none(t("report.none.overdue"))]));
+    const secs = v => v == null ? "—" : I18n.duration(v * 1000);
     const orders = r.orders || [], kinds = r.orderKinds || [], calls = r.distress || [];
     $("order-kinds-table").replaceChildren(...(kinds.length
-      ? table(["Kind", "Orders", "Acknowledgements", "Median time to acknowledge"], kinds.map(k => [k.kind, fmt(k.orders), fmt(k.acknowledgements), secs(k.medianSecondsToAcknowledge)]))
-      : [none("No orders were given.")]));
+      ? table([t("report.col.kind"), t("report.col.orders"), t("report.col.acknowledgements"), t("report.col.medianAck")], kinds.map(k => [t(`orderKind.${k.kind}`), k.orders, k.acknowledgements, secs(k.medianSecondsToAcknowledge)]))
+      : [none(t("report.none.orders"))]));
     $("orders-table").replaceChildren(...(orders.length
-      ? table(["Order", "Issued", "Kind", "To", "Teams", "Acknowledged", "Unable", "No answer", "Median to acknowledge", "Slowest"],
-          orders.map(o => [`#${o.seq}${o.cancelled ? " (cancelled)" : ""}`, date(o.issuedAt), o.kind, o.target, fmt(o.recipients), fmt(o.acknowledged), fmt(o.unable),
-            `${fmt(o.unanswered)}${o.overdue ? ` (${fmt(o.overdue)} overdue)` : ""}`, secs(o.medianSecondsToAcknowledge), secs(o.slowestSecondsToAcknowledge)]))
+      ? table([t("report.col.order"), t("report.col.issued"), t("report.col.kind"), t("report.col.to"), t("report.col.teams"), t("answer.Acknowledged"), t("answer.Unable"), t("report.col.noAnswer"), t("report.col.medianAck"), t("report.col.slowest")],
+          orders.map(o => [o.cancelled ? t("report.orderCancelled", { seq: o.seq }) : `#${o.seq}`, date(o.issuedAt), t(`orderKind.${o.kind}`), Liberterra.targetText(o.scope, o.targetId, o.scope === "Region" ? regionName(o.targetId) : teamName(o.targetId)) || o.target, o.recipients, o.acknowledged, o.unable,
+            o.overdue ? t("report.unansweredOverdue", { count: o.unanswered, overdue: o.overdue }) : fmt(o.unanswered), secs(o.medianSecondsToAcknowledge), secs(o.slowestSecondsToAcknowledge)]))
       : []));
     $("distress-table").replaceChildren(...(calls.length
-      ? table(["Call", "Raised", "Team", "Escalated", "Taken", "By", "Waited"],
+      ? table([t("report.col.call"), t("report.col.raised"), t("report.col.team"), t("report.col.escalated"), t("report.col.taken"), t("report.col.by"), t("report.col.waited")],
           calls.map(d => [`#${d.seq}`, date(d.raisedAt), teamName(d.teamId), d.escalatedAt ? date(d.escalatedAt) : "—",
-            d.takenAt ? date(d.takenAt) : d.cancelledAt ? "withdrawn" : "not taken", d.takenBy || "", secs(d.secondsToTake)]))
-      : [none("No distress calls.")]));
+            d.takenAt ? date(d.takenAt) : d.cancelledAt ? t("report.withdrawn") : t("report.notTaken"), d.takenBy || "", secs(d.secondsToTake)]))
+      : [none(t("report.none.distress"))]));
   }
 
   function renderDays(days) {
@@ -120,12 +123,12 @@
       }
       const a = Math.max(0, d.totals.arrested);
       if (a) parts.push(svg("rect", { class: "arrested", x: x + bar + 2, y: y(a), width: bar, height: y(0) - y(a) }));
-      parts.push(svg("text", { x: left + i * slot + slot / 2, y: height - 10, "text-anchor": "middle" }, d.day.slice(5)));
+      parts.push(svg("text", { x: left + i * slot + slot / 2, y: height - 10, "text-anchor": "middle" }, I18n.dateTime(Date.parse(d.day), { timeZone: "UTC", day: "numeric", month: "short" })));
     });
     chart.replaceChildren(...parts);
     $("days-table").replaceChildren(
-      ...table(["Day (UTC)", "Reports", "Children", "Women", "Men", "Rescued", "Arrested"],
-        days.map(d => [d.day, d.reports, d.totals.children, d.totals.women, d.totals.men, d.totals.rescued, d.totals.arrested])));
+      ...table([t("report.col.day"), t("report.col.reports"), t("report.col.children"), t("report.col.women"), t("report.col.men"), t("report.col.rescued"), t("report.col.arrested")],
+        days.map(d => [I18n.dateTime(Date.parse(d.day), { timeZone: "UTC", weekday: "short", day: "numeric", month: "short" }), d.reports, d.totals.children, d.totals.women, d.totals.men, d.totals.rescued, d.totals.arrested])));
   }
 
   function renderGantt(r) {
@@ -139,14 +142,14 @@
     const t0 = Date.parse(r.firstEvent), t1 = Math.max(t0 + 1, Date.parse(r.lastEvent));
     const x = t => label + ((Date.parse(t) - t0) / (t1 - t0)) * (width - label - 4);
     const parts = [svg("text", { x: label, y: 11 }, date(r.firstEvent)), svg("text", { x: width - 4, y: 11, "text-anchor": "end" }, date(r.lastEvent))];
-    rows.forEach((t, i) => {
+    rows.forEach((team, i) => {
       const yy = top + i * rowH;
-      const g = svg("g", { "data-team": t.id });
-      g.append(svg("text", { class: "row-label", x: 0, y: yy + 10 }, `${t.callSign}`));
-      for (const s of t.statuses) {
+      const g = svg("g", { "data-team": team.id });
+      g.append(svg("text", { class: "row-label", x: 0, y: yy + 10 }, `${team.callSign}`));
+      for (const s of team.statuses) {
         const x0 = x(s.from), w = Math.max(1, x(s.to) - x0);
         const rect = svg("rect", { class: `s-${s.status}`, x: x0, y: yy + 1, width: w, height: rowH - 3 });
-        rect.append(svg("title", {}, `${t.callSign}: ${Liberterra.statusText(s.status)} from ${date(s.from)} to ${date(s.to)}`));
+        rect.append(svg("title", {}, t("report.gantt.bar", { team: team.callSign, status: Liberterra.statusText(s.status), from: date(s.from), to: date(s.to) })));
         g.append(rect);
       }
       parts.push(g);

@@ -7,6 +7,7 @@
 
 (() => {
   const { el, svg, fmt, api } = Liberterra;
+  const { t } = I18n;
   const $ = id => document.getElementById(id);
   const ACTIVE = new Set(["Briefed", "EnRoute", "OnSite", "Engaged", "Extracting", "Holding"]);
   const HOT_MINUTES = 30;
@@ -47,7 +48,7 @@
   function clockNow() { return debrief && live ? live.now() : Liberterra.operationNow(model.op); }
 
   function begin() {
-    if (!Liberterra.token() || Liberterra.expired()) { signIn(Liberterra.token() ? "Your credential has expired." : ""); return; }
+    if (!Liberterra.token() || Liberterra.expired()) { signIn(Liberterra.token() ? t("signin.expiredShort") : ""); return; }
     if (!operationId) { choose(); return; }
     // A new credential gets a new connection (the old one, if any, carried the old credential).
     if (live) live.stop().catch(() => {});
@@ -62,7 +63,7 @@
     $("overlay").hidden = false;
     $("signin-form").hidden = false;
     $("chooser").hidden = true;
-    $("overlay-title").textContent = "Sign in";
+    $("overlay-title").textContent = t("signin.title");
     $("signin-error").textContent = message || "";
   }
 
@@ -73,16 +74,15 @@
       if (operations.length === 1) { location.replace(`/${page}/${encodeURIComponent(operations[0].id)}`); return; }
       $("overlay").hidden = false;
       $("signin-form").hidden = true;
-      $("overlay-title").textContent = operations.length ? "Choose an operation" : "No operation yet";
-      $("overlay-text").textContent = operations.length
-        ? "Each wall shows one operation." : "Load one first, e.g. liberterra scenario load deploy/scenarios/liberterra-ii.json";
+      $("overlay-title").textContent = operations.length ? t("wall.choose.title") : t("wall.choose.none");
+      $("overlay-text").textContent = operations.length ? t("wall.choose.help") : t("wall.choose.load");
       const list = $("chooser");
       list.hidden = false;
       list.replaceChildren(...operations.map(o => {
         const li = el("li");
         const a = el("a", null, `${o.name} (${o.id})`);
         a.href = `/${page}/${encodeURIComponent(o.id)}`;
-        li.append(a, el("span", "muted", ` · ${o.regions} hotspots, ${o.teams} teams${o.exercise ? " · EXERCISE" : ""}`));
+        li.append(a, el("span", "muted", ` · ${[I18n.list([t("count.hotspots", { count: o.regions }), t("count.teams", { count: o.teams })]), o.exercise ? t("common.exercise") : null].filter(Boolean).join(" · ")}`));
         return li;
       }));
     } catch (error) {
@@ -96,30 +96,30 @@
     document.body.classList.remove("connecting", "live", "stale", "resyncing", "signed-out");
     document.body.classList.add(state);
     const text = {
-      connecting: "Connecting…",
-      live: debrief ? "REPLAY" : "LIVE",
-      resyncing: "Resynchronising…",
-      stale: "STALE: not receiving",
-      "signed-out": "SIGNED OUT: not receiving",
+      connecting: t("wall.connecting"),
+      live: debrief ? t("wall.conn.replay") : t("wall.conn.live"),
+      resyncing: t("wall.conn.resyncing"),
+      stale: t("wall.conn.stale"),
+      "signed-out": t("wall.conn.signedOut"),
     }[state];
     $("conn-text").textContent = text;
     connection.since = since;
     connection.detail = detail || "";
     connection.state = state;
     renderConnectionDetail();
-    if (state === "signed-out") signIn(detail ? `The wall stopped: ${signedOutReason(detail)}.` : "");
+    if (state === "signed-out") signIn(detail ? t("wall.stopped", { reason: signedOutReason(detail) }) : "");
   }
   /** The server's refusal in the words of someone standing at the wall, with one period at the end. */
   function signedOutReason(detail) {
-    if (/may not/i.test(detail)) return "this sign-in may not watch this operation (it needs a wall, command-staff or admin credential for it)";
+    if (/may not/i.test(detail)) return t("wall.stopped.mayNot");
     return detail.replace(/\.+$/, "");
   }
   function renderConnectionDetail() {
     const parts = [];
-    if (connection.since) parts.push(`since ${Liberterra.utcTime(connection.since)} UTC (${Liberterra.agoSeconds(connection.since)})`);
+    if (connection.since) parts.push(t("wall.conn.since", { time: Liberterra.utcTime(connection.since), ago: Liberterra.agoSeconds(connection.since) }));
     if (connection.detail) parts.push(connection.detail);
-    if (connection.state === "stale") parts.push("reconnecting…");
-    if (connection.state === "live") parts.push(`event #${fmt(model.lastSeq)}`);
+    if (connection.state === "stale") parts.push(t("wall.conn.reconnecting"));
+    if (connection.state === "live") parts.push(t("wall.conn.event", { seq: model.lastSeq }));
     $("conn-detail").textContent = parts.join(" · ");
   }
 
@@ -247,20 +247,17 @@
   function renderHeader() {
     const op = model.op;
     $("op-name").textContent = op.name;
-    document.title = `${op.name} · wall`;
+    document.title = t(debrief ? "debrief.documentTitle" : "wall.documentTitle", { name: op.name });
     $("exercise-badge").hidden = !op.exercise;
-    $("exercise-badge").textContent = op.clockSpeed > 1
-      ? `EXERCISE · CLOCK ${Liberterra.fmt(op.clockSpeed)}× REAL TIME · NOT A REAL OPERATION`
-      : "EXERCISE · NOT A REAL OPERATION";
+    $("exercise-badge").textContent = op.clockSpeed > 1 ? t("wall.exerciseBadgeClock", { speed: op.clockSpeed }) : t("wall.exerciseBadge");
     $("watermark").hidden = !op.exercise;
-    $("t-teams").textContent = fmt(model.teams.size);
-    $("t-regions").textContent = fmt(model.regions.size);
+    I18n.fill($("t-of"), "wall.teamsOf", { count: model.teams.size, teams: el("b", null, fmt(model.teams.size)), hotspots: el("b", null, fmt(model.regions.size)) });
     tickClock();
   }
 
   function tickClock() {
     const now = new Date(clockNow());
-    $("clock-time").textContent = Liberterra.utcTime(now) + " UTC";
+    $("clock-time").textContent = t("time.utc", { time: Liberterra.utcTime(now) });
     $("clock-date").textContent = Liberterra.utcDate(now);
     if (model.op) $("clock-day").textContent = dayOf(model.op, now.getTime());
     if (connection.state !== "live") renderConnectionDetail();
@@ -270,12 +267,9 @@
   function dayOf(op, now) {
     const start = Date.parse(op.windowStart), end = Date.parse(op.windowEnd);
     const days = Math.max(1, Math.ceil((end - start) / 86400000));
-    if (now < start) {
-      const d = Math.ceil((start - now) / 86400000);
-      return `starts in ${d} day${d === 1 ? "" : "s"} (${days}-day window)`;
-    }
-    if (now >= end) return `window closed (${days} days, ended ${Liberterra.utcDate(new Date(end))})`;
-    return `Day ${Math.floor((now - start) / 86400000) + 1} of ${days}`;
+    if (now < start) return t("wall.day.before", { count: Math.ceil((start - now) / 86400000), days });
+    if (now >= end) return t("wall.day.after", { count: days, ended: Liberterra.utcDate(new Date(end)) });
+    return t("wall.day.of", { day: Math.floor((now - start) / 86400000) + 1, days });
   }
 
   const counters = new Map();   // element id -> running animation
@@ -297,19 +291,21 @@
   }
 
   function renderTotals() {
-    const t = model.totals;
-    animateNumber("t-rescued", t.rescued);
-    animateNumber("t-children", t.children);
-    animateNumber("t-women", t.women);
-    animateNumber("t-men", t.men);
-    animateNumber("t-arrested", t.arrested);
+    const tot = model.totals;
+    animateNumber("t-rescued", tot.rescued);
+    animateNumber("t-children", tot.children);
+    animateNumber("t-women", tot.women);
+    animateNumber("t-men", tot.men);
+    animateNumber("t-arrested", tot.arrested);
     animateNumber("t-active", model.teamsActive);
     animateNumber("t-completed", model.raidsCompleted);
     animateNumber("t-completed-now", model.teamsCompleted);
     animateNumber("t-overdue", model.teamsOverdue);
     $("overdue-total").classList.toggle("alert", model.teamsOverdue > 0);
     const overdue = [...model.teams.values()].filter(t => t.overdueSince).map(t => t.callSign || t.id);
-    $("overdue-names").textContent = overdue.length ? overdue.slice(0, 4).join(", ") + (overdue.length > 4 ? ` +${overdue.length - 4}` : "") : "none";
+    $("overdue-names").textContent = overdue.length
+      ? I18n.list(overdue.length > 4 ? [...overdue.slice(0, 4), t("wall.overdue.more", { count: overdue.length - 4 })] : overdue, "unit") : t("common.none");
+    I18n.fill($("t-completed-line"), "wall.completedNow", { count: model.teamsCompleted, n: $("t-completed-now") });
   }
 
   // ---- team board: overdue first, then active, then the rest; pages rotate when they do not fit
@@ -345,21 +341,21 @@
     return { root, name, status, region, meta, figures };
   }
 
-  function fillCard(card, t, now, flash) {
-    const region = model.regions.get(t.regionId);
-    card.root.className = `card s-${t.status}${t.overdueSince ? " overdue" : ""}`;
-    card.root.dataset.team = t.id;
-    card.name.textContent = `${t.callSign || t.id}`;
-    card.name.title = `${t.id} · ${t.agency || ""}`;
-    card.status.textContent = Liberterra.statusText(t.status);
-    card.region.textContent = region ? region.name : t.regionId;
-    const seen = t.lastReportAt ? Date.parse(t.lastReportAt) : null;
+  function fillCard(card, team, now, flash) {
+    const region = model.regions.get(team.regionId);
+    card.root.className = `card s-${team.status}${team.overdueSince ? " overdue" : ""}`;
+    card.root.dataset.team = team.id;
+    card.name.textContent = `${team.callSign || team.id}`;
+    card.name.title = [team.id, team.agency].filter(Boolean).join(" · ");
+    card.status.textContent = Liberterra.statusText(team.status);
+    card.region.textContent = region ? region.name : team.regionId;
+    const seen = team.lastReportAt ? Date.parse(team.lastReportAt) : null;
     // An overdue flag says how long the team has been silent, never "just now".
-    card.meta.textContent = t.overdueSince
-      ? `OVERDUE · ${seen ? `silent ${Liberterra.agoSeconds(seen, now).replace(" ago", "")}` : "never checked in"}`
-      : seen ? `checked in ${Liberterra.ago(seen, now)}` : "no report yet";
-    card.figures.textContent = t.totals.rescued || t.totals.arrested
-      ? `${fmt(t.totals.rescued)} rescued · ${fmt(t.totals.arrested)} arrested` : "";
+    card.meta.textContent = team.overdueSince
+      ? (seen ? t("wall.card.silent", { duration: I18n.duration(now - seen) }) : t("wall.card.neverCheckedIn"))
+      : seen ? t("wall.card.checkedIn", { ago: Liberterra.ago(seen, now) }) : t("wall.card.noReport");
+    card.figures.textContent = team.totals.rescued || team.totals.arrested
+      ? t("wall.card.figures", { rescued: team.totals.rescued, arrested: team.totals.arrested }) : "";
     if (flash) { card.root.classList.remove("changed"); void card.root.offsetWidth; card.root.classList.add("changed"); }
   }
 
@@ -384,7 +380,7 @@
     if (board.page >= pages) board.page = 0;
     const shown = Number.isFinite(capacity) ? board.order.slice(board.page * capacity, (board.page + 1) * capacity) : board.order;
     node.replaceChildren(...shown.map(id => board.cards.get(id).root));
-    $("board-page").textContent = pages > 1 ? `page ${board.page + 1} of ${pages} · ${fmt(board.order.length)} teams` : `${fmt(board.order.length)} teams`;
+    $("board-page").textContent = pages > 1 ? t("wall.board.page", { page: board.page + 1, pages, teams: t("count.teams", { count: board.order.length }) }) : t("count.teams", { count: board.order.length });
   }
 
   function nextBoardPage() {
@@ -490,7 +486,7 @@
       node.circle.setAttribute("class", `region${regionHot(r, now) ? " hot" : r.totals.rescued === 0 ? " quiet" : ""}`);
       node.circle.dataset.region = id;
       node.label.dataset.region = id;
-      node.title.textContent = `${r.name}: ${fmt(r.totals.rescued)} rescued, ${fmt(r.totals.arrested)} arrested`;
+      node.title.textContent = t("wall.map.regionTitle", { name: r.name, rescued: r.totals.rescued, arrested: r.totals.arrested });
       node.label.setAttribute("x", x.toFixed(1));
       node.label.setAttribute("y", (y - radius - 3).toFixed(1));
       node.label.textContent = r.totals.rescued > 0 && labelled.has(id) ? `${r.countryCode || r.id} ${fmt(r.totals.rescued)}` : "";
@@ -498,15 +494,15 @@
     declutterLabels();
     const teamIds = full ? [...model.teams.keys()] : [...dirty.teams];
     for (const id of teamIds) {
-      const t = model.teams.get(id);
+      const team = model.teams.get(id);
       let dot = map.teamNodes.get(id);
-      if (!t || !t.position) { if (dot) { dot.remove(); map.teamNodes.delete(id); } continue; }
+      if (!team || !team.position) { if (dot) { dot.remove(); map.teamNodes.delete(id); } continue; }
       if (!dot) { dot = svg("circle", { r: 3.5 }); dot.append(svg("title")); map.layers.teams.append(dot); map.teamNodes.set(id, dot); }
-      const [x, y] = map.projection([t.position.longitude, t.position.latitude]) || [-100, -100];
+      const [x, y] = map.projection([team.position.longitude, team.position.latitude]) || [-100, -100];
       dot.setAttribute("cx", x.toFixed(1));
       dot.setAttribute("cy", y.toFixed(1));
-      dot.setAttribute("class", `team s-${t.status}${t.overdueSince ? " overdue" : ""}`);
-      dot.firstChild.textContent = `${t.callSign || t.id}: ${Liberterra.statusText(t.status)}${t.overdueSince ? " (OVERDUE)" : ""}`;
+      dot.setAttribute("class", `team s-${team.status}${team.overdueSince ? " overdue" : ""}`);
+      dot.firstChild.textContent = t(team.overdueSince ? "wall.map.teamOverdue" : "wall.map.team", { name: team.callSign || team.id, status: Liberterra.statusText(team.status) });
     }
   }
 
@@ -516,21 +512,21 @@
   // the note, which only some readers receive.
   function describeEntry(e) {
     const team = model.teams.get(e.teamId);
-    const who = team ? (team.callSign || team.id) : (e.teamId || (e.kind.startsWith("Order") ? "command" : ""));
+    const who = team ? (team.callSign || team.id) : (e.teamId || (e.kind.startsWith("Order") ? t("wall.ticker.command") : ""));
     const cls = e.kind === "CheckInOverdue" || e.kind === "OrderOverdue" || e.kind === "DistressRaised" || e.kind === "DistressEscalated" ? "overdue"
       : e.kind === "ReportCorrected" ? "correction" : e.kind.startsWith("Order") || e.kind.startsWith("Distress") ? "command" : "";
-    return { who, what: e.summary || e.kind, note: e.kind === "FieldReported" && e.report ? e.report.note : null, cls };
+    return { who, what: Liberterra.describeEvent(e.phrase, e.summary || e.kind), note: e.kind === "FieldReported" && e.report ? e.report.note : null, cls };
   }
 
   function renderTicker() {
     const list = $("ticker");
-    if (!model.ticker.length) { list.replaceChildren(el("li", "empty", "No reports yet.")); return; }
+    if (!model.ticker.length) { list.replaceChildren(el("li", "empty", t("wall.ticker.empty"))); return; }
     list.replaceChildren(...model.ticker.map(e => {
       const d = describeEntry(e);
       const li = el("li", `${d.cls}${e.fresh ? " new" : ""}`);
       li.dataset.seq = String(e.seq);
       const what = el("span", "what", d.what);
-      if (d.note) what.append(" · ", el("span", "note", `“${d.note}”`));
+      if (d.note) what.append(" · ", el("span", "note", t("common.quoted", { text: d.note })));
       li.append(el("span", "time", Liberterra.utcTime(new Date(e.serverTime))), el("span", "who", d.who), what);
       e.fresh = false;
       return li;
@@ -563,11 +559,11 @@
       const row = el("div", `call${d.escalatedAt ? " escalating" : ""}`);
       row.dataset.seq = String(d.seq);
       const where = d.position
-        ? `last position ${d.position.latitude.toFixed(4)}, ${d.position.longitude.toFixed(4)}${d.positionAt ? " at " + Liberterra.utcTime(new Date(d.positionAt)) : ""}`
-        : "no position known";
-      row.append(el("b", null, `DISTRESS · ${d.callSign || d.teamId}`), el("span", null, `${d.teamId}${region ? " · " + region.name : ""}`),
-        el("span", null, `since ${Liberterra.utcTime(new Date(d.raisedAt))} UTC`), el("span", "where", where),
-        el("span", null, d.presses > 1 ? `${d.presses} presses` : ""), el("span", null, debrief ? "open at this moment of the replay" : "a commander takes it on the command page"));
+        ? t(d.positionAt ? "wall.alarm.positionAt" : "wall.alarm.position", { latitude: d.position.latitude.toFixed(4), longitude: d.position.longitude.toFixed(4), time: d.positionAt ? Liberterra.utcTime(new Date(d.positionAt)) : "" })
+        : t("wall.alarm.noPosition");
+      row.append(el("b", null, `${t("event.distress")} · ${d.callSign || d.teamId}`), el("span", null, `${d.teamId}${region ? " · " + region.name : ""}`),
+        el("span", null, t("wall.alarm.since", { time: Liberterra.utcTime(new Date(d.raisedAt)) })), el("span", "where", where),
+        el("span", null, d.presses > 1 ? t("wall.alarm.presses", { count: d.presses }) : ""), el("span", null, debrief ? t("debrief.alarm.open") : t("wall.alarm.take")));
       return row;
     }));
     const allowed = alarm.audio && alarm.audio.state === "running";
@@ -595,20 +591,20 @@
     const open = orders.filter(o => o.open).length;
     // No orders in this operation: the panel gives its room to the ticker and the sparklines.
     $("orders").closest(".orders-panel").hidden = orders.length === 0;
-    $("orders-count").textContent = orders.length ? `(${open} awaiting answers)` : "";
+    $("orders-count").textContent = orders.length ? t("wall.orders.awaiting", { count: open }) : "";
     const list = $("orders");
-    if (!orders.length) { list.replaceChildren(el("li", "empty", "No orders yet.")); return; }
+    if (!orders.length) { list.replaceChildren(el("li", "empty", t("wall.orders.empty"))); return; }
     list.replaceChildren(...orders.map(o => {
       const acknowledged = o.answers.filter(a => a.answer === "Acknowledged").length;
       const unable = o.answers.filter(a => a.answer === "Unable").length;
       const late = o.open && o.overdue.some(t => !o.answers.some(a => a.teamId === t));
       const li = el("li", o.cancelledAt ? "cancelled done" : late ? "overdue" : o.open ? "" : "done");
       li.dataset.seq = String(o.seq);
-      const target = o.scope === "All" ? "all teams" : o.scope === "Region" ? (model.regions.get(o.targetId)?.name || o.targetId)
+      const target = o.scope === "All" ? t("target.all") : o.scope === "Region" ? (model.regions.get(o.targetId)?.name || o.targetId)
         : (model.teams.get(o.targetId)?.callSign || o.targetId);
-      const acks = o.cancelledAt ? "cancelled"
-        : `${acknowledged}/${o.recipients.length} ack${unable ? ` · ${unable} unable` : ""}${late ? " · OVERDUE" : ""}`;
-      li.append(el("span", "kind", `#${o.seq} ${o.kind}`), el("span", "text", `${target}: ${o.text}`), el("span", "acks", acks));
+      const acks = o.cancelledAt ? t("wall.orders.cancelled")
+        : [t("wall.orders.acks", { acknowledged, recipients: o.recipients.length }), unable ? t("wall.orders.unable", { count: unable }) : null, late ? t("wall.orders.overdue") : null].filter(Boolean).join(" · ");
+      li.append(el("span", "kind", `#${o.seq} ${t(`orderKind.${o.kind}`)}`), el("span", "text", `${target}: ${o.text}`), el("span", "acks", acks));
       return li;
     }));
   }
@@ -618,7 +614,7 @@
   function renderSparks() {
     const node = $("sparks");
     const a = model.activity;
-    if (!a) { node.replaceChildren(el("div", "muted", "Loading activity…")); return; }
+    if (!a) { node.replaceChildren(el("div", "muted", t("wall.sparks.loading"))); return; }
     const rows = [...model.regions.values()].map(r => {
       const series = a.rescued.get(r.id) || new Array(a.buckets).fill(0);
       return { r, series, sum: series.reduce((x, y) => x + y, 0) };
@@ -629,7 +625,7 @@
       box.dataset.region = r.id;
       const width = 100, height = 20;
       const points = series.map((v, i) => `${(i / Math.max(1, series.length - 1) * width).toFixed(1)},${(height - Math.max(0, v) / peak * (height - 2) - 1).toFixed(1)}`);
-      const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img", "aria-label": `${r.name}: ${sum} rescued in 24 h` });
+      const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img", "aria-label": t("wall.sparks.chart", { name: r.name, count: sum }) });
       chart.append(svg("polygon", { class: "area", points: `0,${height} ${points.join(" ")} ${width},${height}` }), svg("polyline", { points: points.join(" ") }));
       box.append(el("span", "name", r.name), chart, el("span", "sum", fmt(sum)));
       return box;
@@ -642,8 +638,8 @@
   $("signin-form").addEventListener("submit", event => {
     event.preventDefault();
     const value = $("token-input").value.trim();
-    if (!value || !Liberterra.claims(value)) { $("signin-error").textContent = "That is not a credential (a JWT with three parts)."; return; }
-    if (Liberterra.expired(value)) { $("signin-error").textContent = "That credential has expired: ask for a new one."; return; }
+    if (!value || !Liberterra.claims(value)) { $("signin-error").textContent = t("signin.notCredential"); return; }
+    if (Liberterra.expired(value)) { $("signin-error").textContent = t("signin.expired"); return; }
     Liberterra.setToken(value);
     $("overlay").hidden = true;
     begin();
@@ -657,6 +653,6 @@
   setInterval(() => { if (Math.abs(clockNow() - aged) >= 30000) { aged = clockNow(); dirty.all = true; schedule(); } }, 1000);
   setInterval(nextBoardPage, BOARD_PAGE_SECONDS * 1000);
   window.addEventListener("resize", () => { map.fitted = false; dirty.all = true; schedule(); });
-  tickClock();
-  begin();
+  // The words first (web/i18n.js), then the wall.
+  I18n.ready.then(() => { I18n.picker($("lang")); tickClock(); begin(); });
 })();

@@ -9,6 +9,7 @@
 
 (() => {
   const { el, api, fmt } = Liberterra;
+  const { t } = I18n;
   const $ = id => document.getElementById(id);
   const KEYS = { op: "liberterra.field.op", team: "liberterra.field.team", outbox: "liberterra.field.outbox", lifecycle: "liberterra.field.lifecycle" };
   const FIELDS = ["children", "women", "men", "arrested"];
@@ -67,17 +68,18 @@
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refresh(); });
   window.addEventListener("focus", () => refresh());
   setInterval(() => { if (navigator.onLine && !$("app").hidden) refresh(); }, 30000);
-  start();
+  // The words first (web/i18n.js), then the page: nothing is shown in a language that is about to change.
+  I18n.ready.then(() => { I18n.picker($("lang")); start(); });
 
   function start() {
     const claims = Liberterra.claims();
     const fromPath = decodeURIComponent(location.pathname.replace(/^\/field\/?/, "").replace(/\/$/, ""));
     state.op = fromPath || localStorage.getItem(KEYS.op) || [].concat(claims?.op || [])[0] || null;
     if (!Liberterra.token() || !claims || claims.role !== "team-lead" || !state.op) { showSignIn(); return; }
-    if (Liberterra.expired()) { showSignIn("Your sign-in has expired: paste a new credential. Reports waiting on this device are kept."); return; }
+    if (Liberterra.expired()) { showSignIn(t("field.signin.expired")); return; }
     localStorage.setItem(KEYS.op, state.op);
     state.teams = [].concat(claims.team || []);
-    if (!state.teams.length) { showSignIn("This credential is not bound to a team."); return; }
+    if (!state.teams.length) { showSignIn(t("field.signin.noTeam")); return; }
     const saved = localStorage.getItem(KEYS.team);
     state.team = state.teams.includes(saved) ? saved : state.teams[0];
     $("signin").hidden = true;
@@ -130,7 +132,7 @@
       state.lastProblem = "";
     } catch (error) {
       if (error instanceof Liberterra.ProblemError) {
-        if (error.status === 401) { showSignIn("Your sign-in has expired: paste a new credential. Reports waiting on this device are kept."); return; }
+        if (error.status === 401) { showSignIn(t("field.signin.expired")); return; }
         state.lastProblem = error.message;
       }
       // Otherwise no network: the cached view stays.
@@ -148,10 +150,10 @@
       const claims = Liberterra.claims(token);
       setError("token", "");
       setError("operation", "");
-      if (!op) { setError("operation", "Which operation? Your coordinator gives its name (e.g. liberterra-ii)."); return; }
-      if (!claims) { setError("token", "That is not a credential: it should be three parts separated by dots."); return; }
-      if (Liberterra.expired(token)) { setError("token", "That credential has expired: ask your coordinator for a new one."); return; }
-      if (claims.role !== "team-lead") { setError("token", "That credential is not a team lead's: reports need one bound to your team."); return; }
+      if (!op) { setError("operation", t("field.signin.whichOperation")); return; }
+      if (!claims) { setError("token", t("signin.notCredential")); return; }
+      if (Liberterra.expired(token)) { setError("token", t("signin.expired")); return; }
+      if (claims.role !== "team-lead") { setError("token", t("field.signin.notLead")); return; }
       Liberterra.setToken(token);
       localStorage.setItem(KEYS.op, op);
       if (!location.pathname.startsWith(`/field/${op}`)) history.replaceState(null, "", `/field/${enc(op)}`);
@@ -177,15 +179,15 @@
       $("position-text").textContent = "";
       setError("position", "");
       if (!$("use-position").checked) return;
-      if (!navigator.geolocation) { setError("position", "This device cannot give a position."); $("use-position").checked = false; return; }
-      $("position-text").textContent = "Finding your position…";
+      if (!navigator.geolocation) { setError("position", t("field.position.unsupported")); $("use-position").checked = false; return; }
+      $("position-text").textContent = t("field.position.finding");
       navigator.geolocation.getCurrentPosition(p => {
         state.form.position = { latitude: round(p.coords.latitude), longitude: round(p.coords.longitude) };
-        $("position-text").textContent = `${state.form.position.latitude}, ${state.form.position.longitude} (±${Math.round(p.coords.accuracy)} m)`;
+        $("position-text").textContent = t("field.position.found", { latitude: state.form.position.latitude, longitude: state.form.position.longitude, accuracy: Math.round(p.coords.accuracy) });
       }, error => {
         $("use-position").checked = false;
         $("position-text").textContent = "";
-        setError("position", error.code === 1 ? "Position not allowed on this device: the report goes without it." : "No position available now.");
+        setError("position", error.code === 1 ? t("field.position.denied") : t("field.position.unavailable"));
       }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     });
     wireDistress();
@@ -195,7 +197,7 @@
     $("signout").addEventListener("click", event => {
       event.preventDefault();
       Liberterra.clearToken();
-      showSignIn("Signed out. Reports still waiting stay on this device and go when you sign in again.");
+      showSignIn(t("field.signin.signedOut"));
     });
   }
 
@@ -252,8 +254,8 @@
   function submitReport() {
     clearErrors();
     const body = collectReport();
-    if (Object.keys(body).length === 0) { $("form-error").textContent = "Choose a status, a count or a note first."; return; }
-    if ((body.note || "").length > 1000) { setError("note", "At most 1,000 characters."); return; }
+    if (Object.keys(body).length === 0) { $("form-error").textContent = t("field.report.empty"); return; }
+    if ((body.note || "").length > 1000) { setError("note", Liberterra.ruleText({ field: "note", code: "too-long", args: { max: "1000", length: String(body.note.length) } })); return; }
     if (state.editing) {
       // A refused report, fixed: same key (it was never stored), sent again in its place.
       outbox.update(state.editing, { body: Object.assign(body, { clientTime: nowIso() }), state: "queued", problem: null });
@@ -274,12 +276,12 @@
     const body = { corrects: state.correcting };
     for (const f of FIELDS) {
       const v = Number($(`corr-${f}`).value || 0);
-      if (!Number.isInteger(v)) { document.querySelector(`[data-corr-for="children"]`).textContent = "Whole numbers only."; return; }
+      if (!Number.isInteger(v)) { document.querySelector(`[data-corr-for="children"]`).textContent = t("field.correction.whole"); return; }
       if (v) body[f] = v;
     }
     const reason = $("corr-reason").value.trim();
-    if (!reason) { document.querySelector(`[data-corr-for="reason"]`).textContent = "Say why (e.g. counted twice)."; return; }
-    if (FIELDS.every(f => !body[f])) { $("corr-error").textContent = "Nothing to correct: change at least one count."; return; }
+    if (!reason) { document.querySelector(`[data-corr-for="reason"]`).textContent = t("field.correction.why"); return; }
+    if (FIELDS.every(f => !body[f])) { $("corr-error").textContent = t("field.correction.nothing"); return; }
     body.reason = reason;
     body.clientTime = nowIso();
     outbox.add({ key: crypto.randomUUID(), kind: "correction", op: state.op, team: state.team, body, createdAt: nowIso(), state: "queued" });
@@ -297,7 +299,7 @@
     $("note").value = "";
     $("use-position").checked = false;
     $("position-text").textContent = "";
-    $("send").textContent = "Send report";
+    $("send").textContent = t("field.send");
     clearErrors();
   }
 
@@ -310,7 +312,7 @@
     for (const c of document.querySelectorAll("#types input")) c.checked = (b.exploitationTypes || []).includes(c.value);
     $("note").value = b.note || "";
     state.form.position = b.position || null;
-    $("send").textContent = "Send again";
+    $("send").textContent = t("field.sendAgain");
     showProblem(item.problem);
     renderStatusButtons();
     scrollToSection($("report-form"));
@@ -336,29 +338,29 @@
     $("form-error").textContent = "";
   }
 
-  /** Puts a refusal's words next to the fields it names; whatever names no field goes under the form. */
+  /**
+   * Puts a refusal next to the fields it names, in the page's language (each rule by its stable code: common.js);
+   * whatever names no field on the form goes under it. Said once.
+   */
   function showProblem(problem) {
     clearErrors();
     if (!problem) return;
     let placed = false;
-    for (const [name, messages] of Object.entries(problem.errors || {})) {
-      const field = name.split(".")[0];
-      const text = [].concat(messages).join(" ");
-      if (document.querySelector(`#report-form [data-for="${field}"]`)) { setError(field, Liberterra.statusNames(explain(field, text, problem))); placed = true; }
+    for (const rule of [].concat(problem.rules || [])) {
+      const field = String(rule.field || "").split(".")[0];
+      if (!field || !document.querySelector(`#report-form [data-for="${field}"]`)) continue;
+      const text = Liberterra.ruleText(rule);
+      const slot = document.querySelector(`#report-form [data-for="${field}"]`);
+      slot.textContent = slot.textContent ? `${slot.textContent} ${text}` : text;
+      placed = true;
     }
-    // Said once: under the form only what no field carries.
-    if (!placed) $("form-error").textContent = Liberterra.statusNames(problem.detail || problem.title || `Refused (${problem.status}).`);
+    if (!placed) $("form-error").textContent = Liberterra.describeProblem(problem.status, problem);
   }
 
-  function explain(field, text, problem) {
-    if (field === "status" && problem.status === 409) return `Not possible now: ${problem.detail || text}`;
-    return text;
-  }
-
-  /** The outbox's line for a refused report: the short reason (its fields'), the full sentence being by the form. */
+  /** The outbox's line for a refused report: the short reason, the full sentences being by the form. */
   function shortReason(problem) {
-    const fields = Object.entries(problem.errors || {}).map(([f, m]) => `${f}: ${[].concat(m).join(", ")}`);
-    return fields.length ? Liberterra.statusNames(fields.join(" · ")) : Liberterra.describeProblem(problem.status, problem);
+    const fields = [...new Set([].concat(problem.rules || []).map(r => Liberterra.fieldName(r.field)).filter(Boolean))];
+    return fields.length ? t("field.outbox.fix.fields", { fields: I18n.list(fields) }) : Liberterra.describeProblem(problem.status, problem);
   }
 
   // ------------------------------------------------------------------ sending
@@ -383,7 +385,7 @@
             cache: "no-store",
           });
         } catch {
-          backOff("No network: waiting to send.");
+          backOff(t("field.net.noNetwork"));
           return;
         }
         const text = await response.text();
@@ -398,7 +400,7 @@
           continue;
         }
         if (response.status === 401) {
-          showSignIn("Your sign-in has expired: paste a new credential. Reports waiting on this device are kept and will be sent.");
+          showSignIn(t("field.signin.expiredQueued"));
           return;
         }
         if (response.status === 429 || response.status >= 500) {
@@ -446,24 +448,26 @@
 
   function renderTeam() {
     const v = state.view;
-    $("team-title").textContent = v ? `${v.callSign} · ${v.id}` : state.team || "Field report";
+    $("team-title").textContent = v ? `${v.callSign} · ${v.id}` : state.team || t("field.title");
     const projected = projectedStatus();
     const queued = projected !== knownStatus();
-    $("team-status").textContent = Liberterra.statusText(projected) + (queued ? " (queued)" : "");
-    $("status-now").textContent = Liberterra.statusText(projected);
+    $("team-status").textContent = queued ? t("field.status.queued", { status: Liberterra.statusText(projected) }) : Liberterra.statusText(projected);
+    const statusNow = el("span", null, Liberterra.statusText(projected));
+    statusNow.id = "status-now";
+    I18n.fill($("status-now-line"), "field.status.now", { status: statusNow });
     // Ages on the operation's clock: an exercise's may run faster than this phone's.
     const o = state.operation && state.operation.id === state.op ? state.operation : null;
     const now = Liberterra.operationNow(o);
-    $("team-seen").textContent = v && v.lastReportAt ? `last report ${Liberterra.ago(Date.parse(v.lastReportAt), now)}` : v ? "no report yet" : "not loaded yet";
+    $("team-seen").textContent = v && v.lastReportAt ? t("field.team.lastReport", { ago: Liberterra.ago(Date.parse(v.lastReportAt), now) }) : v ? t("field.team.noReport") : t("field.team.notLoaded");
     $("exercise").hidden = !(o && o.exercise);
-    $("exercise").textContent = o && o.clockSpeed > 1 ? `EXERCISE · clock ${Liberterra.fmt(o.clockSpeed)}× real time` : "EXERCISE · not a real operation";
-    const t = v ? v.totals : null;
+    $("exercise").textContent = o && o.clockSpeed > 1 ? t("common.exerciseClock", { speed: o.clockSpeed }) : t("common.exerciseNotReal");
+    const tally = v ? v.totals : null;
     const totals = $("team-totals");
     totals.replaceChildren();
-    if (t) {
-      totals.append("Rescued ", el("b", null, fmt(t.rescued)), ` (children ${fmt(t.children)}, women ${fmt(t.women)}, men ${fmt(t.men)}) · arrested `, el("b", null, fmt(t.arrested)));
+    if (tally) {
+      I18n.fill(totals, "field.team.totals", { rescued: el("b", null, fmt(tally.rescued)), children: tally.children, women: tally.women, men: tally.men, arrested: el("b", null, fmt(tally.arrested)) });
     }
-    if (v && v.overdueSince) totals.append(el("div", "field-error", "Overdue: command is waiting for your check-in."));
+    if (v && v.overdueSince) totals.append(el("div", "field-error", t("field.team.overdue")));
   }
 
   function renderStatusButtons() {
@@ -472,7 +476,7 @@
     const options = [current, ...next];
     if (state.form.status && !options.includes(state.form.status)) options.push(state.form.status);   // a refused one being fixed
     $("status-buttons").replaceChildren(...options.map(s => {
-      const b = el("button", null, s === current ? `Check in (${Liberterra.statusText(s)})` : Liberterra.statusText(s));
+      const b = el("button", null, s === current ? t("field.status.checkIn", { status: Liberterra.statusText(s) }) : Liberterra.statusText(s));
       b.type = "button";
       b.dataset.status = s;
       b.setAttribute("role", "radio");
@@ -486,45 +490,42 @@
     }));
   }
 
-  /** "1 child", "3 children", "-1 woman", "2 arrested". */
-  function countText(n, field) {
-    const one = { children: "child", women: "woman", men: "man", arrested: "arrested" }[field];
-    return `${n} ${Math.abs(n) === 1 ? one : field}`;
-  }
-
+  /** A device's item in words: "En Route · 2 children · “note”", "correction of #5: −1 child · miscounted". */
   function describe(item) {
     const b = item.body;
-    if (item.kind === "answer") return `${b.answer === "Unable" ? "Unable" : "Acknowledged"}: order #${item.orderSeq}${b.reason ? " · " + b.reason : ""}`;
-    if (item.kind === "distress") return `DISTRESS${b.position ? " · position" : ""}`;
-    if (item.kind === "distress-cancel") return `distress #${item.distressSeq} withdrawn${b.reason ? " · " + b.reason : ""}`;
+    if (item.kind === "answer") return [t(`answer.${b.answer === "Unable" ? "Unable" : "Acknowledged"}`), t("field.outbox.order", { order: item.orderSeq }), b.reason].filter(Boolean).join(" · ");
+    if (item.kind === "distress") return [t("event.distress"), b.position ? t("field.outbox.position") : null].filter(Boolean).join(" · ");
+    if (item.kind === "distress-cancel") return [t("event.distressWithdrawn", { distress: item.distressSeq }), b.reason].filter(Boolean).join(" · ");
     const parts = [];
-    if (item.kind === "correction") parts.push(`correction of #${b.corrects}: ${b.reason}`);
-    else if (b.status) parts.push(Liberterra.statusText(b.status));
-    for (const f of FIELDS) if (b[f]) parts.push(`${b[f] > 0 && item.kind === "correction" ? "+" : ""}${countText(b[f], f)}`);
-    if (b.exploitationTypes) parts.push(b.exploitationTypes.join(", "));
-    if (b.position) parts.push("position");
-    if (b.note) parts.push(`“${b.note}”`);
-    return parts.join(" · ") || "check-in";
+    if (item.kind === "correction") parts.push(t("event.correction", { seq: b.corrects, changes: Liberterra.countsText(b) || t("event.noChange") }), b.reason);
+    else {
+      if (b.status) parts.push(Liberterra.statusText(b.status));
+      parts.push(Liberterra.countsText(b, false));
+    }
+    if (b.exploitationTypes) parts.push(I18n.list(b.exploitationTypes.map(x => t(`exploitation.${x}`))));
+    if (b.position) parts.push(t("field.outbox.position"));
+    if (b.note) parts.push(t("common.quoted", { text: b.note }));
+    return parts.filter(Boolean).join(" · ") || t("event.checkIn");
   }
 
   function renderOutbox() {
     const items = outbox.mine().slice().reverse();
     const list = $("outbox");
-    if (!items.length) { list.replaceChildren(el("li", "muted", "Nothing yet.")); return; }
+    if (!items.length) { list.replaceChildren(el("li", "muted", t("field.outbox.empty"))); return; }
     list.replaceChildren(...items.slice(0, 50).map(item => {
       const li = el("li", item.state);
       li.dataset.key = item.key;
       const head = el("div", "head");
-      const label = item.state === "acknowledged" ? `acknowledged #${item.seq}` : item.state === "rejected" ? "not accepted" : "queued";
-      head.append(el("span", "state", label), el("span", "muted", new Date(item.createdAt).toLocaleTimeString("en-GB")));
+      const label = item.state === "acknowledged" ? t("field.outbox.acknowledged", { seq: item.seq }) : item.state === "rejected" ? t("field.outbox.rejected") : t("field.outbox.queued");
+      head.append(el("span", "state", label), el("span", "muted", I18n.localTime(new Date(item.createdAt))));
       li.append(head, el("div", "what", describe(item)));
       if (item.state === "rejected" && item.problem) li.append(el("div", "problem", shortReason(item.problem)));
       const actions = el("div", "actions");
       if (item.state === "rejected") {
-        const fix = el("button", null, "Fix");
+        const fix = el("button", null, t("field.outbox.fix"));
         fix.type = "button";
         fix.addEventListener("click", () => loadIntoForm(item));
-        const drop = el("button", null, "Discard");
+        const drop = el("button", null, t("field.outbox.discard"));
         drop.type = "button";
         drop.addEventListener("click", () => {
           outbox.remove(item.key);
@@ -534,11 +535,11 @@
         actions.append(fix, drop);
       }
       if (item.state === "acknowledged" && item.kind === "report") {
-        const correct = el("button", null, "Correct");
+        const correct = el("button", null, t("field.outbox.correct"));
         correct.type = "button";
         correct.addEventListener("click", () => {
           state.correcting = item.seq;
-          $("corr-seq").textContent = String(item.seq);
+          $("corr-title").textContent = t("field.correction.title", { seq: item.seq });
           for (const f of FIELDS) $(`corr-${f}`).value = "0";
           $("corr-reason").value = "";
           $("correction").hidden = false;
@@ -642,44 +643,45 @@
     box.replaceChildren(...open.map(o => {
       const card = el("article", `order${o.overdue ? " overdue" : ""}`);
       card.dataset.seq = String(o.seq);
-      card.setAttribute("aria-label", `Order ${o.seq} from command: ${o.kind}`);
-      const meta = [`#${o.seq} from ${o.issuedBy} at ${Liberterra.utcTime(new Date(o.issuedAt))} UTC`];
-      if (o.dueBy) meta.push(`${o.overdue ? "OVERDUE: answer was due" : "answer by"} ${new Date(o.dueBy).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZoneName: "short" })}${o.overdue ? "" : ` (${Math.max(0, Math.round((Date.parse(o.dueBy) - now) / 60000))} min left)`}`);
-      if (o.place) meta.push(`place ${o.place.latitude.toFixed(5)}, ${o.place.longitude.toFixed(5)}`);
+      card.setAttribute("aria-label", t("field.order.label", { order: o.seq, kind: t(`orderKind.${o.kind}`) }));
+      const meta = [t("field.order.from", { order: o.seq, by: o.issuedBy, time: I18n.localTime(new Date(o.issuedAt)) })];
+      if (o.dueBy) meta.push(o.overdue ? t("field.order.wasDue", { time: I18n.localTime(new Date(o.dueBy)) })
+        : t("field.order.answerBy", { time: I18n.localTime(new Date(o.dueBy)), left: I18n.duration(Math.max(0, Date.parse(o.dueBy) - now)) }));
+      if (o.place) meta.push(t("field.order.place", { latitude: o.place.latitude.toFixed(5), longitude: o.place.longitude.toFixed(5) }));
       const row = el("div", "answer-row");
-      const ack = el("button", "ack", "Acknowledged");
+      const ack = el("button", "ack", t("answer.Acknowledged"));
       ack.type = "button";
-      ack.setAttribute("aria-label", `Acknowledge order ${o.seq}`);
+      ack.setAttribute("aria-label", t("field.order.ackLabel", { order: o.seq }));
       ack.addEventListener("click", () => answer(o, "Acknowledged"));
-      const unable = el("button", "unable", "Unable");
+      const unable = el("button", "unable", t("answer.Unable"));
       unable.type = "button";
-      unable.setAttribute("aria-label", `Unable to comply with order ${o.seq}`);
+      unable.setAttribute("aria-label", t("field.order.unableLabel", { order: o.seq }));
       const form = el("form", "unable-form");
       form.hidden = true;
       const input = el("input");
       input.maxLength = 500;
-      input.placeholder = "Why? (required)";
-      input.setAttribute("aria-label", `Why the team is unable to comply with order ${o.seq}`);
-      const send = el("button", null, "Send Unable");
+      input.placeholder = t("field.order.why");
+      input.setAttribute("aria-label", t("field.order.whyLabel", { order: o.seq }));
+      const send = el("button", null, t("field.order.sendUnable"));
       send.type = "submit";
       const error = el("div", "field-error");
       form.append(input, send, error);
       form.addEventListener("submit", event => {
         event.preventDefault();
-        if (!input.value.trim()) { error.textContent = "Say why the team cannot comply."; return; }
+        if (!input.value.trim()) { error.textContent = t("field.order.whyRequired"); return; }
         answer(o, "Unable", input.value.trim());
       });
       unable.addEventListener("click", () => { form.hidden = false; input.focus(); });
       row.append(ack, unable);
-      card.append(el("div", "kind", o.kind), el("div", "text", o.text), el("div", "meta", meta.join(" · ")), row, form);
+      card.append(el("div", "kind", t(`orderKind.${o.kind}`)), el("div", "text", o.text), el("div", "meta", meta.join(" · ")), row, form);
       return card;
     }), ...recent.map(o => {
       const given = localAnswer(o.seq);
       const card = el("article", "order answered");
       card.dataset.seq = String(o.seq);
-      const what = o.state === "open" && given ? (given.state === "queued" ? `${given.body.answer} (queued)` : given.body.answer)
-        : o.state === "cancelled" ? `cancelled by command${o.cancelReason ? ": " + o.cancelReason : ""}` : o.state === "unable" ? `Unable: ${o.reason || ""}` : "Acknowledged";
-      card.append(el("div", "kind", `#${o.seq} ${o.kind} · ${what}`), el("div", "meta", o.text));
+      const what = o.state === "open" && given ? (given.state === "queued" ? t("field.order.answerQueued", { answer: t(`answer.${given.body.answer}`) }) : t(`answer.${given.body.answer}`))
+        : o.state === "cancelled" ? [t("field.order.cancelled"), o.cancelReason].filter(Boolean).join(": ") : o.state === "unable" ? [t("answer.Unable"), o.reason].filter(Boolean).join(": ") : t("answer.Acknowledged");
+      card.append(el("div", "kind", `#${o.seq} ${t(`orderKind.${o.kind}`)} · ${what}`), el("div", "meta", o.text));
       return card;
     }));
     // A new order: sound and vibration where the device allows, once per order.
@@ -713,24 +715,24 @@
     box.classList.remove("taken");
     if (queued) {
       box.hidden = false;
-      box.replaceChildren(el("b", null, "DISTRESS QUEUED"), el("div", null, "It goes first as soon as there is network. Keep trying to reach command by any means."));
+      box.replaceChildren(el("b", null, t("field.distress.queued")), el("div", null, t("field.distress.queuedHelp")));
       return;
     }
     if (!call || call.cancelledAt || (call.takenAt && Date.now() - Date.parse(call.takenAt) > 15 * 60000 && !call.open)) { box.hidden = true; return; }
     box.hidden = false;
     if (call.takenAt) {
       box.classList.add("taken");
-      box.replaceChildren(el("b", null, "COMMAND HAS TAKEN YOUR DISTRESS CALL"),
-        el("div", null, `${call.takenBy} at ${Liberterra.utcTime(new Date(call.takenAt))} UTC`));
+      box.replaceChildren(el("b", null, t("field.distress.taken")),
+        el("div", null, t("field.distress.takenBy", { by: call.takenBy, time: I18n.localTime(new Date(call.takenAt)) })));
     } else {
-      box.replaceChildren(el("b", null, `DISTRESS SENT · #${call.seq}`),
-        el("div", null, `Every wall shows it since ${Liberterra.utcTime(new Date(call.raisedAt))} UTC; waiting for a commander to take it.${call.escalatedAt ? " Escalated." : ""}`));
+      box.replaceChildren(el("b", null, t("field.distress.sent", { distress: call.seq })),
+        el("div", null, [t("field.distress.sentHelp", { time: I18n.localTime(new Date(call.raisedAt)) }), call.escalatedAt ? t("field.distress.escalated") : null].filter(Boolean).join(" ")));
     }
     if (!outbox.mine().some(i => i.kind === "distress-cancel" && i.distressSeq === call.seq)) {
-      const withdraw = el("button", null, "Withdraw (false alarm or safe now)");
+      const withdraw = el("button", null, t("field.distress.withdraw"));
       withdraw.type = "button";
       withdraw.addEventListener("click", () => {
-        if (!confirm("Withdraw the distress call? Command will see that the team withdrew it.")) return;
+        if (!confirm(t("field.distress.withdrawConfirm"))) return;
         outbox.add({ key: crypto.randomUUID(), kind: "distress-cancel", distressSeq: call.seq, op: state.op, team: state.team,
           body: { clientTime: nowIso() }, createdAt: nowIso(), state: "queued" });
         renderAll();
@@ -752,8 +754,8 @@
       if (held >= 1) { stop(); raise(); return; }
       frame = requestAnimationFrame(progress);
     };
-    const begin = () => { if (started) return; started = performance.now(); frame = requestAnimationFrame(progress); button.textContent = "Keep holding…"; };
-    const stop = () => { started = 0; cancelAnimationFrame(frame); button.style.setProperty("--held", "0%"); button.textContent = "Hold for DISTRESS"; };
+    const begin = () => { if (started) return; started = performance.now(); frame = requestAnimationFrame(progress); button.textContent = t("field.distress.holding"); };
+    const stop = () => { started = 0; cancelAnimationFrame(frame); button.style.setProperty("--held", "0%"); button.textContent = t("field.distress.hold"); };
     button.addEventListener("pointerdown", event => { event.preventDefault(); button.setPointerCapture?.(event.pointerId); begin(); });
     for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) button.addEventListener(type, stop);
     button.addEventListener("keydown", event => { if ((event.key === "Enter" || event.key === " ") && !event.repeat) { event.preventDefault(); begin(); } });
@@ -782,11 +784,11 @@
     const refused = outbox.mine().filter(i => i.state === "rejected").length;
     const online = navigator.onLine;
     net.className = "net" + (!online ? " offline" : (state.lastProblem && queued) || refused ? " trouble" : "");
-    if (mode === "sending" && queued) net.textContent = `Sending ${queued}…`;
-    else if (!online) net.textContent = queued ? `Offline · ${queued} queued` : "Offline";
-    else if (queued) net.textContent = `${queued} queued${state.lastProblem ? " · " + state.lastProblem : ""}`;
+    if (mode === "sending" && queued) net.textContent = t("field.net.sending", { count: queued });
+    else if (!online) net.textContent = queued ? t("field.net.offlineQueued", { count: queued }) : t("field.net.offline");
+    else if (queued) net.textContent = [t("field.net.queued", { count: queued }), state.lastProblem].filter(Boolean).join(" · ");
     // A report the server did not accept waits for the lead: never "all sent" while one does.
-    else if (refused) net.textContent = `Online · ${refused} not accepted`;
-    else net.textContent = "Online · all sent";
+    else if (refused) net.textContent = t("field.net.refused", { count: refused });
+    else net.textContent = t("field.net.allSent");
   }
 })();
