@@ -51,7 +51,7 @@ public sealed partial class CatalogTests
     };
 
     /// <summary>Families whose every value needs words (a refusal or a status a page may meet); the others may have fewer.</summary>
-    private static readonly string[] Complete = ["status", "orderKind", "answer", "exploitation", "rule", "input", "count", "command.conn", "debrief.state"];
+    private static readonly string[] Complete = ["status", "orderKind", "answer", "exploitation", "rule", "problem", "input", "count", "command.conn", "debrief.state"];
 
     [Fact]
     public void every_language_is_listed_with_its_name_and_direction()

@@ -101,6 +101,9 @@ public class LanguageTests(BrowserFixture browser)
             await Expect(wall.Page.Locator("#ticker li:not(.empty)").First).ToBeVisibleAsync(new() { Timeout = Patience });
             await Expect(wall.Page.Locator("#sparks .spark").First).ToBeVisibleAsync(new() { Timeout = Patience });
             Assert.Equal(lang, await wall.Page.EvaluateAsync<string>("() => document.documentElement.lang"));
+            // A report while the wall watches: its ticker line comes from the live delta, worded from its phrase.
+            var live = await Field.Report(server.Http, op, "AR-RAID-02", new { children = 1, arrested = 2 });
+            await wall.Page.WaitForFunctionAsync($"() => document.querySelector('#ticker li')?.dataset.seq === '{live.Seq}'", null, new() { Timeout = Patience });
             problems.AddRange((await wall.Page.EvaluateAsync<string[]>(WordsCheck)).Select(p => $"wall {lang}: {p}"));
             problems.AddRange(wall.Errors.Select(e => $"wall {lang}: {e}"));
             await wall.Page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts.Directory, $"wall-{lang}.png") });

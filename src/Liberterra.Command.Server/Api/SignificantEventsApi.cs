@@ -44,7 +44,9 @@ public static class SignificantEventsApi
         if (state is null) return OperationLookup.NoOperation(operationId);
         var errors = new FieldErrors();
         var title = request.Title?.Trim();
-        if (OperationRules.ValidateMarkTitle(title) is { } badTitle) foreach (var rule in badTitle.Rules) errors.Add("title", rule.Code, string.Join("; ", badTitle.Fields["title"]), [.. rule.Args.Select(a => (a.Key, (object?)a.Value))]);
+        if (OperationRules.ValidateMarkTitle(title) is { } badTitle)
+            foreach (var (rule, message) in badTitle.Rules.Zip(badTitle.Fields["title"]))
+                errors.Add("title", rule.Code, message, [.. rule.Args.Select(a => (a.Key, (object?)a.Value))]);
         if (request.Seq is not { } seq || seq < 1 || seq > state.LastSeq) errors.Add("seq", RuleCodes.Range, $"must be an event of this operation (1 to {state.LastSeq})", ("min", 1), ("max", state.LastSeq));
         if (errors.Count > 0) return Problems.From(DomainError.Invalid(errors));
         var mark = await timeline.MarkAsync(operationId, request.Seq!.Value, title!, Actors.Of(http), false, ct);

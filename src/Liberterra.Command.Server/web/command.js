@@ -102,7 +102,7 @@
       if (d.open) {
         const take = el("button", "take", t("command.take"));
         take.type = "button";
-        take.setAttribute("aria-label", t("command.take.label", { distress: d.seq, team: callSign(d.teamId) }));
+        take.setAttribute("aria-label", t("command.take.label", { distress: String(d.seq), team: callSign(d.teamId) }));
         take.addEventListener("click", () => act(`take:${d.seq}`, `/api/operations/${enc(operationId)}/distress/${d.seq}/take`, undefined, take));
         li.append(take);
       }
@@ -128,7 +128,7 @@
       if (o.open) {
         const cancel = el("button", null, t("common.cancel"));
         cancel.type = "button";
-        cancel.setAttribute("aria-label", t("command.cancel.label", { order: o.seq }));
+        cancel.setAttribute("aria-label", t("command.cancel.label", { order: String(o.seq) }));
         cancel.addEventListener("click", () => act(`cancel:${o.seq}`, `/api/operations/${enc(operationId)}/orders/${o.seq}/cancel`, {}, cancel));
         actions.append(cancel);
       } else if (o.cancelledAt) actions.append(t("command.cancelledBy", { by: o.cancelledBy }));
@@ -154,7 +154,7 @@
     } catch (error) {
       // A refusal is final for this key; a network error or a 503 keeps it for the retry.
       if (error instanceof Liberterra.ProblemError && error.status < 500 && error.status !== 429) keys.delete(action);
-      $("err-form").textContent = error.message;
+      $("err-form").textContent = Liberterra.errorText(error);
       throw error;
     } finally {
       if (button) button.disabled = false;

@@ -63,19 +63,27 @@ const Liberterra = (() => {
   function ruleText(rule) {
     const key = `rule.${rule.code}`;
     if (!I18n.has(key)) return I18n.t("rule.unknown", { field: fieldName(rule.field), code: rule.code });
-    const args = { field: fieldName(rule.field) };
+    // An id the server would not repeat (not a valid one) is shown as a dash.
+    const args = { field: fieldName(rule.field), id: "—" };
     for (const [name, value] of Object.entries(rule.args || {})) args[name] = ruleValue(name, value);
     const text = I18n.t(key, args);
     return rule.field ? I18n.t("rule.withField", { field: fieldName(rule.field), text }) : text;
   }
 
+  // Values that are quantities are formatted for the language; numbers that name something (an order, a call) are not.
+  const QUANTITIES = new Set(["min", "max", "length", "total", "after", "days", "minutes", "count"]);
   function ruleValue(name, value) {
     if (name === "allowed") return I18n.list(String(value).split(",").filter(Boolean).map(statusText), "disjunction");
     if (name === "from" || name === "to") return statusText(value);
     if (name === "answer") return I18n.t(`answer.${value}`);
     if (name === "at" || name === "now") return I18n.utcDateTime(Date.parse(value));
-    if (/^-?\d+(\.\d+)?$/.test(String(value))) return Number(value);
-    return value;
+    if (QUANTITIES.has(name) && /^-?\d+(\.\d+)?$/.test(String(value))) return Number(value);
+    return String(value);
+  }
+
+  /** Why a request failed, in words: a refusal as described above, anything else (no network) as unreachable. */
+  function errorText(error) {
+    return error instanceof ProblemError ? error.message : I18n.t("live.unreachable");
   }
 
   /** A request field as the pages name it ("position.latitude" -> "Latitude"); an unknown one as sent. */
@@ -161,18 +169,18 @@ const Liberterra = (() => {
     const join = parts => parts.filter(Boolean).join(" · ");
     switch (phrase.key) {
       case "report": return join([a.status ? statusText(a.status) : I18n.t("event.checkIn"), countsText(a), ...region]);
-      case "correction": return join([I18n.t("event.correction", { seq: Number(a.corrects), changes: countsText(a) || I18n.t("event.noChange") }), a.reason]);
+      case "correction": return join([I18n.t("event.correction", { seq: a.corrects, changes: countsText(a) || I18n.t("event.noChange") }), a.reason]);
       case "overdue": return join([I18n.t("event.overdue"), I18n.t("event.silentFor", { duration: I18n.duration(Number(a.silentSeconds) * 1000) }), ...region]);
-      case "order-issued": return join([I18n.t("event.orderIssued", { order: Number(a.order), kind: I18n.t(`orderKind.${a.kind}`), target: targetText(a.scope, a.target) }),
+      case "order-issued": return join([I18n.t("event.orderIssued", { order: a.order, kind: I18n.t(`orderKind.${a.kind}`), target: targetText(a.scope, a.target) }),
         a.dueBy ? I18n.t("event.answerBy", { time: I18n.utcDateTime(Date.parse(a.dueBy)) }) : null]);
-      case "order-acknowledged": return I18n.t("event.orderAcknowledged", { order: Number(a.order) });
-      case "order-unable": return join([I18n.t("event.orderUnable", { order: Number(a.order) }), a.reason]);
-      case "order-cancelled": return join([I18n.t("event.orderCancelled", { order: Number(a.order) }), a.reason]);
-      case "order-overdue": return I18n.t("event.orderOverdue", { order: Number(a.order), count: Number(a.teams) });
+      case "order-acknowledged": return I18n.t("event.orderAcknowledged", { order: a.order });
+      case "order-unable": return join([I18n.t("event.orderUnable", { order: a.order }), a.reason]);
+      case "order-cancelled": return join([I18n.t("event.orderCancelled", { order: a.order }), a.reason]);
+      case "order-overdue": return I18n.t("event.orderOverdue", { order: a.order, count: Number(a.teams) });
       case "distress": return join([I18n.t("event.distress"), ...region]);
-      case "distress-taken": return I18n.t("event.distressTaken", { distress: Number(a.distress) });
-      case "distress-withdrawn": return join([I18n.t("event.distressWithdrawn", { distress: Number(a.distress) }), a.reason]);
-      case "distress-escalated": return join([I18n.t("event.distressEscalated", { distress: Number(a.distress) }), ...region]);
+      case "distress-taken": return I18n.t("event.distressTaken", { distress: a.distress });
+      case "distress-withdrawn": return join([I18n.t("event.distressWithdrawn", { distress: a.distress }), a.reason]);
+      case "distress-escalated": return join([I18n.t("event.distressEscalated", { distress: a.distress }), ...region]);
       case "operation-defined": {
         const what = I18n.t("event.defined", { name: a.name, hotspots: I18n.t("count.hotspots", { count: Number(a.hotspots) }), teams: I18n.t("count.teams", { count: Number(a.teams) }) });
         return a.clockSpeed ? `${what} ${I18n.t("event.exerciseClock", { speed: Number(a.clockSpeed) })}` : a.exercise ? `${what} ${I18n.t("event.exercise")}` : what;
@@ -188,6 +196,6 @@ const Liberterra = (() => {
     return I18n.t("target.all");
   }
 
-  return { adoptTokenFromFragment, token, setToken, clearToken, claims, expired, api, ProblemError, describeProblem, ruleText, fieldName,
+  return { adoptTokenFromFragment, token, setToken, clearToken, claims, expired, api, ProblemError, describeProblem, ruleText, fieldName, errorText,
     el, svg, fmt, pad, utcTime, utcDate, ago, agoSeconds, statusText, countsText, describeEvent, targetText, operationNow };
 })();

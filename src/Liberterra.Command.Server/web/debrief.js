@@ -25,6 +25,8 @@
     if (s.state !== "playing") around(s.seq);
   });
 
+  // The speeds, written as the language writes numbers (3,600× / 3 600×).
+  I18n.ready.then(() => { for (const o of $("r-speed").options) o.textContent = `${I18n.number(Number(o.value))}×`; });
   $("r-play").addEventListener("click", () => {
     if (!last) return;
     if (last.state === "playing") replay().control("pause");
@@ -47,7 +49,7 @@
         const b = Liberterra.el("button", "mark");
         b.type = "button";
         b.dataset.seq = String(m.seq);
-        b.title = I18n.t("debrief.markTitle", { seq: m.seq, title: m.title, by: m.markedBy });
+        b.title = I18n.t("debrief.markTitle", { seq: String(m.seq), title: m.title, by: m.markedBy });
         b.setAttribute("aria-label", b.title);
         b.style.left = `${((m.seq - min) / span) * 100}%`;
         b.addEventListener("click", () => replay().control("seek", { seq: m.seq }));
@@ -55,7 +57,7 @@
       }));
       laneLoaded = true;
     } catch (error) {
-      $("mark-error").textContent = error.message;
+      $("mark-error").textContent = Liberterra.errorText(error);
     }
   }
   window.addEventListener("replay-status", () => { if (!laneLoaded) { loadLane(); loadDensity(); } });
@@ -88,7 +90,7 @@
       $("mark-title").value = "";
       await loadLane();
     } catch (error) {
-      $("mark-error").textContent = error.status === 403 ? I18n.t("debrief.mark.forbidden") : error.message;
+      $("mark-error").textContent = error.status === 403 ? I18n.t("debrief.mark.forbidden") : Liberterra.errorText(error);
     }
   });
 

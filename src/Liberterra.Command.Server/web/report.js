@@ -10,14 +10,17 @@
   const STATUSES = ["Standby", "Briefed", "EnRoute", "OnSite", "Engaged", "Extracting", "Completed", "Holding", "Aborted"];
 
   Liberterra.adoptTokenFromFragment();
-  $("signin-button").addEventListener("click", () => {
-    const token = $("token-input").value.trim();
-    if (!Liberterra.claims(token)) { $("signin-error").textContent = t("signin.notCredential"); return; }
-    Liberterra.setToken(token);
+  $("print").addEventListener("click", () => window.print());
+  I18n.ready.then(() => {
+    $("signin-button").addEventListener("click", () => {
+      const token = $("token-input").value.trim();
+      if (!Liberterra.claims(token)) { $("signin-error").textContent = t("signin.notCredential"); return; }
+      Liberterra.setToken(token);
+      load();
+    });
+    I18n.picker($("lang"));
     load();
   });
-  $("print").addEventListener("click", () => window.print());
-  I18n.ready.then(() => { I18n.picker($("lang")); load(); });
 
   async function load() {
     if (!Liberterra.token() || Liberterra.expired() || !operationId) {
@@ -33,7 +36,7 @@
       document.body.dataset.ready = "true";
     } catch (error) {
       $("signin").hidden = false;
-      $("signin-error").textContent = error.message;
+      $("signin-error").textContent = Liberterra.errorText(error);
     }
   }
 

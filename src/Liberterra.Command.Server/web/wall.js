@@ -86,7 +86,7 @@
         return li;
       }));
     } catch (error) {
-      signIn(error.message);
+      signIn(Liberterra.errorText(error));
     }
   }
 
@@ -190,7 +190,7 @@
     if (d.distress) { model.distress.set(d.distress.seq, d.distress); dirty.command = true; }
     if (TICKER_KINDS.has(d.kind)) {
       model.ticker.unshift({
-        seq: d.seq, kind: d.kind, serverTime: d.serverTime, teamId: d.teamId, report: d.report, summary: d.summary,
+        seq: d.seq, kind: d.kind, serverTime: d.serverTime, teamId: d.teamId, report: d.report, summary: d.summary, phrase: d.phrase,
         fresh: true,
       });
       if (model.ticker.length > TICKER_MAX) model.ticker.length = TICKER_MAX;
@@ -644,15 +644,19 @@
     $("overlay").hidden = true;
     begin();
   });
-  setInterval(tickClock, 250);   // four times a second: an exercise's compressed clock moves minutes a second
-  // While not live, the line keeps counting ("since 15:33:08 UTC (12 s ago)"), never a "just now" that stays.
-  setInterval(() => { if (connection.state !== "live") renderConnectionDetail(); }, 1000);
-  // "N min ago" and the hot markers age: redrawn every 30 s of the operation's time (each second on an exercise's
-  // compressed clock, where 30 s pass in a blink).
-  let aged = 0;
-  setInterval(() => { if (Math.abs(clockNow() - aged) >= 30000) { aged = clockNow(); dirty.all = true; schedule(); } }, 1000);
-  setInterval(nextBoardPage, BOARD_PAGE_SECONDS * 1000);
-  window.addEventListener("resize", () => { map.fitted = false; dirty.all = true; schedule(); });
-  // The words first (web/i18n.js), then the wall.
-  I18n.ready.then(() => { I18n.picker($("lang")); tickClock(); begin(); });
+  // The words first (web/i18n.js), then the wall and its clocks: nothing is written before the catalog is there.
+  I18n.ready.then(() => {
+    I18n.picker($("lang"));
+    setInterval(tickClock, 250);   // four times a second: an exercise's compressed clock moves minutes a second
+    // While not live, the line keeps counting ("since 15:33:08 UTC (12 s ago)"), never a "just now" that stays.
+    setInterval(() => { if (connection.state !== "live") renderConnectionDetail(); }, 1000);
+    // "N min ago" and the hot markers age: redrawn every 30 s of the operation's time (each second on an exercise's
+    // compressed clock, where 30 s pass in a blink).
+    let aged = 0;
+    setInterval(() => { if (Math.abs(clockNow() - aged) >= 30000) { aged = clockNow(); dirty.all = true; schedule(); } }, 1000);
+    setInterval(nextBoardPage, BOARD_PAGE_SECONDS * 1000);
+    window.addEventListener("resize", () => { map.fitted = false; dirty.all = true; schedule(); });
+    tickClock();
+    begin();
+  });
 })();

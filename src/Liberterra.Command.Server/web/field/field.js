@@ -59,17 +59,20 @@
 
   Liberterra.adoptTokenFromFragment();
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/field-sw.js", { scope: "/field" }).catch(() => {});
-  wireForm();
-  window.addEventListener("online", () => { state.retryAt = 0; renderNet(); refresh(); sync(); });
-  window.addEventListener("offline", renderNet);
-  setInterval(() => { if (Date.now() >= state.retryAt) sync(); }, 3000);
-  // The team as stored changes from other devices too: read it again whenever the lead comes back to the page, and
-  // now and then, whether or not anything is queued here.
-  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refresh(); });
-  window.addEventListener("focus", () => refresh());
-  setInterval(() => { if (navigator.onLine && !$("app").hidden) refresh(); }, 30000);
   // The words first (web/i18n.js), then the page: nothing is shown in a language that is about to change.
-  I18n.ready.then(() => { I18n.picker($("lang")); start(); });
+  I18n.ready.then(() => {
+    wireForm();
+    window.addEventListener("online", () => { state.retryAt = 0; renderNet(); refresh(); sync(); });
+    window.addEventListener("offline", renderNet);
+    setInterval(() => { if (Date.now() >= state.retryAt) sync(); }, 3000);
+    // The team as stored changes from other devices too: read it again whenever the lead comes back to the page, and
+    // now and then, whether or not anything is queued here.
+    document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refresh(); });
+    window.addEventListener("focus", () => refresh());
+    setInterval(() => { if (navigator.onLine && !$("app").hidden) refresh(); }, 30000);
+    I18n.picker($("lang"));
+    start();
+  });
 
   function start() {
     const claims = Liberterra.claims();
@@ -183,7 +186,7 @@
       $("position-text").textContent = t("field.position.finding");
       navigator.geolocation.getCurrentPosition(p => {
         state.form.position = { latitude: round(p.coords.latitude), longitude: round(p.coords.longitude) };
-        $("position-text").textContent = t("field.position.found", { latitude: state.form.position.latitude, longitude: state.form.position.longitude, accuracy: Math.round(p.coords.accuracy) });
+        $("position-text").textContent = t("field.position.found", { latitude: state.form.position.latitude.toFixed(5), longitude: state.form.position.longitude.toFixed(5), accuracy: Math.round(p.coords.accuracy) });
       }, error => {
         $("use-position").checked = false;
         $("position-text").textContent = "";
@@ -346,15 +349,17 @@
     clearErrors();
     if (!problem) return;
     let placed = false;
+    const elsewhere = [];
     for (const rule of [].concat(problem.rules || [])) {
-      const field = String(rule.field || "").split(".")[0];
-      if (!field || !document.querySelector(`#report-form [data-for="${field}"]`)) continue;
+      const field = String(rule.field || "").replace(/\[\d+\]/g, "").split(".")[0];
+      const slot = field && document.querySelector(`#report-form [data-for="${field}"]`);
       const text = Liberterra.ruleText(rule);
-      const slot = document.querySelector(`#report-form [data-for="${field}"]`);
+      if (!slot) { elsewhere.push(text); continue; }
       slot.textContent = slot.textContent ? `${slot.textContent} ${text}` : text;
       placed = true;
     }
     if (!placed) $("form-error").textContent = Liberterra.describeProblem(problem.status, problem);
+    else if (elsewhere.length) $("form-error").textContent = elsewhere.join(" ");
   }
 
   /** The outbox's line for a refused report: the short reason, the full sentences being by the form. */
@@ -493,11 +498,11 @@
   /** A device's item in words: "En Route · 2 children · “note”", "correction of #5: −1 child · miscounted". */
   function describe(item) {
     const b = item.body;
-    if (item.kind === "answer") return [t(`answer.${b.answer === "Unable" ? "Unable" : "Acknowledged"}`), t("field.outbox.order", { order: item.orderSeq }), b.reason].filter(Boolean).join(" · ");
+    if (item.kind === "answer") return [t(`answer.${b.answer === "Unable" ? "Unable" : "Acknowledged"}`), t("field.outbox.order", { order: String(item.orderSeq) }), b.reason].filter(Boolean).join(" · ");
     if (item.kind === "distress") return [t("event.distress"), b.position ? t("field.outbox.position") : null].filter(Boolean).join(" · ");
-    if (item.kind === "distress-cancel") return [t("event.distressWithdrawn", { distress: item.distressSeq }), b.reason].filter(Boolean).join(" · ");
+    if (item.kind === "distress-cancel") return [t("event.distressWithdrawn", { distress: String(item.distressSeq) }), b.reason].filter(Boolean).join(" · ");
     const parts = [];
-    if (item.kind === "correction") parts.push(t("event.correction", { seq: b.corrects, changes: Liberterra.countsText(b) || t("event.noChange") }), b.reason);
+    if (item.kind === "correction") parts.push(t("event.correction", { seq: String(b.corrects), changes: Liberterra.countsText(b) || t("event.noChange") }), b.reason);
     else {
       if (b.status) parts.push(Liberterra.statusText(b.status));
       parts.push(Liberterra.countsText(b, false));
@@ -516,7 +521,7 @@
       const li = el("li", item.state);
       li.dataset.key = item.key;
       const head = el("div", "head");
-      const label = item.state === "acknowledged" ? t("field.outbox.acknowledged", { seq: item.seq }) : item.state === "rejected" ? t("field.outbox.rejected") : t("field.outbox.queued");
+      const label = item.state === "acknowledged" ? t("field.outbox.acknowledged", { seq: String(item.seq) }) : item.state === "rejected" ? t("field.outbox.rejected") : t("field.outbox.queued");
       head.append(el("span", "state", label), el("span", "muted", I18n.localTime(new Date(item.createdAt))));
       li.append(head, el("div", "what", describe(item)));
       if (item.state === "rejected" && item.problem) li.append(el("div", "problem", shortReason(item.problem)));
@@ -539,7 +544,7 @@
         correct.type = "button";
         correct.addEventListener("click", () => {
           state.correcting = item.seq;
-          $("corr-title").textContent = t("field.correction.title", { seq: item.seq });
+          $("corr-title").textContent = t("field.correction.title", { seq: String(item.seq) });
           for (const f of FIELDS) $(`corr-${f}`).value = "0";
           $("corr-reason").value = "";
           $("correction").hidden = false;
@@ -643,25 +648,25 @@
     box.replaceChildren(...open.map(o => {
       const card = el("article", `order${o.overdue ? " overdue" : ""}`);
       card.dataset.seq = String(o.seq);
-      card.setAttribute("aria-label", t("field.order.label", { order: o.seq, kind: t(`orderKind.${o.kind}`) }));
-      const meta = [t("field.order.from", { order: o.seq, by: o.issuedBy, time: I18n.localTime(new Date(o.issuedAt)) })];
+      card.setAttribute("aria-label", t("field.order.label", { order: String(o.seq), kind: t(`orderKind.${o.kind}`) }));
+      const meta = [t("field.order.from", { order: String(o.seq), by: o.issuedBy, time: I18n.localTime(new Date(o.issuedAt)) })];
       if (o.dueBy) meta.push(o.overdue ? t("field.order.wasDue", { time: I18n.localTime(new Date(o.dueBy)) })
         : t("field.order.answerBy", { time: I18n.localTime(new Date(o.dueBy)), left: I18n.duration(Math.max(0, Date.parse(o.dueBy) - now)) }));
       if (o.place) meta.push(t("field.order.place", { latitude: o.place.latitude.toFixed(5), longitude: o.place.longitude.toFixed(5) }));
       const row = el("div", "answer-row");
       const ack = el("button", "ack", t("answer.Acknowledged"));
       ack.type = "button";
-      ack.setAttribute("aria-label", t("field.order.ackLabel", { order: o.seq }));
+      ack.setAttribute("aria-label", t("field.order.ackLabel", { order: String(o.seq) }));
       ack.addEventListener("click", () => answer(o, "Acknowledged"));
       const unable = el("button", "unable", t("answer.Unable"));
       unable.type = "button";
-      unable.setAttribute("aria-label", t("field.order.unableLabel", { order: o.seq }));
+      unable.setAttribute("aria-label", t("field.order.unableLabel", { order: String(o.seq) }));
       const form = el("form", "unable-form");
       form.hidden = true;
       const input = el("input");
       input.maxLength = 500;
       input.placeholder = t("field.order.why");
-      input.setAttribute("aria-label", t("field.order.whyLabel", { order: o.seq }));
+      input.setAttribute("aria-label", t("field.order.whyLabel", { order: String(o.seq) }));
       const send = el("button", null, t("field.order.sendUnable"));
       send.type = "submit";
       const error = el("div", "field-error");
@@ -725,7 +730,7 @@
       box.replaceChildren(el("b", null, t("field.distress.taken")),
         el("div", null, t("field.distress.takenBy", { by: call.takenBy, time: I18n.localTime(new Date(call.takenAt)) })));
     } else {
-      box.replaceChildren(el("b", null, t("field.distress.sent", { distress: call.seq })),
+      box.replaceChildren(el("b", null, t("field.distress.sent", { distress: String(call.seq) })),
         el("div", null, [t("field.distress.sentHelp", { time: I18n.localTime(new Date(call.raisedAt)) }), call.escalatedAt ? t("field.distress.escalated") : null].filter(Boolean).join(" ")));
     }
     if (!outbox.mine().some(i => i.kind === "distress-cancel" && i.distressSeq === call.seq)) {
