@@ -129,13 +129,14 @@ class LiveOperation {
       } catch (error) {
         this.joining = null;
         if (this.connection.state !== signalR.HubConnectionState.Connected) throw error;
-        const message = error && error.message ? error.message.replace(/^.*HubException: /, "") : I18n.t("live.joinRefused");
+        const message = error && error.message ? error.message.replace(/^.*HubException: /, "") : "";
         if (/may not/i.test(message)) {               // this credential will never be let in: ask for another
-          this.listener.state("signed-out", this.staleSince || new Date(), message);
+          this.listener.state("signed-out", this.staleSince || new Date(), I18n.t("wall.stopped.mayNot"));
           return;
         }
         // Connected but refused for now (the server is still joining its cluster, no such operation yet): retry.
-        this.goStale(message);
+        // The server's reason is English; the page says which of its refusals it was in the page's language.
+        this.goStale(I18n.t(/No operation/i.test(message) ? "live.noOperation" : /joining|out of reach/i.test(message) ? "live.notReady" : "live.joinRefused"));
         setTimeout(() => this.join().catch(() => {}), 3000);
       }
     })();

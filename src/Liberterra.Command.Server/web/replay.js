@@ -60,7 +60,7 @@ class ReplayOperation {
       await this.begin(this.lastSeq);
     } catch (error) {
       const message = String(error && error.message || error);
-      if (/401|may not/i.test(message)) { this.listener.state("signed-out", new Date(), /may not/i.test(message) ? message.replace(/^.*HubException: /, "") : I18n.t("live.refused")); return; }
+      if (/401|may not/i.test(message)) { this.listener.state("signed-out", new Date(), I18n.t(/may not/i.test(message) ? "wall.stopped.mayNot" : "live.refused")); return; }
       this.listener.state("stale", new Date(), I18n.t("live.unreachable"));
       setTimeout(() => this.start(), 3000);
     }

@@ -111,7 +111,6 @@
   }
   /** The server's refusal in the words of someone standing at the wall, with one period at the end. */
   function signedOutReason(detail) {
-    if (/may not/i.test(detail)) return t("wall.stopped.mayNot");
     return detail.replace(/\.+$/, "");
   }
   function renderConnectionDetail() {
