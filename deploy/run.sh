@@ -114,6 +114,8 @@ cat <<MSG
 Liberterra.Command is running: $url
   the wall:    $url/wall/liberterra-ii#token=$(grep '^WALL_TOKEN=' "$tokens" | cut -d= -f2-)
                (the credential after # stays in the browser; or open $url and paste one)
+  in Arabic:   $url/wall/liberterra-ii?lang=ar#token=$(grep '^WALL_TOKEN=' "$tokens" | cut -d= -f2-)
+               (every page: en fr es ar pt vi, from ?lang=, its menu or the browser's languages)
   command:     $url/command/liberterra-ii#token=$(grep '^COMMANDER_TOKEN=' "$tokens" | cut -d= -f2-)
                (orders to the field, taking distress calls)
   a phone:     $url/field/liberterra-ii#token=$(grep '^LEAD_AR_RAID_01_TOKEN=' "$tokens" | cut -d= -f2-)
