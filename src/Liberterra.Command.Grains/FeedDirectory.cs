@@ -144,10 +144,11 @@ public sealed partial class FeedDirectory(
                 added.Add(f.Feed);
                 LogPeerAdded(f.Silo);
             }
-            else
+            else if (_peers.TryGetValue(f.Silo, out var held))
             {
-                // The same silo's feed under a new reference (it re-created it): the newest wins.
-                ImmutableInterlocked.AddOrUpdate(ref _peers, f.Silo, f.Feed, (_, _) => f.Feed);
+                // The same silo's feed under a new reference (it re-created it): the newest wins. Only while it is
+                // still held: a silo dropped meanwhile (declared dead) is not put back by an answer that still lists it.
+                ImmutableInterlocked.TryUpdate(ref _peers, f.Silo, f.Feed, held);
             }
         }
 

@@ -30,7 +30,9 @@ public sealed partial class FeedRegistryGrain(IClusterMembershipService membersh
 
     public Task<string> GetSilo() => Task.FromResult(GrainContext.Address.SiloAddress?.ToString() ?? "");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Feed of silo {Silo} registered")]
+    // Debug: each silo's feed directory says at Information which silos its commits go to; the registry is rebuilt
+    // after a move (every silo subscribes again), which would repeat it for every silo at each failover.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Feed of silo {Silo} registered")]
     private partial void LogSubscribed(SiloAddress silo);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Feed of silo {Silo} forgotten: the silo is dead")]
