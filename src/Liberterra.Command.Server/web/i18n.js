@@ -132,8 +132,14 @@ const I18n = (() => {
 
   function number(n, options = {}) { return format("n", options, () => new Intl.NumberFormat(state.locale, options)).format(n); }
 
-  /** Signed: +2, −1 (the language's signs). */
-  function signed(n) { return number(n, { signDisplay: "exceptZero" }); }
+  /**
+   * Signed: +2, −1 (the language's signs). In a right-to-left page the figure is isolated left to right, or "+1"
+   * would show as "1+" beside Arabic words.
+   */
+  function signed(n) {
+    const text = number(n, { signDisplay: "exceptZero" });
+    return state.dir === "rtl" ? `\u2066${text}\u2069` : text;
+  }
 
   function dateTime(d, options) {
     return format("d", options, () => new Intl.DateTimeFormat(state.locale, options)).format(d instanceof Date ? d : new Date(d));

@@ -453,7 +453,9 @@
 
   function renderTeam() {
     const v = state.view;
-    $("team-title").textContent = v ? `${v.callSign} · ${v.id}` : state.team || t("field.title");
+    // Call signs and ids are Latin data: each is isolated, so an Arabic page keeps "Raid Argentina 1 · AR-RAID-01" in order.
+    if (v) $("team-title").replaceChildren(el("bdi", null, v.callSign), " · ", el("bdi", null, v.id));
+    else $("team-title").textContent = state.team || t("field.title");
     const projected = projectedStatus();
     const queued = projected !== knownStatus();
     $("team-status").textContent = queued ? t("field.status.queued", { status: Liberterra.statusText(projected) }) : Liberterra.statusText(projected);
