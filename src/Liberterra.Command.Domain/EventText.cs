@@ -79,29 +79,29 @@ public static class EventText
             if (t.Arrested != 0) Put("arrested", t.Arrested);
         }
 
-        Put("region", regionName);
+        // The team's hotspot, for the events that happen somewhere: reports, overdue flags, distress calls.
         string key;
         switch (e.Payload)
         {
             case FieldReported { Report: var r }:
                 key = "report";
+                Put("region", regionName);
                 Put("status", r.Status);
                 Counts(r.Counts);
                 break;
             case ReportCorrected { Correction: var c }:
                 key = "correction";
-                args.Remove("region");
                 Put("corrects", c.CorrectsSeq);
                 Counts(c.Delta);
                 Put("reason", c.Reason);
                 break;
             case CheckInOverdue o:
                 key = "overdue";
+                Put("region", regionName);
                 Put("silentSeconds", (long)Math.Max(0, (e.ServerTime - o.LastCheckIn).TotalSeconds));
                 break;
             case OrderIssued { Order: var o }:
                 key = "order-issued";
-                args.Remove("region");
                 Put("order", e.Seq);
                 Put("kind", o.Kind);
                 Put("scope", o.Target.Scope);
@@ -110,48 +110,43 @@ public static class EventText
                 break;
             case OrderAnswered { Answer: OrderAnswer.Acknowledged } a:
                 key = "order-acknowledged";
-                args.Remove("region");
                 Put("order", a.OrderSeq);
                 break;
             case OrderAnswered a:
                 key = "order-unable";
-                args.Remove("region");
                 Put("order", a.OrderSeq);
                 Put("reason", a.Reason);
                 break;
             case OrderCancelled c:
                 key = "order-cancelled";
-                args.Remove("region");
                 Put("order", c.OrderSeq);
                 Put("reason", c.Reason);
                 break;
             case OrderOverdue o:
                 key = "order-overdue";
-                args.Remove("region");
                 Put("order", o.OrderSeq);
                 Put("teams", o.TeamIds.Length);
                 break;
             case DistressRaised:
                 key = "distress";
+                Put("region", regionName);
                 break;
             case DistressTaken t:
                 key = "distress-taken";
-                args.Remove("region");
                 Put("distress", t.DistressSeq);
                 break;
             case DistressCancelled c:
                 key = "distress-withdrawn";
-                args.Remove("region");
                 Put("distress", c.DistressSeq);
                 Put("reason", c.Reason);
                 break;
             case DistressEscalated x:
                 key = "distress-escalated";
+                Put("region", regionName);
                 Put("distress", x.DistressSeq);
                 break;
             case OperationDefined { Definition: var d }:
                 key = "operation-defined";
-                args.Remove("region");
                 Put("name", d.Name);
                 Put("hotspots", d.Regions.Length);
                 Put("teams", d.Teams.Length);
@@ -160,6 +155,7 @@ public static class EventText
                 break;
             default:
                 key = "other";
+                Put("region", regionName);
                 Put("kind", e.Kind);
                 break;
         }

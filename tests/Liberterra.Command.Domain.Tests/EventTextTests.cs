@@ -34,6 +34,29 @@ public class EventTextTests
         Assert.Equal("operation defined: Test operation, 2 hotspots, 3 teams", EventText.Describe(Sample.Defined(Sample.TwoRegions()), null));
     }
 
+    [Fact]
+    public void A_phrase_carries_the_same_event_as_data_with_its_hotspot_only_where_it_happened()
+    {
+        var report = EventText.Phrase(Sample.Report(2, "AR-RAID-01", new Tally(2, 1, 0, -1), TeamStatus.EnRoute, note: "never in it"), "Argentina");
+        Assert.Equal("report", report.Key);
+        Assert.Equal(new Dictionary<string, string> { ["arrested"] = "-1", ["children"] = "2", ["region"] = "Argentina", ["status"] = "EnRoute", ["women"] = "1" },
+            report.Args);
+
+        var correction = EventText.Phrase(Sample.Corrected(6, "AR-RAID-01", 5, new Tally(-1, 0, 0, 0)), "Argentina");
+        Assert.Equal("correction", correction.Key);
+        Assert.Equal(new Dictionary<string, string> { ["children"] = "-1", ["corrects"] = "5", ["reason"] = "miscounted" }, correction.Args);
+
+        var flagged = new TimelineEvent(7, "op-1", Sample.T0.AddMinutes(64), null, "system", "MK-RAID-01", "system/overdue/MK-RAID-01/6",
+            new CheckInOverdue(Sample.T0, 30));
+        var overdue = EventText.Phrase(flagged, "North Macedonia");
+        Assert.Equal("overdue", overdue.Key);
+        Assert.Equal(new Dictionary<string, string> { ["region"] = "North Macedonia", ["silentSeconds"] = "3840" }, overdue.Args);
+
+        var defined = EventText.Phrase(Sample.Defined(Sample.TwoRegions()), "ignored");
+        Assert.Equal("operation-defined", defined.Key);
+        Assert.Equal(new Dictionary<string, string> { ["hotspots"] = "2", ["name"] = "Test operation", ["teams"] = "3" }, defined.Args);
+    }
+
     [Theory]
     [InlineData(0, "0 s")]
     [InlineData(45, "45 s")]

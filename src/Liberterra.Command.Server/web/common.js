@@ -129,7 +129,6 @@ const Liberterra = (() => {
 
   // Numbers, times and ages in the page's language (web/i18n.js: the browser's Intl).
   function fmt(n) { return I18n.number(n); }
-  function pad(n) { return String(n).padStart(2, "0"); }
   function utcTime(d) { return I18n.utcTime(d); }
   function utcDate(d) { return I18n.utcDate(d); }
   function agoSeconds(time, now = Date.now()) { return I18n.agoSeconds(time, now); }
@@ -197,5 +196,5 @@ const Liberterra = (() => {
   }
 
   return { adoptTokenFromFragment, token, setToken, clearToken, claims, expired, api, ProblemError, describeProblem, ruleText, fieldName, errorText,
-    el, svg, fmt, pad, utcTime, utcDate, ago, agoSeconds, statusText, countsText, describeEvent, targetText, operationNow };
+    el, svg, fmt, utcTime, utcDate, ago, agoSeconds, statusText, countsText, describeEvent, targetText, operationNow };
 })();
