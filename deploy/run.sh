@@ -116,6 +116,10 @@ Liberterra.Command is running: $url
                (the credential after # stays in the browser; or open $url and paste one)
   in Arabic:   $url/wall/liberterra-ii?lang=ar#token=$(grep '^WALL_TOKEN=' "$tokens" | cut -d= -f2-)
                (every page: en fr es ar pt vi, from ?lang=, its menu or the browser's languages)
+  by agency:   INTERPOL's coordination centre (every team in full):
+               $url/wall/liberterra-ii#token=$(grep '^WALL_CCC_TOKEN=' "$tokens" | cut -d= -f2-)
+               Argentina's Policía Federal (its teams in full, the others as they share them):
+               $url/wall/liberterra-ii?lang=es#token=$(grep '^WALL_NP_AR_TOKEN=' "$tokens" | cut -d= -f2-)
   command:     $url/command/liberterra-ii#token=$(grep '^COMMANDER_TOKEN=' "$tokens" | cut -d= -f2-)
                (orders to the field, taking distress calls)
   a phone:     $url/field/liberterra-ii#token=$(grep '^LEAD_AR_RAID_01_TOKEN=' "$tokens" | cut -d= -f2-)

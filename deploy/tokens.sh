@@ -11,6 +11,10 @@ demo_tokens() {
     echo "ADMIN_TOKEN=$(issue --role admin --subject demo-admin)"
     echo "COMMANDER_TOKEN=$(issue --role commander --subject demo-commander)"
     echo "WALL_TOKEN=$(issue --role wall --subject demo-wall)"
+    # Need-to-know: the walls of the INTERPOL coordination centre (every team) and of Argentina's police (its own
+    # teams in full, the others as they share them).
+    echo "WALL_CCC_TOKEN=$(issue --role wall --agency INTERPOL-CCC --subject demo-wall-interpol)"
+    echo "WALL_NP_AR_TOKEN=$(issue --role wall --agency NP-AR --subject demo-wall-argentina)"
     echo "DEBRIEFER_TOKEN=$(issue --role debriefer --subject demo-debriefer)"
     echo "LEAD_AR_RAID_01_TOKEN=$(issue --role team-lead --team AR-RAID-01 --subject demo-lead-ar-raid-01)"
   } > "$tokens"

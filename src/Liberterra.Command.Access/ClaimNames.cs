@@ -9,4 +9,9 @@ public static class ClaimNames
     public const string Team = "team";
     /// <summary>An operation the credential is limited to; absent means every operation.</summary>
     public const string Operation = "op";
+    /// <summary>
+    /// The agency the credential acts for (need-to-know); absent means the whole operation. From an agency's own
+    /// identity provider it is set by configuration, never taken from the token.
+    /// </summary>
+    public const string Agency = "agency";
 }

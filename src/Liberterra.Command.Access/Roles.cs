@@ -20,6 +20,9 @@ public static class Roles
 
     public static readonly IReadOnlyList<string> All = [Commander, TeamLead, Wall, Debriefer, Admin];
 
+    /// <summary>The roles whose credentials may act for one agency (need-to-know): command staff, walls and debriefers.</summary>
+    public static readonly IReadOnlyList<string> AgencyRoles = [Commander, Wall, Debriefer];
+
     /// <summary>
     /// Who may read field notes (free text, sensitive): command staff, the wall in the operations room, debriefers
     /// and admins; a team lead only the notes of its own teams. Nobody else, and never the logs.

@@ -10,8 +10,12 @@ public sealed class TokenIssuer(string issuer, string audience, byte[] key)
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(30);
 
     public string Issue(string subject, string role, IReadOnlyCollection<string> teams, string? operation, TimeSpan lifetime,
-        DateTimeOffset? now = null)
+        DateTimeOffset? now = null, string? agency = null)
     {
+        if (agency is not null && !Roles.AgencyRoles.Contains(role))
+            throw new ArgumentException($"Only {string.Join(", ", Roles.AgencyRoles)} credentials act for an agency (an admin acts for all; a team lead for its teams).", nameof(agency));
+        if (agency is not null && !Domain.OperationRules.IsValidId(agency))
+            throw new ArgumentException("The agency must be an agency id: 1-64 letters, digits, '_', '.' or '-'.", nameof(agency));
         if (!Roles.All.Contains(role)) throw new ArgumentException($"Unknown role '{role}'. Roles: {string.Join(", ", Roles.All)}.", nameof(role));
         if (role == Roles.TeamLead && teams.Count == 0) throw new ArgumentException("A team-lead credential needs at least one --team.", nameof(teams));
         if (role != Roles.TeamLead && teams.Count > 0) throw new ArgumentException("Only team-lead credentials are bound to teams.", nameof(teams));
@@ -23,6 +27,7 @@ public sealed class TokenIssuer(string issuer, string audience, byte[] key)
         var claims = new List<Claim> { new(ClaimNames.Subject, subject), new(ClaimNames.Role, role), new("jti", Guid.NewGuid().ToString("N")) };
         claims.AddRange(teams.Select(t => new Claim(ClaimNames.Team, t)));
         if (operation is not null) claims.Add(new Claim(ClaimNames.Operation, operation));
+        if (agency is not null) claims.Add(new Claim(ClaimNames.Agency, agency));
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,

@@ -12,6 +12,7 @@ internal static class AccessCommands
         var role = new Option<string>("--role") { Description = $"One of: {string.Join(", ", Roles.All)}.", Required = true };
         var teams = new Option<string[]>("--team") { Description = "A team the credential is bound to (team-lead; repeat for several).", AllowMultipleArgumentsPerToken = false };
         var operation = new Option<string?>("--operation") { Description = "Limit the credential to one operation." };
+        var agency = new Option<string?>("--agency") { Description = "The agency it acts for (commander, wall, debriefer): its own teams in full, the others' as they share them." };
         var ttl = new Option<string>("--ttl") { Description = "Lifetime: 90s, 30m, 12h, 7d (at most 30d).", DefaultValueFactory = _ => "12h" };
         var subject = new Option<string?>("--subject") { Description = "Who it is for (appears in the audit trail). Default: role and teams." };
         var keyFile = new Option<string>("--key-file")
@@ -26,7 +27,7 @@ internal static class AccessCommands
 
         var issue = new System.CommandLine.Command("issue", "Issue a credential signed with this deployment's key; prints the token.")
         {
-            role, teams, operation, ttl, subject, keyFile, key, issuer, audience,
+            role, teams, operation, agency, ttl, subject, keyFile, key, issuer, audience,
         };
         issue.SetAction(parse =>
         {
@@ -36,9 +37,10 @@ internal static class AccessCommands
                     ? SigningKey.FromBase64(k) : SigningKey.LoadOrCreate(parse.GetValue(keyFile)!);
                 var teamIds = parse.GetValue(teams) ?? [];
                 var r = parse.GetValue(role)!;
-                var who = parse.GetValue(subject) ?? (teamIds.Length > 0 ? $"{r}:{string.Join('+', teamIds)}" : r);
+                var forAgency = parse.GetValue(agency);
+                var who = parse.GetValue(subject) ?? (teamIds.Length > 0 ? $"{r}:{string.Join('+', teamIds)}" : forAgency is not null ? $"{r}@{forAgency}" : r);
                 var token = new TokenIssuer(parse.GetValue(issuer)!, parse.GetValue(audience)!, signingKey)
-                    .Issue(who, r, teamIds, parse.GetValue(operation), TokenIssuer.ParseLifetime(parse.GetValue(ttl)!));
+                    .Issue(who, r, teamIds, parse.GetValue(operation), TokenIssuer.ParseLifetime(parse.GetValue(ttl)!), agency: forAgency);
                 Console.WriteLine(token);
                 return 0;
             }

@@ -42,7 +42,23 @@ public sealed record OperationDefinitionRequest(
     bool? Exercise = null,
     IReadOnlyList<RegionRequest>? Regions = null,
     IReadOnlyList<TeamRequest>? Teams = null,
-    double? ClockSpeed = null);
+    double? ClockSpeed = null,
+    IReadOnlyList<AgencyRequest>? Agencies = null);
+
+/// <summary>
+/// An agency of the operation: its id (what its teams' <c>agency</c> names), name, country, kind (NationalPolice,
+/// BorderService, CoordinationCentre, Other), whether it is a coordinator (sees everything), and what the other agencies
+/// see of its teams: <see cref="Shares"/> Full, Summary (the default) or CountsOnly, except <see cref="FullWith"/>, which see them in full.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record AgencyRequest(
+    string? Id = null,
+    string? Name = null,
+    string? CountryCode = null,
+    string? Kind = null,
+    bool? Coordinator = null,
+    string? Shares = null,
+    IReadOnlyList<string>? FullWith = null);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record RegionRequest(

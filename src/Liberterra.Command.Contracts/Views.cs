@@ -5,7 +5,10 @@ public sealed record TotalsView(int Children, int Women, int Men, int Rescued, i
 
 public sealed record PositionView(double Latitude, double Longitude);
 
-/// <summary>A team as the API shows it, with the statuses it may move to next.</summary>
+/// <summary>
+/// A team as the API shows it, with the statuses it may move to next. <see cref="Sharing"/> is <c>Summary</c> when the
+/// team is another agency's shown in summary (no position, no exploitation found); null when it is shown in full.
+/// </summary>
 public sealed record TeamView(
     string Id,
     string Kind,
@@ -21,7 +24,20 @@ public sealed record TeamView(
     DateTimeOffset? LastClientTime,
     int ReportCount,
     long LastSeq,
-    DateTimeOffset? OverdueSince = null);
+    DateTimeOffset? OverdueSince = null,
+    string? Sharing = null);
+
+/// <summary>
+/// An agency of the operation and what the others see of its teams: <see cref="Shares"/> is <c>Full</c>, <c>Summary</c>
+/// or <c>CountsOnly</c>, except for the agencies in <see cref="FullWith"/>; a <see cref="Coordinator"/> sees everything.
+/// </summary>
+public sealed record AgencyView(string Id, string Name, string? CountryCode, string Kind, bool Coordinator, string Shares, IReadOnlyList<string> FullWith);
+
+/// <summary>
+/// Whose view a snapshot is: the credential's <see cref="Agency"/> (null for one of the whole operation), whether it
+/// sees everything, and the other agencies by what it sees of their teams.
+/// </summary>
+public sealed record ViewerView(string? Agency, string? Name, string? CountryCode, bool SeesAll, IReadOnlyList<string> Full, IReadOnlyList<string> Summary, IReadOnlyList<string> CountsOnly);
 
 /// <summary>
 /// An operation's name, window, drill flag and clock, for a team lead's page: <see cref="ClockSpeed"/> is an exercise's
@@ -62,7 +78,9 @@ public sealed record OperationView(
     int RaidsCompleted = 0,
     double? ClockSpeed = null,
     IReadOnlyList<OrderView>? Orders = null,
-    IReadOnlyList<DistressView>? Distress = null);
+    IReadOnlyList<DistressView>? Distress = null,
+    IReadOnlyList<AgencyView>? Agencies = null,
+    ViewerView? Viewer = null);
 
 /// <summary>
 /// An order as command sees it: what, to whom (<see cref="Scope"/> team, region or all, and <see cref="TargetId"/>),

@@ -74,6 +74,10 @@ public static class RuleCodes
     public const string TeamRegionFixed = "team-region-fixed";
     public const string RegionHasReports = "region-has-reports";
     public const string UnknownRegion = "unknown-region";
+    public const string UnknownAgency = "unknown-agency";
+
+    // Need-to-know: an agency's commander acts on its own teams only
+    public const string OtherAgency = "other-agency";
 
     // Field reports and their statuses
     public const string IllegalTransition = "illegal-transition";

@@ -1,9 +1,13 @@
+using System.Collections.Immutable;
+
 namespace Liberterra.Command.Domain;
 
 /// <summary>
 /// A committed event with what it changed, as the live walls need it: the team and region after it, the operation's
 /// totals, and the order or distress call it concerns, as they are after it. Applying one replaces those parts of a
-/// wall's picture, so applying it twice changes nothing.
+/// wall's picture, so applying it twice changes nothing. <paramref name="Withheld"/>: for each agency that shares
+/// "counts only", how many of its teams are active, completed and overdue, so that a view which does not list them
+/// can take them out of the operation's team counts (null when the operation has no such agency).
 /// </summary>
 /// <remarks>
 /// The push path starts here: the operation grain builds one for every event it commits, the wall relay for every
@@ -19,7 +23,8 @@ public sealed record CommittedEvent(
     int TeamsOverdue,
     int RaidsCompleted,
     OrderState? Order = null,
-    DistressState? Distress = null)
+    DistressState? Distress = null,
+    ImmutableSortedDictionary<string, TeamCounts>? Withheld = null)
 {
     /// <summary>What <paramref name="e"/> changed, given the operation's state just after it.</summary>
     public static CommittedEvent Of(TimelineEvent e, OperationState after)
@@ -44,7 +49,16 @@ public sealed record CommittedEvent(
             _ => null,
         };
         return new CommittedEvent(e, team, region, after.Totals, after.TeamsActive, after.TeamsCompleted, after.TeamsOverdue,
-            after.RaidsCompleted, order, distress);
+            after.RaidsCompleted, order, distress, WithheldCounts(after));
+    }
+
+    /// <summary>Team counts of every agency that shares "counts only" (null when none does).</summary>
+    public static ImmutableSortedDictionary<string, TeamCounts>? WithheldCounts(OperationState state)
+    {
+        if (!state.Agencies.Any(a => a.Shares == Sharing.CountsOnly)) return null;
+        var hidden = state.Agencies.Where(a => a.Shares == Sharing.CountsOnly).Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+        return state.Teams.Values.Where(t => hidden.Contains(t.Definition.Agency)).GroupBy(t => t.Definition.Agency)
+            .ToImmutableSortedDictionary(g => g.Key, g => TeamCounts.Of(g), StringComparer.Ordinal);
     }
 
     /// <summary>The distress call a DistressRaised joined or opened: the team's latest call that started by then.</summary>

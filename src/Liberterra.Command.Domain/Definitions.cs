@@ -11,7 +11,8 @@ public static class Definitions
         a.Id == b.Id && a.Name == b.Name && a.WindowStart == b.WindowStart && a.WindowEnd == b.WindowEnd
         && a.Exercise == b.Exercise && a.ClockSpeed == b.ClockSpeed
         && a.Regions.OrderBy(r => r.Id, StringComparer.Ordinal).SequenceEqual(b.Regions.OrderBy(r => r.Id, StringComparer.Ordinal), RegionComparer.Instance)
-        && a.Teams.OrderBy(t => t.Id, StringComparer.Ordinal).SequenceEqual(b.Teams.OrderBy(t => t.Id, StringComparer.Ordinal));
+        && a.Teams.OrderBy(t => t.Id, StringComparer.Ordinal).SequenceEqual(b.Teams.OrderBy(t => t.Id, StringComparer.Ordinal))
+        && a.Agencies.OrderBy(x => x.Id, StringComparer.Ordinal).SequenceEqual(b.Agencies.OrderBy(x => x.Id, StringComparer.Ordinal));
 
     // Regions hold an array (exploitation types), which a record compares by reference.
     private sealed class RegionComparer : IEqualityComparer<RegionDefinition>

@@ -15,6 +15,8 @@ public enum DomainErrorKind
     Conflict,
     /// <summary>The idempotency key was already used for a different request (409).</summary>
     IdempotencyKeyReused,
+    /// <summary>The credential may not do this to this target: another agency's team (403).</summary>
+    Forbidden,
 }
 
 /// <summary>
@@ -77,6 +79,19 @@ public sealed record DomainError(
     public static DomainError Conflict(string code, string detail, string? field = null, params (string Name, object? Value)[] args) => new(
         DomainErrorKind.Conflict,
         "The request conflicts with the operation's current state.",
+        detail,
+        field is null
+            ? ImmutableSortedDictionary<string, string[]>.Empty
+            : ImmutableSortedDictionary<string, string[]>.Empty.Add(field, [detail]),
+        [])
+    {
+        Rules = [BrokenRule.Of(field ?? "", code, args)],
+    };
+
+    /// <summary>A refusal of the caller's reach, not of the request (403): an agency acting on another's teams.</summary>
+    public static DomainError Forbidden(string code, string detail, string? field = null, params (string Name, object? Value)[] args) => new(
+        DomainErrorKind.Forbidden,
+        "Forbidden.",
         detail,
         field is null
             ? ImmutableSortedDictionary<string, string[]>.Empty

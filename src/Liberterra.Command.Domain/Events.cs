@@ -60,6 +60,9 @@ public static class EventKinds
     public const string DistressTaken = "DistressTaken";
     public const string DistressCancelled = "DistressCancelled";
     public const string DistressEscalated = "DistressEscalated";
+
+    /// <summary>A change a viewer may see only in the totals (<see cref="WithheldChange"/>); never stored.</summary>
+    public const string Withheld = "Withheld";
 }
 
 /// <summary>The operation was created or its definition replaced.</summary>

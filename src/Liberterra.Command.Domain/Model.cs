@@ -67,7 +67,15 @@ public sealed record OperationDefinition(
     bool Exercise,
     ImmutableArray<RegionDefinition> Regions,
     ImmutableArray<TeamDefinition> Teams,
-    double? ClockSpeed = null);
+    double? ClockSpeed = null,
+    ImmutableArray<AgencyDefinition> Agencies = default)
+{
+    /// <summary>
+    /// The agencies taking part (<see cref="AgencyRules"/>): when there are any, every team's <see cref="TeamDefinition.Agency"/>
+    /// names one of them and need-to-know applies; with none, everyone sees everything. Never a default array.
+    /// </summary>
+    public ImmutableArray<AgencyDefinition> Agencies { get; init; } = Agencies.IsDefault ? [] : Agencies;
+}
 
 /// <summary>A hotspot region: a country or part of one.</summary>
 public sealed record RegionDefinition(
@@ -77,7 +85,10 @@ public sealed record RegionDefinition(
     GeoPoint Centroid,
     ImmutableArray<ExploitationType> ExploitationTypes);
 
-/// <summary>A unit in the field, bound to one hotspot region.</summary>
+/// <summary>
+/// A unit in the field, bound to one hotspot region. <paramref name="Agency"/> is the id of the agency it belongs to when
+/// the operation lists agencies, free text otherwise.
+/// </summary>
 public sealed record TeamDefinition(
     string Id,
     TeamKind Kind,

@@ -103,7 +103,8 @@ public static class OperationReducer
             Version,
             d.ClockSpeed,
             state?.Orders,
-            state?.Distress);
+            state?.Distress,
+            d.Agencies);
     }
 
     private static OperationState Report(OperationState s, TimelineEvent e, FieldReport r)

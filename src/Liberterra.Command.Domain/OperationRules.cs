@@ -12,6 +12,7 @@ public static partial class OperationRules
     public const int MaxNameLength = 200;
     public const int MaxRegions = 1000;
     public const int MaxTeams = 20000;
+    public const int MaxAgencies = 500;
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(366);
     /// <summary>How far ahead of the server a device clock may be.</summary>
     public static readonly TimeSpan MaxClientClockAhead = TimeSpan.FromMinutes(10);
@@ -25,6 +26,9 @@ public static partial class OperationRules
     private static partial Regex KeyPattern();
 
     public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
+
+    // A refusal names an id it was sent only when it is a valid id (never arbitrary input).
+    private static (string Name, object? Value)[] IdArg(string? id) => IsValidId(id) ? [("id", id)] : [];
 
     /// <summary>An idempotency key: 8 to 128 characters of letters, digits and <c>_ . : -</c> (a UUID fits).</summary>
     public static bool IsValidIdempotencyKey(string? key) => key is not null && KeyPattern().IsMatch(key);
@@ -47,6 +51,7 @@ public static partial class OperationRules
         var tooMany = new FieldErrors();
         if (d.Regions.IsDefault || d.Regions.Length > MaxRegions) tooMany.Add("regions", RuleCodes.TooMany, $"must list 0 to {MaxRegions} regions", ("max", MaxRegions));
         if (d.Teams.IsDefault || d.Teams.Length > MaxTeams) tooMany.Add("teams", RuleCodes.TooMany, $"must list 0 to {MaxTeams} teams", ("max", MaxTeams));
+        if (d.Agencies.Length > MaxAgencies) tooMany.Add("agencies", RuleCodes.TooMany, $"must list 0 to {MaxAgencies} agencies", ("max", MaxAgencies));
         if (tooMany.ToError() is { } unreadable) return unreadable;
 
         var regionIds = new HashSet<string>(StringComparer.Ordinal);
@@ -63,6 +68,30 @@ public static partial class OperationRules
             if (r.ExploitationTypes.IsDefault) errors.Add($"{at}.exploitationTypes", RuleCodes.NotAList, "must be a list");
         }
 
+        var agencyIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < d.Agencies.Length; i++)
+        {
+            var a = d.Agencies[i];
+            var at = $"agencies[{i}]";
+            if (!IsValidId(a.Id)) errors.Add($"{at}.id", RuleCodes.IdFormat, "must be 1-64 letters, digits, '_', '.' or '-'");
+            else if (!agencyIds.Add(a.Id)) errors.Add($"{at}.id", RuleCodes.DuplicateId, $"duplicate agency id '{a.Id}'", ("id", a.Id));
+            CheckName(errors, $"{at}.name", a.Name);
+            if (a.CountryCode is { } cc && (cc.Length != 2 || !cc.All(char.IsAsciiLetterUpper)))
+                errors.Add($"{at}.countryCode", RuleCodes.CountryCode, "must be an ISO 3166-1 alpha-2 code such as AR");
+            if (!Enum.IsDefined(a.Kind)) errors.Add($"{at}.kind", RuleCodes.UnknownValue, "unknown agency kind");
+            if (!Enum.IsDefined(a.Shares)) errors.Add($"{at}.shares", RuleCodes.UnknownValue, "unknown sharing level");
+            if (a.FullWith.Length > MaxAgencies) errors.Add($"{at}.fullWith", RuleCodes.TooMany, $"must list 0 to {MaxAgencies} agencies", ("max", MaxAgencies));
+        }
+
+        for (var i = 0; i < d.Agencies.Length; i++)
+            foreach (var other in d.Agencies[i].FullWith.Take(MaxAgencies))
+                if (!agencyIds.Contains(other))
+                {
+                    errors.Add($"agencies[{i}].fullWith", RuleCodes.UnknownAgency, "names an agency this operation does not list",
+                        IdArg(other));
+                    break;
+                }
+
         var teamIds = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < d.Teams.Length; i++)
         {
@@ -74,6 +103,10 @@ public static partial class OperationRules
             if (!regionIds.Contains(t.RegionId)) errors.Add($"{at}.regionId", RuleCodes.UnknownRegion, $"no region '{t.RegionId}' in this operation", ("id", t.RegionId));
             CheckName(errors, $"{at}.callSign", t.CallSign);
             CheckName(errors, $"{at}.agency", t.Agency);
+            // With agencies, a team belongs to one of them (by id): need-to-know is decided by it.
+            if (agencyIds.Count > 0 && !agencyIds.Contains(t.Agency))
+                errors.Add($"{at}.agency", RuleCodes.UnknownAgency, "must be the id of one of the operation's agencies",
+                    IdArg(t.Agency));
         }
 
         if (errors.ToError() is { } invalid) return invalid;

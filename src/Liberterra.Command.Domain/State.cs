@@ -66,8 +66,12 @@ public sealed record OperationState(
     int ReducerVersion = 0,
     double? ClockSpeed = null,
     ImmutableSortedDictionary<long, OrderState>? Orders = null,
-    ImmutableSortedDictionary<long, DistressState>? Distress = null)
+    ImmutableSortedDictionary<long, DistressState>? Distress = null,
+    ImmutableArray<AgencyDefinition> Agencies = default)
 {
+    /// <summary>The agencies of the definition (never a default array; empty for an operation without agencies).</summary>
+    public ImmutableArray<AgencyDefinition> Agencies { get; init; } = Agencies.IsDefault ? [] : Agencies;
+
     /// <summary>Every order issued, by number (its OrderIssued event's sequence number).</summary>
     public ImmutableSortedDictionary<long, OrderState> Orders { get; init; } = Orders ?? ImmutableSortedDictionary<long, OrderState>.Empty;
 
@@ -84,5 +88,6 @@ public sealed record OperationState(
         Id, Name, WindowStart, WindowEnd, Exercise,
         [.. Regions.Values.Select(r => r.Definition)],
         [.. Teams.Values.Select(t => t.Definition)],
-        ClockSpeed);
+        ClockSpeed,
+        Agencies);
 }

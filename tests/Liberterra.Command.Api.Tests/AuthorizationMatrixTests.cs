@@ -22,7 +22,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
     private const string OtherLead = "team-lead of another team";
 
     /// <summary>The documented access table (docs/security.md, "Who may do what"): route → roles allowed.</summary>
-    private static readonly Dictionary<string, string[]> Documented = new()
+    internal static readonly Dictionary<string, string[]> Documented = new()
     {
         ["GET /openapi/{documentName}.json"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
         ["* /health/live"] = [Anonymous, Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer, Roles.TeamLead, OtherLead],
@@ -114,7 +114,7 @@ public class AuthorizationMatrixTests(ServerFixture server)
     };
 
     /// <summary>The documented access table for hub methods.</summary>
-    private static readonly Dictionary<string, string[]> DocumentedHubMethods = new()
+    internal static readonly Dictionary<string, string[]> DocumentedHubMethods = new()
     {
         ["JoinOperation"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],
         ["LeaveOperation"] = [Roles.Admin, Roles.Commander, Roles.Wall, Roles.Debriefer],

@@ -1,4 +1,4 @@
-using Liberterra.Command.Contracts;
+using Liberterra.Command.Domain;
 using Liberterra.Command.Server.Live;
 using Microsoft.Extensions.Time.Testing;
 
@@ -16,7 +16,7 @@ public class DeltaSequencerTests
     private readonly List<(long From, long UpTo, TaskCompletionSource Done)> _readBacks = [];
 
     private DeltaSequencer Sequencer(TimeSpan? flush = null) => new(_time,
-        (op, batch) => { Assert.Equal(Op, op); _sent.Add([.. batch.Select(d => d.Seq)]); },
+        (op, batch) => { Assert.Equal(Op, op); _sent.Add([.. batch.Select(d => d.Event.Seq)]); },
         (op, from, upTo) =>
         {
             var done = new TaskCompletionSource();
@@ -25,8 +25,9 @@ public class DeltaSequencerTests
         })
     { FlushInterval = flush ?? TimeSpan.Zero };
 
-    private static OperationDelta[] D(params long[] seqs) =>
-        [.. seqs.Select(s => new OperationDelta(s, Op, "FieldReported", DateTimeOffset.UnixEpoch, "T1", null, null, null, new TotalsView(0, 0, 0, 0, 0), 1, 0, 0, 0, ""))];
+    private static CommittedEvent[] D(params long[] seqs) =>
+        [.. seqs.Select(s => new CommittedEvent(new TimelineEvent(s, Op, DateTimeOffset.UnixEpoch, null, "lead", "T1", $"key-{s:D8}",
+            new CheckInOverdue(DateTimeOffset.UnixEpoch, 30)), null, null, Tally.Zero, 1, 0, 0, 0))];
 
     private long[] Everything => [.. _sent.SelectMany(b => b)];
 
@@ -207,11 +208,11 @@ public class DeltaSequencerTests
     [Fact]
     public void operations_are_ordered_independently()
     {
-        var s = new DeltaSequencer(_time, (op, batch) => _sent.Add([.. batch.Select(d => d.Seq * (op == Op ? 1 : -1))]), (_, _, _) => Task.CompletedTask);
+        var s = new DeltaSequencer(_time, (op, batch) => _sent.Add([.. batch.Select(d => d.Event.Seq * (op == Op ? 1 : -1))]), (_, _, _) => Task.CompletedTask);
         s.Deliver(Op, D(1));
-        s.Deliver("other", [.. D(5).Select(d => d with { OperationId = "other" })]);
+        s.Deliver("other", [.. D(5).Select(d => d with { Event = d.Event with { OperationId = "other" } })]);
         s.Deliver(Op, D(3));                            // a gap in one operation holds up nothing of the other
-        s.Deliver("other", [.. D(6).Select(d => d with { OperationId = "other" })]);
+        s.Deliver("other", [.. D(6).Select(d => d with { Event = d.Event with { OperationId = "other" } })]);
         Assert.Equal([1, -5, -6], Everything);
     }
 }

@@ -30,7 +30,8 @@ public class RestartTests
         await using (var server = await InProcessServer.StartAsync(connectionString))
         {
             var after = await Scenario.State(server.Http, op);
-            Assert.Equal(before, after with { Regions = before.Regions, Teams = before.Teams, Orders = before.Orders, Distress = before.Distress });
+            Assert.Equal(before, after with { Regions = before.Regions, Teams = before.Teams, Orders = before.Orders, Distress = before.Distress, Agencies = before.Agencies, Viewer = before.Viewer });
+            Assert.Equal(before.Viewer!.SeesAll, after.Viewer!.SeesAll);
             Assert.Equal(before.Teams.Select(t => (t.Id, t.Totals, t.LastSeq)), after.Teams.Select(t => (t.Id, t.Totals, t.LastSeq)));
             Assert.Equal(before.Regions.Select(r => (r.Id, r.Totals)), after.Regions.Select(r => (r.Id, r.Totals)));
 

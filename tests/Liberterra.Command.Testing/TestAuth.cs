@@ -22,6 +22,10 @@ public static class TestAuth
     public static string Token(string role, string subject, string[] teams, string? operation = null, TimeSpan? lifetime = null, DateTimeOffset? now = null) =>
         Issuer_.Issue(subject, role, teams, operation, lifetime ?? TimeSpan.FromHours(1), now);
 
+    /// <summary>A credential of <paramref name="role"/> acting for <paramref name="agency"/> (need-to-know).</summary>
+    public static string AgencyToken(string role, string agency, string? subject = null) =>
+        Issuer_.Issue(subject ?? $"test-{role}@{agency}", role, [], null, TimeSpan.FromHours(1), agency: agency);
+
     public static HttpClient Client(Uri address, string token)
     {
         var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };

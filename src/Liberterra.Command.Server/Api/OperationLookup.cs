@@ -11,6 +11,21 @@ internal static class OperationLookup
     public static async Task<OperationState?> CurrentState(this IGrainFactory grains, string operationId) =>
         OperationRules.IsValidId(operationId) ? await grains.GetGrain<IOperationGrain>(operationId).GetState() : null;
 
+    /// <summary>
+    /// What the caller sees of the operation (<see cref="Viewpoint"/>): everything for a credential without an agency,
+    /// without asking the operation; else from its current definition (an unknown operation: nothing to see).
+    /// </summary>
+    public static async Task<Viewpoint> ViewOf(this IGrainFactory grains, string operationId, System.Security.Claims.ClaimsPrincipal user)
+    {
+        var agency = Security.Scope.AgencyOf(user);
+        if (agency is null) return Viewpoint.Everything;
+        return await grains.CurrentState(operationId) is { } state ? Viewpoint.Of(state, agency) : new Viewpoint(AgencyRules.None, agency);
+    }
+
+    /// <summary>The answer for a team that is not there, or not there for this caller: the same words either way.</summary>
+    public static ProblemHttpResult NoTeam(string operationId, string teamId) =>
+        Problems.From(DomainError.NotFound(RuleCodes.TeamNotFound, $"No team {Shown(teamId)} in operation {Shown(operationId)}.", ("id", teamId)));
+
     public static ProblemHttpResult NoOperation(string operationId) =>
         Problems.From(DomainError.NotFound(RuleCodes.OperationNotFound, $"No operation {Shown(operationId)}.", ("id", operationId)));
 

@@ -36,16 +36,16 @@ public static class OperationsApi
         var limitedTo = Scope.Operations(http.User);
         var ids = (await timeline.ListOperationsAsync(ct)).Where(id => limitedTo.Count == 0 || limitedTo.Contains(id)).ToList();
         var states = await Task.WhenAll(ids.Select(id => grains.GetGrain<IOperationGrain>(id).GetState()));
-        return TypedResults.Ok(states.OfType<OperationState>().Select(s => s.ToSummary()).ToArray());
+        return TypedResults.Ok(states.OfType<OperationState>().Select(s => s.ToSummary(Scope.ViewOf(http.User, s))).ToArray());
     }
 
     private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetOperation(
-        string operationId, IGrainFactory grains)
+        string operationId, IGrainFactory grains, HttpContext http)
     {
         var state = OperationRules.IsValidId(operationId)
             ? await grains.GetGrain<IOperationGrain>(operationId).GetState()
             : null;
-        return state is null ? OperationLookup.NoOperation(operationId) : TypedResults.Ok(state.ToView());
+        return state is null ? OperationLookup.NoOperation(operationId) : TypedResults.Ok(state.ToView(Scope.ViewOf(http.User, state)));
     }
 
     private static async Task<Results<Created<OperationView>, Ok<OperationView>, ProblemHttpResult>> PutOperation(
@@ -56,12 +56,22 @@ public static class OperationsApi
         var (parsed, error) = RequestMapping.ToDomain(operationId, definition);
         if (error is not null) return Problems.From(error);
 
+        // An agency's commander changes its own teams only: everything else must be as it is.
+        // It sends what it sees: the teams it is not shown are kept as they are.
+        var agency = Scope.AgencyOf(http.User);
+        if (agency is not null)
+        {
+            var current = (await grains.CurrentState(operationId))?.Definition;
+            if (current is not null) parsed = AgencyEdits.WithHidden(current, parsed!, agency);
+            if (AgencyEdits.Refusal(current, parsed!, agency) is { } beyond) return Problems.From(beyond);
+        }
+
         var outcome = await grains.GetGrain<IOperationGrain>(operationId).Define(parsed!, Actors.Of(http));
         return outcome switch
         {
             { Error: { } refused } => Problems.From(refused),
-            { Result: DefineResult.Created, State: { } s } => TypedResults.Created($"/api/operations/{operationId}", s.ToView()),
-            { State: { } s } => TypedResults.Ok(s.ToView()),
+            { Result: DefineResult.Created, State: { } s } => TypedResults.Created($"/api/operations/{operationId}", s.ToView(Scope.ViewOf(http.User, s))),
+            { State: { } s } => TypedResults.Ok(s.ToView(Scope.ViewOf(http.User, s))),
             _ => throw new InvalidOperationException("A definition outcome without state or error."),
         };
     }
@@ -71,15 +81,14 @@ public static class OperationsApi
     /// at least as of that event: the view is updated one-way after each commit, and one behind it catches up first.
     /// </summary>
     private static async Task<Results<Ok<TeamView>, ProblemHttpResult>> GetTeam(
-        string operationId, string teamId, IGrainFactory grains, long minSeq = 0)
+        string operationId, string teamId, IGrainFactory grains, HttpContext http, long minSeq = 0)
     {
         if (minSeq < 0) return Problems.From(DomainError.Invalid("minSeq", RuleCodes.Range, "must be 0 or a sequence number", ("min", 0)));
         var state = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(teamId)
             ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState(minSeq)
             : null;
-        return state is null
-            ? Problems.From(DomainError.NotFound(RuleCodes.TeamNotFound, $"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}.", ("id", teamId)))
-            : TypedResults.Ok(state.ToView());
+        var shown = state?.ToView(await grains.ViewOf(operationId, http.User));
+        return shown is null ? OperationLookup.NoTeam(operationId, teamId) : TypedResults.Ok(shown);
     }
 
     /// <summary>
@@ -105,11 +114,12 @@ public static class OperationsApi
         var team = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(teamId)
             ? await grains.GetGrain<ITeamGrain>(GrainKeys.Team(operationId, teamId)).GetState(0)
             : null;
-        if (team is null) return Problems.From(DomainError.NotFound(RuleCodes.TeamNotFound, $"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}.", ("id", teamId)));
+        var view = await grains.ViewOf(operationId, http.User);
+        if (team is null || view.Hides(teamId)) return OperationLookup.NoTeam(operationId, teamId);
 
         var events = await timeline.ReadTeamAsync(operationId, teamId, after, limit, ct);
         var notes = Scope.CanReadNotes(http.User, teamId);
-        var reports = events.Where(e => e.IsTeamReport()).Select(e => e.ToAck()).Select(a => notes ? a : a with { Note = null }).ToArray();
+        var reports = events.Where(e => e.IsTeamReport()).Select(e => view.Event(e)!.ToAck()).Select(a => notes ? a : a with { Note = null }).ToArray();
         return TypedResults.Ok(new TeamReportsPage(reports, events.Count == limit ? events[^1].Seq : null));
     }
 
@@ -118,7 +128,7 @@ public static class OperationsApi
 
     /// <summary>The region's view; with <paramref name="minSeq"/>, at least as of that event (as for a team).</summary>
     private static async Task<Results<Ok<RegionView>, ProblemHttpResult>> GetRegion(
-        string operationId, string regionId, IGrainFactory grains, long minSeq = 0)
+        string operationId, string regionId, IGrainFactory grains, HttpContext http, long minSeq = 0)
     {
         if (minSeq < 0) return Problems.From(DomainError.Invalid("minSeq", RuleCodes.Range, "must be 0 or a sequence number", ("min", 0)));
         var state = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(regionId)
@@ -126,7 +136,9 @@ public static class OperationsApi
             : null;
         return state is null
             ? Problems.From(DomainError.NotFound(RuleCodes.RegionNotFound, $"No region {OperationLookup.Shown(regionId)} in operation {OperationLookup.Shown(operationId)}.", ("id", regionId)))
-            : TypedResults.Ok(state.ToView());
+            : TypedResults.Ok(state.ToView() is var region && await grains.ViewOf(operationId, http.User) is { SeesAll: false } view
+                ? region with { TeamIds = [.. region.TeamIds.Where(id => !view.Hides(id))] }
+                : region);
     }
 
     private static readonly string[] TickerKinds =
@@ -150,7 +162,9 @@ public static class OperationsApi
         if (seq is < 0 || seq > state.LastSeq)
             return Problems.From(DomainError.Invalid("seq", RuleCodes.Range, $"must be from 0 to {state.LastSeq} (the operation's last event)", ("min", 0), ("max", state.LastSeq)));
 
-        var events = await timeline.ReadLatestAsync(operationId, TickerKinds, limit, seq ?? long.MaxValue, ct);
+        var view = Scope.ViewOf(http.User, state);
+        var events = (await timeline.ReadLatestAsync(operationId, TickerKinds, limit, seq ?? long.MaxValue, ct))
+            .Select(e => view.Event(e, state)).OfType<TimelineEvent>().ToList();
         string? RegionName(TimelineEvent e) => e.TeamId is { } id && state.Teams.TryGetValue(id, out var team)
             ? state.Regions.GetValueOrDefault(team.Definition.RegionId)?.Definition.Name
             : null;

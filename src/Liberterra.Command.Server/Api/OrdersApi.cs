@@ -79,31 +79,39 @@ public static class OrdersApi
         Submit(operationId, teamId, key, request?.ClientTime, new DistressCancelled(distressSeq, Blank(request?.Reason)), null, grains, metrics, http);
 
     /// <summary>The team's orders (newest first) and its latest distress call: the field page's view of command.</summary>
-    private static async Task<Results<Ok<TeamOrdersView>, ProblemHttpResult>> GetTeamOrders(string operationId, string teamId, IGrainFactory grains)
+    private static async Task<Results<Ok<TeamOrdersView>, ProblemHttpResult>> GetTeamOrders(string operationId, string teamId, IGrainFactory grains, HttpContext http)
     {
         var orders = OperationRules.IsValidId(operationId) && OperationRules.IsValidId(teamId)
             ? await grains.GetGrain<IOperationGrain>(operationId).GetTeamOrders(teamId)
             : null;
-        return orders is null
-            ? Problems.From(DomainError.NotFound(RuleCodes.TeamNotFound, $"No team {OperationLookup.Shown(teamId)} in operation {OperationLookup.Shown(operationId)}.", ("id", teamId)))
-            : TypedResults.Ok(orders.ToView(operationId));
+        var view = await grains.ViewOf(operationId, http.User);
+        if (orders is null || view.Hides(teamId)) return OperationLookup.NoTeam(operationId, teamId);
+        // Another agency's team: only the orders this agency sees (those that also reached its own teams).
+        return TypedResults.Ok((view.SeesAll ? orders : orders with
+        {
+            Team = view.Team(orders.Team)!,
+            Orders = [.. orders.Orders.Select(view.Order).OfType<OrderState>()],
+            Distress = orders.Distress is { } d ? view.Distress(d) : null,
+        }).ToView(operationId));
     }
 
     /// <summary>The operation's orders, oldest first; <c>?open=true</c> for those still awaiting answers.</summary>
-    private static async Task<Results<Ok<OrderView[]>, ProblemHttpResult>> ListOrders(string operationId, bool? open, IGrainFactory grains)
+    private static async Task<Results<Ok<OrderView[]>, ProblemHttpResult>> ListOrders(string operationId, bool? open, IGrainFactory grains, HttpContext http)
     {
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
-        return TypedResults.Ok(state.Orders.Values.Where(o => open != true || o.Open).Select(o => o.ToView()).ToArray());
+        var view = Scope.ViewOf(http.User, state);
+        return TypedResults.Ok(state.Orders.Values.Select(view.Order).OfType<OrderState>().Where(o => open != true || o.Open).Select(o => o.ToView()).ToArray());
     }
 
     /// <summary>The operation's distress calls, oldest first; <c>?open=true</c> for those nobody has taken.</summary>
-    private static async Task<Results<Ok<DistressView[]>, ProblemHttpResult>> ListDistress(string operationId, bool? open, IGrainFactory grains)
+    private static async Task<Results<Ok<DistressView[]>, ProblemHttpResult>> ListDistress(string operationId, bool? open, IGrainFactory grains, HttpContext http)
     {
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
-        return TypedResults.Ok(state.Distress.Values.Where(d => open != true || d.Open)
-            .Select(d => d.ToView(state.Teams.GetValueOrDefault(d.TeamId))).ToArray());
+        var view = Scope.ViewOf(http.User, state);
+        return TypedResults.Ok(state.Distress.Values.Select(view.Distress).OfType<DistressState>().Where(d => open != true || d.Open)
+            .Select(d => d.ToView(state.Teams.GetValueOrDefault(d.TeamId) is { } team ? view.Team(team) : null)).ToArray());
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
@@ -115,6 +123,10 @@ public static class OrdersApi
         if (Problems.CheckIdempotencyKey(key) is { } badKey) return badKey;
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
         if (parseError is not null) return Problems.From(parseError);
+        // An agency's staff direct their own teams only (a coordinator's, any).
+        if (Scope.AgencyOf(http.User) is { } agency && await grains.CurrentState(operationId) is { } state
+            && AgencyCommands.Refusal(state, agency, payload!) is { } beyond)
+            return Problems.From(beyond);
         var outcome = await grains.GetGrain<IOperationGrain>(operationId).Direct(new StaffCommand(operationId, key!, Actors.Of(http), payload!));
         return Answer(outcome, operationId, null, metrics);
     }

@@ -53,6 +53,7 @@ public static class Problems
             DomainErrorKind.IllegalTransition => (StatusCodes.Status409Conflict, Codes.IllegalTransition),
             DomainErrorKind.IdempotencyKeyReused => (StatusCodes.Status409Conflict, Codes.IdempotencyKeyReused),
             DomainErrorKind.Conflict => (StatusCodes.Status409Conflict, Codes.Conflict),
+            DomainErrorKind.Forbidden => (StatusCodes.Status403Forbidden, Codes.Forbidden),
             _ => (StatusCodes.Status500InternalServerError, Codes.Internal),
         };
 

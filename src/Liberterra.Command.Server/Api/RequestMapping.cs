@@ -52,11 +52,12 @@ public static class RequestMapping
     public static (OperationDefinition? Definition, DomainError? Error) ToDomain(string operationId, OperationDefinitionRequest r)
     {
         // Counted before anything is read: a definition of a million regions is refused at once, in a few hundred bytes.
-        if (r.Regions?.Count > OperationRules.MaxRegions || r.Teams?.Count > OperationRules.MaxTeams)
+        if (r.Regions?.Count > OperationRules.MaxRegions || r.Teams?.Count > OperationRules.MaxTeams || r.Agencies?.Count > OperationRules.MaxAgencies)
         {
             var tooMany = new FieldErrors();
             if (r.Regions?.Count > OperationRules.MaxRegions) tooMany.Add("regions", RuleCodes.TooMany, $"must list 0 to {OperationRules.MaxRegions} regions (got {r.Regions.Count})", ("max", OperationRules.MaxRegions), ("count", r.Regions.Count));
             if (r.Teams?.Count > OperationRules.MaxTeams) tooMany.Add("teams", RuleCodes.TooMany, $"must list 0 to {OperationRules.MaxTeams} teams (got {r.Teams.Count})", ("max", OperationRules.MaxTeams), ("count", r.Teams.Count));
+            if (r.Agencies?.Count > OperationRules.MaxAgencies) tooMany.Add("agencies", RuleCodes.TooMany, $"must list 0 to {OperationRules.MaxAgencies} agencies (got {r.Agencies.Count})", ("max", OperationRules.MaxAgencies), ("count", r.Agencies.Count));
             return (null, DomainError.Invalid(tooMany));
         }
 
@@ -87,10 +88,23 @@ public static class RequestMapping
             teams.Add(new TeamDefinition(team.Id ?? "", kind ?? TeamKind.RaidTeam, team.RegionId ?? "", team.CallSign ?? "", team.Agency ?? ""));
         }
 
+        var agencies = ImmutableArray.CreateBuilder<AgencyDefinition>();
+        for (var i = 0; i < (r.Agencies?.Count ?? 0); i++)
+        {
+            var agency = r.Agencies![i];
+            var at = $"agencies[{i}]";
+            if (agency is null) { Add(errors, at, RuleCodes.UnknownValue, "must be an object"); continue; }
+            var kind = agency.Kind is null ? AgencyKind.Other : ParseEnum<AgencyKind>(agency.Kind, $"{at}.kind", errors) ?? AgencyKind.Other;
+            var shares = agency.Shares is null ? Sharing.Summary : ParseEnum<Sharing>(agency.Shares, $"{at}.shares", errors) ?? Sharing.Summary;
+            if (agency.FullWith?.Any(x => x is null) == true) Add(errors, $"{at}.fullWith", RuleCodes.UnknownValue, "must list agency ids");
+            agencies.Add(new AgencyDefinition(agency.Id ?? "", agency.Name ?? "", agency.CountryCode, kind, agency.Coordinator ?? false, shares,
+                [.. (agency.FullWith ?? []).Take(OperationRules.MaxAgencies + 1).OfType<string>()]));
+        }
+
         if (errors.Count > 0) return (null, DomainError.Invalid(errors));
         return (new OperationDefinition(
             r.Id ?? operationId, r.Name ?? "", r.WindowStart!.Value.ToUniversalTime(), r.WindowEnd!.Value.ToUniversalTime(),
-            r.Exercise ?? false, regions.ToImmutable(), teams.ToImmutable(), r.ClockSpeed), null);
+            r.Exercise ?? false, regions.ToImmutable(), teams.ToImmutable(), r.ClockSpeed, agencies.ToImmutable()), null);
     }
 
     /// <summary>Accepts <c>OnSite</c>, <c>onsite</c>, <c>on-site</c> and <c>on_site</c> alike.</summary>

@@ -26,11 +26,12 @@ public static class SignificantEventsApi
     {
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
+        var view = Scope.ViewOf(http.User, state);
         var entries = new List<SignificantEntry>();
         foreach (var mark in await timeline.ListMarksAsync(operationId, ct))
         {
             var e = await timeline.ReadEventAsync(operationId, mark.Seq, ct);
-            if (e is not null) entries.Add(new SignificantEntry(mark.Seq, mark.Title, mark.MarkedBy, mark.MarkedAt, e.ToEntry(state, http.User)));
+            if (e is not null && mark.ToEntry(e, state, http.User, view) is { } entry) entries.Add(entry);
         }
 
         return TypedResults.Ok(entries.ToArray());
@@ -49,19 +50,38 @@ public static class SignificantEventsApi
                 errors.Add("title", rule.Code, message, [.. rule.Args.Select(a => (a.Key, (object?)a.Value))]);
         if (request.Seq is not { } seq || seq < 1 || seq > state.LastSeq) errors.Add("seq", RuleCodes.Range, $"must be an event of this operation (1 to {state.LastSeq})", ("min", 1), ("max", state.LastSeq));
         if (errors.Count > 0) return Problems.From(DomainError.Invalid(errors));
+        var view = Scope.ViewOf(http.User, state);
+        if (await Beyond(view, operationId, request.Seq!.Value, timeline, ct) is { } beyond) return beyond;
         var mark = await timeline.MarkAsync(operationId, request.Seq!.Value, title!, Actors.Of(http), false, ct);
         var e = (await timeline.ReadEventAsync(operationId, mark.Seq, ct))!;
-        return TypedResults.Created($"/api/operations/{operationId}/significant",
-            new SignificantEntry(mark.Seq, mark.Title, mark.MarkedBy, mark.MarkedAt, e.ToEntry(state, http.User)));
+        return TypedResults.Created($"/api/operations/{operationId}/significant", mark.ToEntry(e, state, http.User, view)!);
+    }
+
+    /// <summary>
+    /// An agency's commander marks the events of its own teams only: any other (another agency's, or the operation's
+    /// own such as a definition) is refused in the same words, whether the agency sees it or not.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> Beyond(Viewpoint view, string operationId, long seq, ITimelineReader timeline, CancellationToken ct)
+    {
+        if (view.SeesAll) return null;
+        var e = await timeline.ReadEventAsync(operationId, seq, ct);
+        return e?.TeamId is { } team && view.Rules.Manages(view.Agency, team)
+            ? null
+            : Problems.From(DomainError.Forbidden(RuleCodes.OtherAgency, $"Event {seq} is not one of this agency's teams': its own command or a coordinator marks it.", "seq"));
     }
 
     /// <summary>Withdraws a mark: the lane no longer shows it; the history of marks keeps both.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> WithdrawSignificant(
-        string operationId, long seq, ITimelineReader timeline, HttpContext http, CancellationToken ct)
+        string operationId, long seq, ITimelineReader timeline, IGrainFactory grains, HttpContext http, CancellationToken ct)
     {
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
+        var view = await grains.ViewOf(operationId, http.User);
         var mark = (await timeline.ListMarksAsync(operationId, ct)).FirstOrDefault(m => m.Seq == seq);
+        // A mark on an event this agency does not see is not there for it.
+        if (mark is not null && !view.SeesAll && await timeline.ReadEventAsync(operationId, seq, ct) is { } marked && view.Event(marked) is null && marked.TeamId is not null)
+            mark = null;
         if (mark is null) return Problems.From(DomainError.NotFound(RuleCodes.MarkNotFound, $"Event {seq} of operation {OperationLookup.Shown(operationId)} is not marked significant."));
+        if (await Beyond(view, operationId, seq, timeline, ct) is { } beyond) return beyond;
         await timeline.MarkAsync(operationId, seq, mark.Title, Actors.Of(http), true, ct);
         return TypedResults.NoContent();
     }

@@ -41,8 +41,10 @@ public static class TimelineApi
         if (kinds?.FirstOrDefault(k => !Kinds.Contains(k)) is { } unknown) errors.Add("kind", RuleCodes.UnknownValue, $"'{unknown}' is not one of {string.Join(", ", Kinds)}");
         var state = await grains.CurrentState(operationId);
         if (state is null) return OperationLookup.NoOperation(operationId);
+        var view = Scope.ViewOf(http.User, state);
         var teams = team?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        if (teams?.FirstOrDefault(id => !state.Teams.ContainsKey(id)) is { } noTeam) errors.Add("team", RuleCodes.UnknownTeam, $"no team '{noTeam}' in this operation", ("id", noTeam));
+        // A team this agency does not see is refused in the same words as one that does not exist.
+        if (teams?.FirstOrDefault(id => !state.Teams.ContainsKey(id) || view.Hides(id)) is { } noTeam) errors.Add("team", RuleCodes.UnknownTeam, $"no team '{noTeam}' in this operation", ("id", noTeam));
         if (region is not null)
         {
             if (!state.Regions.ContainsKey(region)) errors.Add("region", RuleCodes.UnknownRegion, $"no region '{region}' in this operation", ("id", region));
@@ -53,7 +55,7 @@ public static class TimelineApi
         if (errors.Count > 0) return Problems.From(DomainError.Invalid(errors));
         var events = await timeline.QueryAsync(operationId, new TimelineQuery(after, limit, from, to, teams, kinds), ct);
         return TypedResults.Ok(new TimelinePage(
-            [.. events.Select(e => e.ToEntry(state, http.User))], events.Count == limit ? events[^1].Seq : null));
+            [.. events.Select(e => e.ToEntry(state, http.User, view)).OfType<TimelineEntry>()], events.Count == limit ? events[^1].Seq : null));
     }
 
     /// <summary>Where events cluster in time: counts per equal span from the first event to the last.</summary>
@@ -72,7 +74,7 @@ public static class TimelineApi
 
     /// <summary>The operation exactly as the wall showed it after event <c>seq</c>, or as of the instant <c>at</c>.</summary>
     private static async Task<Results<Ok<OperationView>, ProblemHttpResult>> GetState(
-        string operationId, ITimelineReader timeline, TimeTravel travel, long? seq = null, DateTimeOffset? at = null, CancellationToken ct = default)
+        string operationId, ITimelineReader timeline, TimeTravel travel, HttpContext http, long? seq = null, DateTimeOffset? at = null, CancellationToken ct = default)
     {
         if (seq is null == at is null) return Problems.From(DomainError.Invalid("seq", RuleCodes.OneOf, "give exactly one of seq (a sequence number) or at (a UTC time)"));
         if (!OperationRules.IsValidId(operationId)) return OperationLookup.NoOperation(operationId);
@@ -83,7 +85,7 @@ public static class TimelineApi
         var state = seq is { } n ? await travel.AtSeqAsync(operationId, n, ct) : await travel.AtTimeAsync(operationId, at!.Value, ct);
         return state is null
             ? Problems.Invalid("at", RuleCodes.Range, $"is before the operation was defined ({(await timeline.ReadEventAsync(operationId, 1, ct))?.ServerTime:O})")
-            : TypedResults.Ok(state.ToView());
+            : TypedResults.Ok(state.ToView(Scope.ViewOf(http.User, state)));
     }
 
     /// <summary>The most days the report's by-day table holds (the last ones, when the events span more).</summary>
@@ -100,29 +102,33 @@ public static class TimelineApi
         await foreach (var e in timeline.ReadAsync(operationId, 0, ct)) fold.Add(e);
         var end = fold.Last ?? final.WindowEnd;
 
+        // Need-to-know: the teams, orders, distress calls, overdue check-ins and marks this credential sees; the totals,
+        // the counts of reports and the days are the whole operation's, for everyone.
+        var view = Scope.ViewOf(http.User, final);
+        var shown = view.State(final);
         var significant = new List<SignificantEntry>();
         foreach (var mark in await timeline.ListMarksAsync(operationId, ct))
-            if (await timeline.ReadEventAsync(operationId, mark.Seq, ct) is { } e)
-                significant.Add(new SignificantEntry(mark.Seq, mark.Title, mark.MarkedBy, mark.MarkedAt, e.ToEntry(final, http.User)));
+            if (await timeline.ReadEventAsync(operationId, mark.Seq, ct) is { } e && mark.ToEntry(e, final, http.User, view) is { } entry)
+                significant.Add(entry);
 
         return TypedResults.Ok(new AfterActionReport(
             final.Id, final.Name, final.WindowStart, final.WindowEnd, final.Exercise, fold.First ?? final.WindowStart, end, final.LastSeq,
             final.Totals.ToView(), fold.Reports, fold.Corrections,
             [.. fold.Days(MaxReportDays).Select(d => new DayTotals(d.Day, d.Counts.ToView(), d.Reports))],
             [.. final.Regions.Values.Select(r => new RegionReport(r.Definition.Id, r.Definition.Name, r.Definition.CountryCode, r.Totals.ToView(),
-                final.Teams.Values.Count(t => t.Definition.RegionId == r.Definition.Id),
-                final.Teams.Values.Where(t => t.Definition.RegionId == r.Definition.Id).Sum(t => fold.ReportsOf(t.Definition.Id))))],
-            [.. final.Teams.Values.Select(t => new TeamReport(t.Definition.Id, t.Definition.CallSign, t.Definition.RegionId, t.Definition.Kind.ToString(),
+                shown.Teams.Values.Count(t => t.Definition.RegionId == r.Definition.Id),
+                shown.Teams.Values.Where(t => t.Definition.RegionId == r.Definition.Id).Sum(t => fold.ReportsOf(t.Definition.Id))))],
+            [.. shown.Teams.Values.Select(t => new TeamReport(t.Definition.Id, t.Definition.CallSign, t.Definition.RegionId, t.Definition.Kind.ToString(),
                 t.Totals.ToView(), fold.ReportsOf(t.Definition.Id),
                 [.. fold.StatusesOf(t.Definition.Id, end).Select(x => new StatusInterval(x.Status.ToString(), x.From, x.To))]))],
-            [.. fold.Overdue.Select(o => new OverdueReport(o.Seq, o.TeamId, o.FlaggedAt, o.LastCheckIn))], significant,
-            [.. final.Orders.Values.Select(OrderReportOf)],
-            [.. final.Orders.Values.GroupBy(o => o.Order.Kind).OrderBy(g => g.Key).Select(g =>
+            [.. fold.Overdue.Where(o => !view.Hides(o.TeamId)).Select(o => new OverdueReport(o.Seq, o.TeamId, o.FlaggedAt, o.LastCheckIn))], significant,
+            [.. shown.Orders.Values.Select(OrderReportOf)],
+            [.. shown.Orders.Values.GroupBy(o => o.Order.Kind).OrderBy(g => g.Key).Select(g =>
             {
                 var acks = g.SelectMany(AcknowledgementSeconds).ToList();
                 return new OrderKindFigures(g.Key.ToString(), g.Count(), acks.Count, Median(acks));
             })],
-            [.. final.Distress.Values.Select(d => new DistressReport(d.Seq, d.TeamId, d.RaisedAt, d.EscalatedAt, d.TakenAt, d.TakenBy, d.CancelledAt,
+            [.. shown.Distress.Values.Select(d => new DistressReport(d.Seq, d.TeamId, d.RaisedAt, d.EscalatedAt, d.TakenAt, d.TakenBy, d.CancelledAt,
                 d.TakenAt is { } taken ? (taken - d.RaisedAt).TotalSeconds : null))]));
     }
 

@@ -35,7 +35,9 @@ public static class TimelineExports
     private static async IAsyncEnumerable<TimelineEntry> Entries(
         ITimelineReader timeline, string operationId, OperationState state, HttpContext http, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var e in timeline.ReadAsync(operationId, 0, ct)) yield return e.ToEntry(state, http.User);
+        var view = Scope.ViewOf(http.User, state);
+        await foreach (var e in timeline.ReadAsync(operationId, 0, ct))
+            if (e.ToEntry(state, http.User, view) is { } entry) yield return entry;
     }
 
     public static readonly string[] CsvColumns =
@@ -58,9 +60,10 @@ public static class TimelineExports
         var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), 64 * 1024);
         await writer.WriteLineAsync(string.Join(',', CsvColumns));
         var rows = 0;
+        var view = Scope.ViewOf(http.User, state);
         await foreach (var e in timeline.ReadAsync(operationId, 0, ct))
         {
-            var x = e.ToEntry(state, http.User);
+            if (e.ToEntry(state, http.User, view) is not { } x) continue;
             var r = x.Report;
             var o = x.Order;
             // A position: the report's, an order's place, or a distress press's.
@@ -113,7 +116,9 @@ public static class TimelineExports
             return;
         }
 
-        var state = seq is { } n ? await travel.AtSeqAsync(operationId, n, ct) ?? current : current;
+        var past = seq is { } n ? await travel.AtSeqAsync(operationId, n, ct) ?? current : current;
+        var view = Scope.ViewOf(http.User, past);
+        var state = view.State(past);                      // teams counted: those this credential sees
 
         Download(http, operationId, "application/geo+json", "hotspots.geojson");
         await using var json = new Utf8JsonWriter(http.Response.Body);
@@ -152,9 +157,11 @@ public static class TimelineExports
         await using var json = new Utf8JsonWriter(http.Response.Body);
         StartCollection(json);
         var features = 0;
-        await foreach (var e in timeline.ReadAsync(operationId, 0, ct))
+        var view = Scope.ViewOf(http.User, state);
+        await foreach (var read in timeline.ReadAsync(operationId, 0, ct))
         {
-            if (e.Payload is not FieldReported { Report: { Position: { } p } report }) continue;
+            // A position is withheld with a summary (and the whole event with counts only).
+            if (view.Event(read, state) is not { Payload: FieldReported { Report: { Position: { } p } report } } e) continue;
             StartFeature(json, p);
             json.WriteNumber("seq", e.Seq);
             json.WriteString("teamId", e.TeamId);

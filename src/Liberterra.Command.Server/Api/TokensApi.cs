@@ -29,7 +29,7 @@ public static class TokensApi
         {
             var lifetime = TokenIssuer.ParseLifetime(request.Ttl ?? "12h");
             var now = clock.GetUtcNow();
-            var token = issuer.Issue(request.Subject ?? "", request.Role ?? "", request.Teams ?? [], request.Operation, lifetime, now);
+            var token = issuer.Issue(request.Subject ?? "", request.Role ?? "", request.Teams ?? [], request.Operation, lifetime, now, request.Agency);
             return TypedResults.Ok(new IssuedToken(token, now.Add(lifetime)));
         }
         catch (FormatException e)
@@ -38,13 +38,13 @@ public static class TokensApi
         }
         catch (ArgumentException e)
         {
-            var field = e.ParamName switch { "role" => "role", "teams" => "teams", "lifetime" => "ttl", "operation" => "operation", _ => "subject" };
+            var field = e.ParamName switch { "role" => "role", "teams" => "teams", "lifetime" => "ttl", "operation" => "operation", "agency" => "agency", _ => "subject" };
             return Problems.From(Domain.DomainError.Invalid(field, Domain.RuleCodes.UnknownValue, e.Message.Split(" (Parameter", 2)[0]));
         }
     }
 
     [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-    public sealed record TokenRequest(string? Subject, string? Role, IReadOnlyList<string>? Teams, string? Operation, string? Ttl);
+    public sealed record TokenRequest(string? Subject, string? Role, IReadOnlyList<string>? Teams, string? Operation, string? Ttl, string? Agency = null);
 
     public sealed record IssuedToken(string Token, DateTimeOffset ExpiresAt);
 }

@@ -146,6 +146,7 @@ public static class LiberterraServer
         builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None);
         builder.Services.AddLiberterraHealth();
         builder.Services.AddSingleton<Watchers>();
+        builder.Services.AddSingleton<Viewpoints>();
         builder.Services.AddSingleton<TimeTravel>();
         builder.Services.AddSingleton<Replays>();
         // The lifetime manager that also keeps this silo's connections, so the relay writes to each display itself.

@@ -1,4 +1,4 @@
-using Liberterra.Command.Contracts;
+using Liberterra.Command.Domain;
 
 namespace Liberterra.Command.Server.Live;
 
@@ -22,7 +22,7 @@ namespace Liberterra.Command.Server.Live;
 /// Reads deltas <c>from..upTo</c> of an operation back from the timeline and hands them to <see cref="Deliver"/>
 /// (through the loop) before its task completes.
 /// </param>
-public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDelta[]> send, Func<string, long, long, Task> readBack)
+public sealed class DeltaSequencer(TimeProvider time, Action<string, CommittedEvent[]> send, Func<string, long, long, Task> readBack)
 {
     /// <summary>How long a missing sequence number is waited for before it is read back from the timeline.</summary>
     public static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(200);
@@ -39,12 +39,12 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
     private readonly Dictionary<string, Stream> _streams = new(StringComparer.Ordinal);
 
     /// <summary>Deltas arrived (from a writer, or read back).</summary>
-    public void Deliver(string operationId, OperationDelta[] deltas)
+    public void Deliver(string operationId, CommittedEvent[] deltas)
     {
         if (deltas.Length == 0) return;
         var stream = _streams.TryGetValue(operationId, out var existing)
             ? existing
-            : _streams[operationId] = new Stream(deltas.Min(d => d.Seq));
+            : _streams[operationId] = new Stream(deltas.Min(d => d.Event.Seq));
         Release(operationId, stream, stream.Accept(deltas, Now));
     }
 
@@ -146,7 +146,7 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
 
     private DateTimeOffset Now => time.GetUtcNow();
 
-    private void Release(string operation, Stream s, List<OperationDelta> ready)
+    private void Release(string operation, Stream s, List<CommittedEvent> ready)
     {
         if (ready.Count == 0) return;
         s.Unsent.AddRange(ready);
@@ -156,7 +156,7 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
     private void Flush(string operation, Stream s)
     {
         if (s.Unsent.Count == 0) return;
-        OperationDelta[] batch = [.. s.Unsent];
+        CommittedEvent[] batch = [.. s.Unsent];
         s.Unsent.Clear();
         s.LastSent = Now;
         send(operation, batch);
@@ -166,10 +166,10 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
     private sealed class Stream(long next)
     {
         public long Next { get; private set; } = next;
-        public SortedDictionary<long, OperationDelta> Held { get; } = [];
+        public SortedDictionary<long, CommittedEvent> Held { get; } = [];
 
         /// <summary>Released in order but not yet sent: they go together once FlushInterval has passed.</summary>
-        public List<OperationDelta> Unsent { get; } = [];
+        public List<CommittedEvent> Unsent { get; } = [];
 
         public DateTimeOffset LastSent { get; set; } = DateTimeOffset.MinValue;
         public DateTimeOffset HeldSince { get; private set; }
@@ -198,23 +198,23 @@ public sealed class DeltaSequencer(TimeProvider time, Action<string, OperationDe
         /// <summary>Starts the wait for the gap again (the read-back gets its own <see cref="GapWait"/>).</summary>
         public void Waited(DateTimeOffset now) => HeldSince = now;
 
-        public List<OperationDelta> Accept(IEnumerable<OperationDelta> deltas, DateTimeOffset now)
+        public List<CommittedEvent> Accept(IEnumerable<CommittedEvent> deltas, DateTimeOffset now)
         {
             var before = Held.Count;
-            foreach (var d in deltas.Where(d => d.Seq >= Next)) Held[d.Seq] = d;
+            foreach (var d in deltas.Where(d => d.Event.Seq >= Next)) Held[d.Event.Seq] = d;
             if (before == 0 && Held.Count > 0) HeldSince = now;
             return TakeReady(now);
         }
 
-        public List<OperationDelta> SkipGap(DateTimeOffset now)
+        public List<CommittedEvent> SkipGap(DateTimeOffset now)
         {
             Next = Held.Keys.First();
             return TakeReady(now);
         }
 
-        private List<OperationDelta> TakeReady(DateTimeOffset now)
+        private List<CommittedEvent> TakeReady(DateTimeOffset now)
         {
-            var ready = new List<OperationDelta>();
+            var ready = new List<CommittedEvent>();
             while (Held.Remove(Next, out var d))
             {
                 ready.Add(d);

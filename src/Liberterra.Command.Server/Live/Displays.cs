@@ -6,7 +6,7 @@ namespace Liberterra.Command.Server.Live;
 
 /// <summary>
 /// Sends a batch of deltas to every display watching an operation on this silo without waiting for any of them: the
-/// message is serialized once, written to each connection, and a display whose writes pile up (it stopped reading,
+/// message is serialized once per view (an agency's need-to-know, <see cref="Domain.Viewpoint"/>), written to each connection, and a display whose writes pile up (it stopped reading,
 /// or reads slower than the operation changes) is disconnected once it is <see cref="MaxPendingWrites"/> behind. It
 /// reconnects and resyncs from a fresh snapshot; meanwhile nobody else, and never the write path, waits for it.
 /// SignalR keeps each connection's writes in order.
@@ -24,13 +24,21 @@ public sealed partial class Displays(LiveConnections connections, Watchers watch
 
     private long _dropped;
 
-    public void Send(string operationId, string method, object payload)
+    /// <summary>
+    /// Sends to every watcher of the operation what its view gets: <paramref name="payloadFor"/> is asked once per view
+    /// (<see cref="Domain.Viewpoint.Key"/>) present, and each view's message is serialized once for all its watchers.
+    /// </summary>
+    public void Send(string operationId, string method, Func<string, object> payloadFor)
     {
-        SerializedHubMessage? message = null;
-        foreach (var connectionId in watchers.ConnectionsOf(operationId))
+        SerializedHubMessage? whole = null;
+        Dictionary<string, SerializedHubMessage>? views = null;
+        foreach (var (connectionId, view) in watchers.ConnectionsOf(operationId))
         {
             if (connections.Find(connectionId) is not { } connection) continue;
-            message ??= new SerializedHubMessage(new InvocationMessage(method, [payload]));
+            SerializedHubMessage message;
+            if (view.Length == 0) message = whole ??= new SerializedHubMessage(new InvocationMessage(method, [payloadFor(view)]));
+            else if (!(views ??= new(StringComparer.Ordinal)).TryGetValue(view, out message!))
+                views[view] = message = new SerializedHubMessage(new InvocationMessage(method, [payloadFor(view)]));
             Write(connection, message);
         }
     }

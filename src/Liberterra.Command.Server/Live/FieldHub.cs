@@ -48,10 +48,20 @@ public sealed class FieldHub(IGrainFactory grains, WallRelay relay, Watchers wat
             throw;
         }
 
-        if (orders is null)
+        // Another agency's staff follow only teams shared with them in full; one not shared at all is not there for them.
+        var level = Scope.AgencyOf(Context.User!) is { } agency && orders is not null
+            ? Viewpoint.Of((await grains.GetGrain<IOperationGrain>(operationId).GetState())!, agency).Level(teamId)
+            : Sharing.Full;
+        if (orders is null || level == Sharing.CountsOnly)
         {
             await Leave(operationId, teamId);
             throw new HubException($"No team '{teamId}' in operation '{operationId}'.");
+        }
+
+        if (level != Sharing.Full)
+        {
+            await Leave(operationId, teamId);
+            throw new HubException("This credential may not follow that team: it is another agency's, shared in summary.");
         }
 
         relay.Joined(operationId, orders.LastSeq);

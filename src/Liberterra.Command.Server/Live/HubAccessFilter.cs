@@ -112,6 +112,6 @@ public sealed partial class HubAccessFilter(
             false,
             status,
             context.Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-            JsonSerializer.Serialize(new { connection = context.Context.ConnectionId })));
+            JsonSerializer.Serialize(new { connection = context.Context.ConnectionId, agency = AuditMiddleware.AgencyOf(user) })));
     }
 }

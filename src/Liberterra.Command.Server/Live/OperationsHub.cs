@@ -15,7 +15,7 @@ namespace Liberterra.Command.Server.Live;
 /// declares its policy with <see cref="HubPolicyAttribute"/>, enforced (and refusals audited) by <see cref="HubAccessFilter"/>.
 /// </summary>
 [Authorize]
-public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watchers watchers) : Hub
+public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watchers watchers, Viewpoints viewpoints) : Hub
 {
     public override Task OnDisconnectedAsync(Exception? exception)
     {
@@ -23,7 +23,10 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watcher
         return base.OnDisconnectedAsync(exception);
     }
 
-    /// <summary>Starts receiving the operation's deltas; returns its snapshot.</summary>
+    /// <summary>
+    /// Starts receiving the operation's deltas; returns its snapshot. Both are the credential's view: its agency's teams
+    /// in full, the others' as they share them (<see cref="Viewpoint"/>).
+    /// </summary>
     [HubPolicy(Policies.ReadOperations)]
     public async Task<OperationView> JoinOperation(string operationId)
     {
@@ -31,12 +34,18 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watcher
             throw new HubException("This credential may not watch that operation.");
         if (await Task.WhenAny(relay.Ready, Task.Delay(TimeSpan.FromSeconds(10))) != relay.Ready)
             throw new HubException("This server is still joining the cluster: try again in a moment.");
+        var agency = Scope.AgencyOf(Context.User!);
+        // The first view of an operation on this silo learns its need-to-know rules before any delta is mapped for it.
+        if (agency is not null && !viewpoints.Knows(operationId)
+            && await grains.GetGrain<IOperationGrain>(operationId).GetState() is { } known)
+            viewpoints.Update(operationId, known.LastSeq, AgencyRules.Of(known));
+
         // Join first, read second: a delta committed in between arrives with a number the snapshot already covers
         // and is skipped by the display, so nothing falls between the two.
-        watchers.Join(Context.ConnectionId, operationId);
         OperationState? state;
         try
         {
+            watchers.Join(Context.ConnectionId, operationId, agency is null ? "" : viewpoints.For(operationId, agency).Key);
             state = await grains.GetGrain<IOperationGrain>(operationId).GetState();
         }
         catch
@@ -52,8 +61,12 @@ public sealed class OperationsHub(IGrainFactory grains, WallRelay relay, Watcher
             throw new HubException($"No operation '{operationId}'.");
         }
 
+        var view = Viewpoint.Of(state, agency);
+        viewpoints.Update(operationId, state.LastSeq, view.Rules);
+        // The definition read may differ from the one known at the join (a coordinator shares the whole operation's deltas).
+        watchers.Join(Context.ConnectionId, operationId, view.Key);
         relay.Joined(operationId, state.LastSeq);
-        return state.ToView();
+        return state.ToView(view);
     }
 
     /// <summary>

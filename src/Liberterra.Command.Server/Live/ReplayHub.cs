@@ -26,7 +26,7 @@ public sealed class ReplayHub(Replays replays) : Hub
     {
         if (request is null || !OperationRules.IsValidId(request.OperationId) || !Scope.AllowsOperation(Context.User!, request.OperationId))
             throw new HubException("This credential may not replay that operation.");
-        return replays.StartAsync(Context.ConnectionId, request);
+        return replays.StartAsync(Context.ConnectionId, request, Scope.AgencyOf(Context.User!));
     }
 
     /// <summary>Pause, resume, change speed, seek, step or stop one of this connection's replays.</summary>

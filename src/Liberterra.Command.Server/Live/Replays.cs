@@ -22,7 +22,7 @@ public sealed partial class Replays(ITimelineReader timeline, TimeTravel travel,
 
     public int Count => _sessions.Count;
 
-    public async Task<ReplayStarted> StartAsync(string connectionId, ReplayRequest request)
+    public async Task<ReplayStarted> StartAsync(string connectionId, ReplayRequest request, string? agency = null)
     {
         if (!double.IsFinite(request.Speed) || request.Speed is < MinSpeed or > MaxSpeed)
             throw new HubException($"speed: must be from {MinSpeed} to {MaxSpeed}.");
@@ -41,11 +41,11 @@ public sealed partial class Replays(ITimelineReader timeline, TimeTravel travel,
         var first = await timeline.ReadEventAsync(request.OperationId, startSeq + 1);
         var end = await timeline.ReadEventAsync(request.OperationId, last);
 
-        var session = new ReplaySession(this, connectionId, request.OperationId, startSeq, last, request.Speed, state, first!.ServerTime, request.Paused);
+        var session = new ReplaySession(this, connectionId, request.OperationId, startSeq, last, request.Speed, state, first!.ServerTime, request.Paused, agency);
         _sessions[session.Id] = session;
         session.Start();
         LogStarted(session.Id, request.OperationId, startSeq + 1, last, request.Speed);
-        return new ReplayStarted(session.Id, request.OperationId, startSeq + 1, last, first.ServerTime, end!.ServerTime, request.Speed, state.ToView());
+        return new ReplayStarted(session.Id, request.OperationId, startSeq + 1, last, first.ServerTime, end!.ServerTime, request.Speed, state.ToView(Viewpoint.Of(state, agency)));
     }
 
     public async Task<ReplayStatus> ControlAsync(string connectionId, ReplayControl control)
@@ -87,7 +87,7 @@ public sealed partial class Replays(ITimelineReader timeline, TimeTravel travel,
 
     /// <summary>One replay: its own state, cursor, clock and speed; a loop that sends events when they are due.</summary>
     private sealed class ReplaySession(Replays owner, string connectionId, string operationId, long startSeq, long lastSeq, double speed,
-        OperationState state, DateTimeOffset clock, bool paused) : IDisposable
+        OperationState state, DateTimeOffset clock, bool paused, string? agency) : IDisposable
     {
         private const int BatchMax = 200;
         private const int ReadChunk = 5000;   // events read ahead per query: fewer round trips, a few MB at most
@@ -175,11 +175,12 @@ public sealed partial class Replays(ITimelineReader timeline, TimeTravel travel,
             try
             {
                 _state = target!;
+                _view = null;
                 _buffer.Clear();
                 SetClock(at);
                 if (pause) _paused = true;
                 var status = Status();
-                await Client.SendAsync(ReplayMessages.Snapshot, Id, _state.ToView(), at);
+                await Client.SendAsync(ReplayMessages.Snapshot, Id, _state.ToView(View), at);
                 await Client.SendAsync(ReplayMessages.Status, status);
                 Wake();
                 return status;
@@ -229,8 +230,14 @@ public sealed partial class Replays(ITimelineReader timeline, TimeTravel travel,
         private OperationDelta Apply(TimelineEvent e)
         {
             _state = OperationReducer.Apply(_state, e);
-            return CommittedEvent.Of(e, _state).ToDelta();
+            if (e.Payload is OperationDefined) _view = null;
+            return CommittedEvent.Of(e, _state).ToDelta(View);
         }
+
+        // What the replay's viewer sees (its agency's need-to-know), as of the definition it has reached.
+        private Viewpoint? _view;
+
+        private Viewpoint View => _view ??= Viewpoint.Of(_state, agency);
 
         private Task SendAsync(OperationDelta[] deltas) => Client.SendAsync(ReplayMessages.Deltas, Id, deltas, _stop.Token);
 

@@ -10,8 +10,9 @@ namespace Liberterra.Command.Server.Live;
 
 /// <summary>
 /// This silo's end of the push path. The <see cref="FeedDirectory"/> hands it every committed batch from any silo; it
-/// maps the batch to deltas (only for operations someone on this silo watches), the <see cref="DeltaSequencer"/> puts
-/// them in sequence order and reads back what never arrived, and <see cref="Displays"/> writes them to the watchers.
+/// keeps the batch (only for operations someone on this silo watches), the <see cref="DeltaSequencer"/> puts them in
+/// sequence order and reads back what never arrived, and at send each view's deltas are mapped once (<see cref="Viewpoints"/>:
+/// need-to-know per agency) and <see cref="Displays"/> writes them to that view's watchers.
 /// Nothing here is awaited by a grain, and one slow display holds up nobody. Everything after the hand-over runs on one
 /// loop, so the sequencer needs no lock.
 /// </summary>
@@ -21,6 +22,7 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
     private readonly Displays _displays;
     private readonly FieldDisplays _field;
     private readonly Watchers _watchers;
+    private readonly Viewpoints _viewpoints;
     private readonly TimeTravel _timeTravel;
     private readonly LiberterraMetrics _metrics;
     private readonly TimeProvider _time;
@@ -34,10 +36,10 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
     /// </summary>
     private readonly record struct Incoming(string Operation, CommittedEvent[] Events, long Next, bool OnlyIfUnknown, long Head = 0);
 
-    public WallRelay(FeedDirectory feed, Displays displays, FieldDisplays field, Watchers watchers, TimeTravel timeTravel, LiberterraMetrics metrics,
-        TimeProvider time, ILogger<WallRelay> logger, TimeSpan flushInterval)
+    public WallRelay(FeedDirectory feed, Displays displays, FieldDisplays field, Watchers watchers, Viewpoints viewpoints, TimeTravel timeTravel,
+        LiberterraMetrics metrics, TimeProvider time, ILogger<WallRelay> logger, TimeSpan flushInterval)
     {
-        (_feed, _displays, _field, _watchers, _timeTravel, _metrics, _time, _logger) = (feed, displays, field, watchers, timeTravel, metrics, time, logger);
+        (_feed, _displays, _field, _watchers, _viewpoints, _timeTravel, _metrics, _time, _logger) = (feed, displays, field, watchers, viewpoints, timeTravel, metrics, time, logger);
         _sequencer = new DeltaSequencer(time, Send, ReadBack) { FlushInterval = flushInterval };
         feed.Attach(this);
     }
@@ -98,7 +100,14 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
                 // Nobody on this silo watches it: nothing to build (a display that joins later starts from a snapshot),
                 // but the sequencer learns where the stream stands, so it never mistakes an early later batch for the first.
                 else if (!_watchers.AnyFor(item.Operation)) _sequencer.Position(item.Operation, item.Events.Max(e => e.Event.Seq) + 1, false);
-                else _sequencer.Deliver(item.Operation, [.. item.Events.Select(e => e.ToDelta())]);
+                else
+                {
+                    // A new definition may change who sees what: the views learn it before its deltas go out.
+                    foreach (var c in item.Events)
+                        if (c.Event.Payload is OperationDefined { Definition: var definition })
+                            _viewpoints.Update(item.Operation, c.Event.Seq, AgencyRules.Of(definition));
+                    _sequencer.Deliver(item.Operation, item.Events);
+                }
             }
 
             // Under steady load the wait above never ends by itself: overdue gaps and due batches are handled here too.
@@ -108,13 +117,23 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
         _sequencer.FlushAll();
     }
 
-    private void Send(string operation, OperationDelta[] batch)
+    /// <summary>
+    /// Maps a batch to deltas once per view that watches (the whole operation's, and each agency's that has a display
+    /// here) and hands each to its displays, serialized once.
+    /// </summary>
+    private void Send(string operation, CommittedEvent[] batch)
     {
         try
         {
-            _displays.Send(operation, HubMessages.Deltas, batch);
-            _field.Send(operation, batch);
-            _metrics.Pushed(operation, batch);
+            OperationDelta[] whole = [.. batch.Select(c => c.ToDelta())];
+            _displays.Send(operation, HubMessages.Deltas, view =>
+            {
+                if (view.Length == 0) return whole;
+                var viewpoint = _viewpoints.For(operation, view);
+                return batch.Select(c => c.ToDelta(viewpoint)).ToArray();
+            });
+            _field.Send(operation, whole);
+            _metrics.Pushed(operation, whole);
         }
         catch (Exception ex)
         {

@@ -32,6 +32,10 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         }
     }
 
+    /// <summary>The agency a credential acts for, as the audit trail records it (null for one of the whole operation).</summary>
+    public static string? AgencyOf(System.Security.Claims.ClaimsPrincipal? user) =>
+        user?.FindFirst(ClaimNames.Agency)?.Value is { } agency ? AuditTrail.Clean(agency, 64) : null;
+
     private AuditEntry Entry(HttpContext http, int status)
     {
         var user = http.User;
@@ -41,6 +45,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditTrail trail, Time
         {
             ["path"] = AuditTrail.Clean(http.Request.Path.Value ?? "", 300),
             ["idempotencyKey"] = http.Request.Headers["Idempotency-Key"].FirstOrDefault() is { } key ? AuditTrail.Clean(key, 130) : null,
+            ["agency"] = AgencyOf(user),
         };
         var action = http.GetEndpoint() is RouteEndpoint endpoint
             ? $"{http.Request.Method} {endpoint.RoutePattern.RawText}"

@@ -19,6 +19,20 @@ public static class Scope
     public static IReadOnlyList<string> Operations(System.Security.Claims.ClaimsPrincipal user) =>
         [.. user.FindAll(ClaimNames.Operation).Select(c => c.Value)];
 
+    /// <summary>
+    /// The agency whose view the credential gets (<see cref="ClaimNames.Agency"/>); null for an admin (who may act for
+    /// any agency), a team lead (limited to its own teams by the route) and a credential issued without one.
+    /// </summary>
+    public static string? AgencyOf(System.Security.Claims.ClaimsPrincipal user)
+    {
+        var role = user.FindFirst(ClaimNames.Role)?.Value;
+        return role is Access.Roles.Admin or Access.Roles.TeamLead ? null : user.FindFirst(ClaimNames.Agency)?.Value;
+    }
+
+    /// <summary>What the credential sees of the operation (<see cref="Domain.Viewpoint"/>).</summary>
+    public static Domain.Viewpoint ViewOf(System.Security.Claims.ClaimsPrincipal user, Domain.OperationState state) =>
+        Domain.Viewpoint.Of(state, AgencyOf(user));
+
     public static bool AllowsTeam(System.Security.Claims.ClaimsPrincipal user, string? teamId) =>
         teamId is not null && user.FindAll(ClaimNames.Team).Any(c => c.Value == teamId);
 

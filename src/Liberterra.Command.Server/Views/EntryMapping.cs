@@ -2,20 +2,32 @@ using System.Security.Claims;
 using Liberterra.Command.Contracts;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Server.Security;
+using Liberterra.Command.Storage;
 
 namespace Liberterra.Command.Server.Views;
 
 /// <summary>Timeline events to the debrief's shape.</summary>
 public static class EntryMapping
 {
-    /// <summary>An event as the debrief reads it (notes only for those who may read them).</summary>
-    public static TimelineEntry ToEntry(this TimelineEvent e, OperationState state, ClaimsPrincipal user)
+    /// <summary>
+    /// An event as the debrief reads it through <paramref name="view"/> (null when withheld from it; see
+    /// <see cref="Viewpoint.Event"/>), notes only for those who may read them.
+    /// </summary>
+    public static TimelineEntry? ToEntry(this TimelineEvent e, OperationState state, ClaimsPrincipal user, Viewpoint view)
     {
+        if (view.Event(e, state) is not { } shown) return null;
+        e = shown;
         var region = e.TeamId is { } id ? state.Teams.GetValueOrDefault(id)?.Definition.RegionId : null;
         var regionName = region is null ? null : state.Regions.GetValueOrDefault(region)?.Definition.Name;
         var summary = EventText.Describe(e, regionName);
         return Words(e, region, summary, state, user) with { Phrase = EventText.Phrase(e, regionName).ToView() };
     }
+
+    /// <summary>A mark on the significant lane as <paramref name="view"/> sees it: null when its event is withheld.</summary>
+    public static SignificantEntry? ToEntry(this SignificantMark mark, TimelineEvent e, OperationState state, ClaimsPrincipal user, Viewpoint view) =>
+        e.ToEntry(state, user, view) is { } entry
+            ? new SignificantEntry(mark.Seq, mark.Title, e.TeamId is { } team && view.Level(team) != Sharing.Full ? view.AuthorOf(team) : mark.MarkedBy, mark.MarkedAt, entry)
+            : null;
 
     /// <summary>An event's words as data, for the pages to put in their user's language.</summary>
     public static PhraseView ToView(this EventPhrase phrase) => new(phrase.Key, phrase.Args);

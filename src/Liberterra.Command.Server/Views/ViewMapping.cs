@@ -16,6 +16,26 @@ public static class ViewMapping
         t.Position?.ToView(), [.. t.ExploitationFound.Select(e => e.ToString())], t.LastReportAt, t.LastClientTime,
         t.ReportCount, t.LastSeq, t.OverdueSince);
 
+    /// <summary>A team as <paramref name="view"/> sees it (null when it is not listed), marked when shown in summary.</summary>
+    public static TeamView? ToView(this TeamState t, Viewpoint view) => view.Team(t) is { } shown
+        ? shown.ToView() with { Sharing = view.Level(t.Id) == Domain.Sharing.Summary ? nameof(Domain.Sharing.Summary) : null }
+        : null;
+
+    public static AgencyView ToView(this AgencyDefinition a) =>
+        new(a.Id, a.Name, a.CountryCode, a.Kind.ToString(), a.Coordinator, a.Shares.ToString(), [.. a.FullWith]);
+
+    /// <summary>Whose view it is, and what it sees of every other agency's teams.</summary>
+    public static ViewerView ToViewer(this Viewpoint view)
+    {
+        var own = view.Rules.Agency(view.Agency);
+        var others = view.Rules.Agencies.Where(a => a.Id != view.Agency).OrderBy(a => a.Id, StringComparer.Ordinal).ToList();
+        Domain.Sharing LevelOf(AgencyDefinition a) => view.SeesAll ? Domain.Sharing.Full : a.FullWith.Contains(view.Agency!) ? Domain.Sharing.Full : a.Shares;
+        return new ViewerView(view.Agency, own?.Name, own?.CountryCode, view.SeesAll,
+            [.. others.Where(a => LevelOf(a) == Domain.Sharing.Full).Select(a => a.Id)],
+            [.. others.Where(a => LevelOf(a) == Domain.Sharing.Summary).Select(a => a.Id)],
+            [.. others.Where(a => LevelOf(a) == Domain.Sharing.CountsOnly).Select(a => a.Id)]);
+    }
+
     public static RegionView ToView(this RegionState r) => new(
         r.Id, r.Definition.Name, r.Definition.CountryCode, r.Definition.Centroid.ToView(),
         [.. r.Definition.ExploitationTypes.Select(e => e.ToString())], [.. r.ExploitationFound.Select(e => e.ToString())],
@@ -59,6 +79,19 @@ public static class ViewMapping
         [.. t.Orders.Reverse().Select(o => o.ToView().ForTeam(t.Team.Id))],
         t.Distress?.ToView(t.Team));
 
+    /// <summary>The operation as <paramref name="view"/> sees it, saying whose view it is.</summary>
+    public static OperationView ToView(this OperationState s, Viewpoint view)
+    {
+        var shown = view.State(s);
+        var summary = view.SeesAll ? [] : s.Teams.Keys.Where(id => view.Level(id) == Domain.Sharing.Summary).ToHashSet(StringComparer.Ordinal);
+        var v = shown.ToView();
+        return v with
+        {
+            Teams = summary.Count == 0 ? v.Teams : [.. v.Teams.Select(t => summary.Contains(t.Id) ? t with { Sharing = nameof(Domain.Sharing.Summary) } : t)],
+            Viewer = view.ToViewer(),
+        };
+    }
+
     public static OperationView ToView(this OperationState s) => new(
         s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(),
         s.TeamsActive,
@@ -72,10 +105,12 @@ public static class ViewMapping
         [.. s.Orders.Values.Where(o => o.Open).Concat(s.Orders.Values.Where(o => !o.Open).TakeLast(ClosedOrdersShown))
             .OrderBy(o => o.Seq).Select(o => o.ToView())],
         [.. s.Distress.Values.Where(d => d.Open).Concat(s.Distress.Values.Where(d => !d.Open).TakeLast(ClosedDistressShown))
-            .OrderBy(d => d.Seq).Select(d => d.ToView(s.Teams.GetValueOrDefault(d.TeamId)))]);
+            .OrderBy(d => d.Seq).Select(d => d.ToView(s.Teams.GetValueOrDefault(d.TeamId)))],
+        [.. s.Agencies.Select(ToView)]);
 
-    public static OperationSummary ToSummary(this OperationState s) => new(
-        s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(), s.Regions.Count, s.Teams.Count, s.LastSeq);
+    /// <summary>One line of the operations list; the teams counted are those <paramref name="view"/> lists.</summary>
+    public static OperationSummary ToSummary(this OperationState s, Viewpoint view) => new(
+        s.Id, s.Name, s.WindowStart, s.WindowEnd, s.Exercise, s.Totals.ToView(), s.Regions.Count, s.Teams.Keys.Count(id => !view.Hides(id)), s.LastSeq);
 
     /// <summary>True for the events a team lead made (reports and corrections), as opposed to the system's.</summary>
     public static bool IsTeamReport(this TimelineEvent e) => e.Payload is FieldReported or ReportCorrected;
@@ -91,10 +126,24 @@ public static class ViewMapping
         _ => throw new InvalidOperationException($"Event {e.Seq} is not a team report."),
     };
 
+    /// <summary>A committed event as the walls of <paramref name="view"/> receive it (<see cref="Viewpoint.Committed"/>).</summary>
+    public static OperationDelta ToDelta(this CommittedEvent c, Viewpoint view)
+    {
+        if (view.SeesAll) return c.ToDelta();
+        var shown = view.Committed(c);
+        var delta = shown.ToDelta();
+        return delta.Team is { } team && view.Level(team.Id) == Domain.Sharing.Summary
+            ? delta with { Team = team with { Sharing = nameof(Domain.Sharing.Summary) } }
+            : delta;
+    }
+
     /// <summary>A committed event as the walls receive it (<see cref="HubMessages.Deltas"/>).</summary>
     public static OperationDelta ToDelta(this CommittedEvent c)
     {
         var e = c.Event;
+        if (e.Payload is WithheldChange)
+            return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, null, null, null, c.Region?.ToChange(), c.Totals.ToView(),
+                c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue, c.RaidsCompleted, "");
         var report = e.IsTeamReport() ? e.ToAck() : null;
         return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, e.TeamId, report, c.Team?.ToView(),
             c.Region?.ToChange(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue, c.RaidsCompleted,

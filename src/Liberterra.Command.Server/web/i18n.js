@@ -191,6 +191,11 @@ const I18n = (() => {
     return format("l", { type }, () => new Intl.ListFormat(state.locale, { style: "long", type })).format(items.map(String));
   }
 
+  /** A country's name in the language, from its ISO 3166 code (the code itself if the browser has no name). */
+  function country(code) {
+    try { return format("c", {}, () => new Intl.DisplayNames([state.locale], { type: "region" })).of(code) || code; } catch { return code; }
+  }
+
   // ------------------------------------------------------------------ the picker
 
   /** A language menu (native names) in `container`: the choice is kept on this device; a pinned ?lang= follows it. */
@@ -219,7 +224,7 @@ const I18n = (() => {
   const ready = load().catch(() => {});
 
   return {
-    ready, t, has, fill, apply, picker, number, signed, dateTime, utcTime, utcDate, utcDateTime, localTime, duration, ago, agoSeconds, list,
+    ready, t, has, fill, apply, picker, number, signed, dateTime, utcTime, utcDate, utcDateTime, localTime, duration, ago, agoSeconds, list, country,
     get lang() { return state.lang; }, get dir() { return state.dir; }, get locale() { return state.locale; },
     get languages() { return state.languages; }, missing,
   };

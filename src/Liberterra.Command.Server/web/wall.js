@@ -250,8 +250,31 @@
     $("exercise-badge").hidden = !op.exercise;
     $("exercise-badge").textContent = op.clockSpeed > 1 ? t("wall.exerciseBadgeClock", { speed: op.clockSpeed }) : t("wall.exerciseBadge");
     $("watermark").hidden = !op.exercise;
+    renderViewOf(op);
     I18n.fill($("t-of"), "wall.teamsOf", { count: model.teams.size, teams: el("b", null, fmt(model.teams.size)), hotspots: el("b", null, fmt(model.regions.size)) });
     tickClock();
+  }
+
+  // Whose view this is, when the operation has agencies: "Argentina: Policía Federal Argentina · own teams in full, …".
+  function renderViewOf(op) {
+    const v = op.viewer, box = $("view-of");
+    if (!box) return;
+    box.hidden = !v || !(op.agencies || []).length;
+    if (box.hidden) return;
+    const who = !v.agency ? t("wall.view.whole")
+      : v.countryCode ? t("wall.view.agencyIn", { country: I18n.country(v.countryCode), agency: v.name || v.agency }) : (v.name || v.agency);
+    const what = v.seesAll ? [t("wall.view.everything")] : [
+      t("wall.view.own"),
+      ...(v.full.length ? [t("wall.view.full", { count: v.full.length })] : []),
+      ...(v.summary.length ? [t("wall.view.summary", { count: v.summary.length })] : []),
+      ...(v.countsOnly.length ? [t("wall.view.countsOnly", { count: v.countsOnly.length })] : []),
+    ];
+    box.textContent = t("wall.view.line", { who, what: I18n.list(what) });
+  }
+
+  function agencyName(id) {
+    const a = (model.op.agencies || []).find(x => x.id === id);
+    return a ? a.name : id;
   }
 
   function tickClock() {
@@ -342,17 +365,21 @@
 
   function fillCard(card, team, now, flash) {
     const region = model.regions.get(team.regionId);
-    card.root.className = `card s-${team.status}${team.overdueSince ? " overdue" : ""}`;
+    const summary = team.sharing === "Summary";
+    card.root.className = `card s-${team.status}${team.overdueSince ? " overdue" : ""}${summary ? " summary" : ""}`;
     card.root.dataset.team = team.id;
     card.name.textContent = `${team.callSign || team.id}`;
-    card.name.title = [team.id, team.agency].filter(Boolean).join(" · ");
+    card.name.title = [team.id, agencyName(team.agency)].filter(Boolean).join(" · ");
+    // Another agency's team shared in summary says so plainly: no notes, no position, no names come with it.
+    card.root.title = summary ? t("wall.card.summaryTitle", { agency: agencyName(team.agency) }) : "";
     card.status.textContent = Liberterra.statusText(team.status);
     card.region.textContent = region ? region.name : team.regionId;
     const seen = team.lastReportAt ? Date.parse(team.lastReportAt) : null;
     // An overdue flag says how long the team has been silent, never "just now".
-    card.meta.textContent = team.overdueSince
+    const meta = team.overdueSince
       ? (seen ? t("wall.card.silent", { duration: I18n.duration(now - seen) }) : t("wall.card.neverCheckedIn"))
       : seen ? t("wall.card.checkedIn", { ago: Liberterra.ago(seen, now) }) : t("wall.card.noReport");
+    card.meta.textContent = summary ? `${t("wall.card.summary")} · ${meta}` : meta;
     card.figures.textContent = team.totals.rescued || team.totals.arrested
       ? t("wall.card.figures", { rescued: team.totals.rescued, arrested: team.totals.arrested }) : "";
     if (flash) { card.root.classList.remove("changed"); void card.root.offsetWidth; card.root.classList.add("changed"); }
