@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Liberterra.Command.Access;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -13,6 +14,7 @@ public static class SecuritySetup
     public static void AddLiberterraSecurity(this WebApplicationBuilder builder)
     {
         var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        auth.Validate();
         builder.Services.AddSingleton(auth);
         byte[]? key = null;
         if (auth.UsesBuiltInIssuer)
@@ -25,45 +27,19 @@ public static class SecuritySetup
             builder.Services.AddSingleton(new TokenIssuer(auth.Issuer, auth.Audience, key));
         }
 
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        // With agency providers, the default scheme only chooses which scheme validates a token (AgencyIssuers).
+        var authentication = builder.Services.AddAuthentication(
+            auth.Issuers.Count == 0 ? JwtBearerDefaults.AuthenticationScheme : AgencyIssuers.Scheme);
+        authentication.AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
-            o.TokenValidationParameters = new TokenValidationParameters
-            {
-                ValidIssuer = auth.Issuer,
-                ValidAudience = auth.Audience,
-                ValidateIssuer = true,
-                ValidateAudience = true,
-                ValidateLifetime = true,
-                RequireExpirationTime = true,
-                ClockSkew = TimeSpan.FromSeconds(30),
-                NameClaimType = ClaimNames.Subject,
-                RoleClaimType = ClaimNames.Role,
-            };
-            // Browsers cannot set headers on WebSockets: the hub accepts the token in the query string (and the
-            // hosting request log, which would print it, is switched off in AddLiberterraApi).
+            o.TokenValidationParameters = ValidationParameters(auth.Issuer, auth.Audience);
             o.Events = new JwtBearerEvents
             {
-                OnMessageReceived = context =>
-                {
-                    var path = context.HttpContext.Request.Path;
-                    if (DashboardCookie.TokenFor(context.HttpContext.Request) is { } fromCookie) context.Token = fromCookie;
-                    if ((path.StartsWithSegments(Contracts.HubMessages.Path) || path.StartsWithSegments(Contracts.ReplayMessages.Path) || path.StartsWithSegments(Contracts.FieldMessages.Path))
-                        && context.Request.Query["access_token"] is { Count: > 0 } token)
-                        context.Token = token;
-                    return Task.CompletedTask;
-                },
-                // Whoever signed it, a credential carries only what the timeline and the audit trail can store: its
-                // subject becomes an event's actor. One that does not is refused here, before any request runs.
+                OnMessageReceived = FindToken,
                 OnTokenValidated = context =>
                 {
-                    var user = context.Principal!;
-                    var subject = user.FindFirst(ClaimNames.Subject)?.Value;
-                    var operations = user.FindAll(ClaimNames.Operation).Select(c => c.Value).ToList();
-                    if (string.IsNullOrWhiteSpace(subject)
-                        || CredentialClaims.Problem(subject, user.FindAll(ClaimNames.Team).Select(c => c.Value), null) is not null
-                        || operations.Any(op => !Domain.OperationRules.IsValidId(op)))
-                        context.Fail("The credential's subject, teams or operations are not plain text or not valid ids.");
+                    if (Refusal(context.Principal!) is { } refusal) context.Fail(refusal);
                     return Task.CompletedTask;
                 },
             };
@@ -78,6 +54,7 @@ public static class SecuritySetup
                 o.Audience = auth.Audience;
             }
         });
+        if (auth.Issuers.Count > 0) authentication.AddAgencyIssuers(auth);
 
         builder.Services.AddSingleton<IAuthorizationHandler, AccessHandler>();
         builder.Services.AddAuthorization(Policies.Add);
@@ -122,6 +99,43 @@ public static class SecuritySetup
                 });
             };
         });
+    }
+
+    /// <summary>What every scheme checks of a token: issuer, audience, lifetime, and the claims' names as Liberterra's.</summary>
+    internal static TokenValidationParameters ValidationParameters(string? issuer, string audience) => new()
+    {
+        ValidIssuer = issuer,
+        ValidAudience = audience,
+        ValidateIssuer = true,
+        ValidateAudience = true,
+        ValidateLifetime = true,
+        RequireExpirationTime = true,
+        ClockSkew = TimeSpan.FromSeconds(30),
+        NameClaimType = ClaimNames.Subject,
+        RoleClaimType = ClaimNames.Role,
+    };
+
+    /// <summary>Every scheme finds the token in the same places (<see cref="BearerToken"/>).</summary>
+    internal static Task FindToken(MessageReceivedContext context)
+    {
+        context.Token = BearerToken.Find(context.Request);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Why a validated token is still refused, or null. Whoever signed it, a credential carries only what the timeline
+    /// and the audit trail can store: its subject becomes an event's actor. One that does not is refused before any
+    /// request runs.
+    /// </summary>
+    internal static string? Refusal(ClaimsPrincipal user)
+    {
+        var subject = user.FindFirst(ClaimNames.Subject)?.Value;
+        return string.IsNullOrWhiteSpace(subject)
+            || CredentialClaims.Problem(subject, user.FindAll(ClaimNames.Team).Select(c => c.Value), null) is not null
+            || user.FindAll(ClaimNames.Operation).Any(c => !Domain.OperationRules.IsValidId(c.Value))
+            || user.FindAll(ClaimNames.Agency).Count() > 1 || user.FindAll(ClaimNames.Agency).Any(c => !Domain.OperationRules.IsValidId(c.Value))
+            ? "The credential's subject, teams, operations or agency are not plain text or not valid ids."
+            : null;
     }
 
     // Per principal; an unauthenticated caller is limited per address.
