@@ -42,10 +42,17 @@ internal static class EndToEndBenchmark
         var dbPid = new Option<int?>("--db-pid") { Description = "The PostgreSQL postmaster's process id: its processes' CPU is counted with the servers' in the CPU per report." };
         var margin = new Option<double>("--floor-margin") { Description = "Step mode: a step also passes when its p99 report-to-wall is at most its own raw-insert p99 plus broadcast p99 plus this many ms (a stall the floors suffer too is not the product's).", DefaultValueFactory = _ => 50 };
         var label = new Option<string>("--label") { Description = "A label for the rows (e.g. \"1 silo\").", DefaultValueFactory = _ => "" };
+        var agencies = new Option<int>("--agencies")
+        {
+            Description = "Need-to-know: the generated operation gets a coordination centre and this many agencies (teams round-robin; one shares " +
+                          "counts only, one in full, the rest in summary), and every rate is measured twice in a row: every wall a coordinator's " +
+                          "(one view), then the walls spread over the agencies (one view each); the CPU per report of the two is compared.",
+            DefaultValueFactory = _ => 0,
+        };
         var distress = new Option<int>("--distress") { Description = "Distress presses per step, spread over its measured seconds: press-to-alarm latency on every wall, under the reports' load.", DefaultValueFactory = _ => 0 };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON to this file." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the results as a Markdown table to this file." };
-        foreach (var o in new Option[] { DatabaseOptions.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, dbPid, margin, label, distress, json, markdown })
+        foreach (var o in new Option[] { DatabaseOptions.Connection, servers, rates, walls, leads, teams, scenario, seconds, warmup, prime, step, limit, maxRate, pids, dbPid, margin, label, distress, agencies, json, markdown })
             bench.Options.Add(o);
         bench.SetAction((parse, ct) =>
         {
@@ -56,15 +63,18 @@ internal static class EndToEndBenchmark
                 TimeSpan.FromSeconds(parse.GetValue(seconds)), TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(prime)),
                 parse.GetValue(step), parse.GetValue(limit), parse.GetValue(maxRate),
                 parse.GetValue(pids) is { Length: > 0 } p ? p.Split(',').Select(x => int.Parse(x.Trim(), CultureInfo.InvariantCulture)).ToArray() : [],
-                parse.GetValue(label)!, parse.GetValue(distress), parse.GetValue(dbPid), parse.GetValue(margin));
+                parse.GetValue(label)!, parse.GetValue(distress), parse.GetValue(dbPid), parse.GetValue(margin), parse.GetValue(agencies));
             return Run(parse, settings, parse.GetValue(json), parse.GetValue(markdown), ct);
         });
     }
 
     private sealed record Settings(Uri[] Servers, int[] Rates, int Walls, int Leads, int Teams, FileInfo? Scenario, TimeSpan Duration,
         TimeSpan Warmup, TimeSpan Prime, bool Step, double P99Limit, int MaxRate, int[] ServerPids, string Label, int Distress = 0,
-        int? DatabasePid = null, double FloorMargin = 50)
+        int? DatabasePid = null, double FloorMargin = 50, int Agencies = 0, string[]? WallAgencies = null)
     {
+        /// <summary>The agency each wall acts for, round-robin (null: walls of the whole operation).</summary>
+        public string? WallAgency(int wall) => WallAgencies is { Length: > 0 } list ? list[wall % list.Length] : null;
+
         /// <summary>The step mode's rule (docs/benchmarks.md): judged against the step's own floors.</summary>
         public bool Passes(Row row) => row.Passes(P99Limit, FloorMargin);
     }
@@ -97,7 +107,13 @@ internal static class EndToEndBenchmark
         var admin = clients[0];
         admin.DefaultRequestHeaders.Authorization = null;
         await using var echo = await EchoProcess.StartAsync(ct);
-        var definition = settings.Scenario is { } file ? JsonNode.Parse(await File.ReadAllTextAsync(file.FullName, ct))!.AsObject() : Generated(settings.Teams);
+        if (settings.Agencies > 0 && (settings.Scenario is not null || settings.Step))
+        {
+            await Console.Error.WriteLineAsync("liberterra-bench: --agencies compares views on a generated operation at fixed --rates (no --scenario, no --step).");
+            return 2;
+        }
+
+        var definition = settings.Scenario is { } file ? JsonNode.Parse(await File.ReadAllTextAsync(file.FullName, ct))!.AsObject() : Generated(settings.Teams, settings.Agencies);
         var usage = settings.ServerPids.Length > 0 ? new ProcessUsage(settings.ServerPids) : null;
         var database = settings.DatabasePid is { } postmaster ? ProcessUsage.OfProcessTree(postmaster) : null;
 
@@ -115,19 +131,35 @@ internal static class EndToEndBenchmark
         }
 
         var rows = new List<Row>();
-        async Task<Row> StepAt(int rate)
+        async Task<Row> StepAt(int rate, Settings? with = null)
         {
             // A step that overloaded the server leaves it working off its backlog (walls of the last operation, a
             // grown heap) for seconds: the next step starts when the silos are quiet again, not on a recovering server.
             if (rows.Count > 0 && usage is not null) await Settle(usage, ct);
-            var row = await Measure(settings, rate, settings.Warmup, settings.Duration, clients, token!, definition, db, echo, usage, database, ct);
+            var row = await Measure(with ?? settings, rate, settings.Warmup, settings.Duration, clients, token!, definition, db, echo, usage, database, ct);
             rows.Add(row);
             Console.WriteLine(row.Line(settings.P99Limit, settings.FloorMargin));
             return row;
         }
 
         Row? best = null;
-        if (!settings.Step)
+        var views = new List<ViewComparison>();
+        if (settings.Agencies > 0)
+        {
+            // The same rate, one view (every wall the coordination centre's), then as many views as agencies.
+            string[] spread = [.. Enumerable.Range(0, settings.Agencies).Select(AgencyId)];
+            foreach (var rate in settings.Rates)
+            {
+                Console.Write($"  {settings.Walls} walls of the coordination centre (1 view): ");
+                var one = await StepAt(rate, settings with { WallAgencies = [Coordinator] });
+                Console.Write($"  {settings.Walls} walls over {settings.Agencies} agencies ({settings.Agencies} views): ");
+                var many = await StepAt(rate, settings with { WallAgencies = spread });
+                var comparison = new ViewComparison(rate, settings.Agencies, one.CpuMsPerReport, many.CpuMsPerReport, one.ToWall.P99, many.ToWall.P99);
+                views.Add(comparison);
+                Console.WriteLine($"  CPU per report, {settings.Agencies} views / 1 view: {comparison.Ratio:N2}x");
+            }
+        }
+        else if (!settings.Step)
         {
             foreach (var rate in settings.Rates) await StepAt(rate);
         }
@@ -169,7 +201,7 @@ internal static class EndToEndBenchmark
 
         var result = new Result(DateTimeOffset.UtcNow, Environment.ProcessorCount, settings.Label, settings.Servers.Length, settings.Walls, settings.Leads,
             definition["teams"]!.AsArray().Count, settings.Scenario?.Name, settings.Duration.TotalSeconds, settings.Step ? settings.P99Limit : null,
-            best?.Rate, lifetimePeak, rows, dead, settings.FloorMargin);
+            best?.Rate, lifetimePeak, rows, dead, settings.FloorMargin, views);
         var table = Markdown(result);
         Console.WriteLine();
         Console.WriteLine(table);
@@ -222,12 +254,15 @@ internal static class EndToEndBenchmark
             leads[l] = new Lead(await Issue(clients[0], adminToken, $"bench-lead-{l}", "team-lead", held, operation, ct), held);
         }
 
-        var wallToken = await Issue(clients[0], adminToken, "bench-wall", "wall", [], operation, ct);
+        var wallTokens = new Dictionary<string, string>();
+        for (var i = 0; i < settings.Walls; i++)
+            if (!wallTokens.ContainsKey(settings.WallAgency(i) ?? ""))
+                wallTokens[settings.WallAgency(i) ?? ""] = await Issue(clients[0], adminToken, $"bench-wall-{settings.WallAgency(i) ?? "all"}", "wall", [], operation, ct, settings.WallAgency(i));
         var walls = new List<WallClient>();
         try
         {
             for (var i = 0; i < settings.Walls; i++)
-                walls.Add(await WallClient.ConnectAsync(new Uri(settings.Servers[i % settings.Servers.Length], HubMessages.Path), wallToken, operation, ct));
+                walls.Add(await WallClient.ConnectAsync(new Uri(settings.Servers[i % settings.Servers.Length], HubMessages.Path), wallTokens[settings.WallAgency(i) ?? ""], operation, ct));
 
             var sent = new ConcurrentDictionary<long, long>();   // seq → POST start (measured reports only)
             var post = new ConcurrentBag<double>();
@@ -297,11 +332,12 @@ internal static class EndToEndBenchmark
 
     private sealed record Lead(string Token, string[] Teams);
 
-    internal static async Task<string> Issue(HttpClient http, string adminToken, string subject, string role, string[] teams, string operation, CancellationToken ct)
+    internal static async Task<string> Issue(HttpClient http, string adminToken, string subject, string role, string[] teams, string operation, CancellationToken ct,
+        string? agency = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tokens")
         {
-            Content = JsonContent.Create(new { subject, role, teams, operation, ttl = "2h" }),
+            Content = JsonContent.Create(new { subject, role, teams, operation, ttl = "2h", agency }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
         using var response = await http.SendAsync(request, ct);
@@ -329,14 +365,34 @@ internal static class EndToEndBenchmark
         return id;
     }
 
-    /// <summary>An operation of <paramref name="teams"/> raid teams over 20 regions.</summary>
-    private static JsonObject Generated(int teams) => JsonSerializer.SerializeToNode(new
+    private const string Coordinator = "CC";
+
+    private static string AgencyId(int i) => $"AG{i}";
+
+    /// <summary>
+    /// An operation of <paramref name="teams"/> raid teams over 20 regions; with <paramref name="agencies"/>, a coordination
+    /// centre and that many agencies owning the teams round-robin: the first shares counts only, the second in full, the
+    /// others in summary.
+    /// </summary>
+    private static JsonObject Generated(int teams, int agencies = 0)
     {
-        id = "generated",
-        name = "Benchmark operation",
-        regions = Enumerable.Range(0, 20).Select(r => new { id = $"R{r:D2}", name = $"Region {r}", centroid = new { latitude = -40 + r * 4.0, longitude = -120 + r * 12.0 } }),
-        teams = Enumerable.Range(0, teams).Select(i => new { id = $"T{i:D5}", kind = "RaidTeam", regionId = $"R{i % 20:D2}", callSign = $"T{i}", agency = "Bench" }),
-    }, BenchJson.Results)!.AsObject();
+        var operation = JsonSerializer.SerializeToNode(new
+        {
+            id = "generated",
+            name = "Benchmark operation",
+            regions = Enumerable.Range(0, 20).Select(r => new { id = $"R{r:D2}", name = $"Region {r}", centroid = new { latitude = -40 + r * 4.0, longitude = -120 + r * 12.0 } }),
+            teams = Enumerable.Range(0, teams).Select(i => new { id = $"T{i:D5}", kind = "RaidTeam", regionId = $"R{i % 20:D2}", callSign = $"T{i}", agency = agencies > 0 ? AgencyId(i % agencies) : "Bench" }),
+        }, BenchJson.Results)!.AsObject();
+        if (agencies > 0)
+            operation["agencies"] = JsonSerializer.SerializeToNode(
+                new[] { new { id = Coordinator, name = "Coordination centre", kind = "CoordinationCentre", coordinator = true, shares = "Summary" } }
+                    .Concat(Enumerable.Range(0, agencies).Select(a => new
+                    {
+                        id = AgencyId(a), name = $"Agency {a}", kind = "NationalPolice", coordinator = false,
+                        shares = a == 0 ? "CountsOnly" : a == 1 ? "Full" : "Summary",
+                    })), BenchJson.Results);
+        return operation;
+    }
 
     // ------------------------------------------------------------------ results
 
@@ -372,7 +428,13 @@ internal static class EndToEndBenchmark
 
     internal sealed record Result(DateTimeOffset At, int Cores, string Label, int Silos, int Walls, int Leads, int Teams, string? Scenario,
         double SecondsPerStep, double? StepP99LimitMs, int? StepBestRate, double? ServerLifetimePeakMb, IReadOnlyList<Row> Rows,
-        int DeadSilos = 0, double FloorMarginMs = 50);
+        int DeadSilos = 0, double FloorMarginMs = 50, IReadOnlyList<ViewComparison>? Views = null);
+
+    /// <summary>One rate measured with every wall in one view, then with the walls over <see cref="Agencies"/> views.</summary>
+    internal sealed record ViewComparison(int Rate, int Agencies, double? OneViewCpuMs, double? SpreadCpuMs, double OneViewP99, double SpreadP99)
+    {
+        public double? Ratio => OneViewCpuMs is > 0 && SpreadCpuMs is { } spread ? spread / OneViewCpuMs : null;
+    }
 
     private static string Markdown(Result r)
     {
@@ -393,6 +455,15 @@ internal static class EndToEndBenchmark
                 (x.ServerCpuPercent is { } cpu ? $"{cpu:N0} / {x.ServerPeakRssMb:N0}" : "-") + " | " +
                 (x.DatabaseCpuPercent is { } dbCpu ? $"{dbCpu:N0}" : "-") + " | " +
                 (x.CpuMsPerReport is { } perReport ? $"{perReport:N2}" : "-") + " |");
+        }
+
+        if (r.Views is { Count: > 0 } views)
+        {
+            b.AppendLine();
+            b.AppendLine("| offered/s | views | CPU ms per report: 1 view (coordinator) / one per agency | ratio | report→wall p99 ms: 1 view / per agency |");
+            b.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
+            foreach (var v in views)
+                b.AppendLine($"| {v.Rate:N0} | 1 / {v.Agencies} | {v.OneViewCpuMs:N2} / {v.SpreadCpuMs:N2} | {v.Ratio:N2}x | {v.OneViewP99:N1} / {v.SpreadP99:N1} |");
         }
 
         if (r.Rows.Any(x => x.Alarm is not null))
