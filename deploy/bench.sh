@@ -6,6 +6,8 @@
 #   bash deploy/bench.sh e2e [options]        `liberterra-bench`: the whole path, N leads x M walls, floors, CPU, memory;
 #                                             e.g. --rates 500,1000 --walls 20 --leads 50, --step, --scenario FILE, --teams 10000
 #   bash deploy/bench.sh e2e --silos 3 --step the same over three silos (leads and walls spread over them)
+#   bash deploy/bench.sh e2e --agencies 5 --prime 30   need-to-know: each rate with the walls in one view, then over 5
+#                                             agencies' views; the CPU per report of the two compared
 #   bash deploy/bench.sh storage [options]    e.g. --clients 1,8,32 --seconds 10
 #   bash deploy/bench.sh wall [options]       e.g. --steps 100x1,1000x50 --seconds 10
 #   bash deploy/bench.sh timeline [options]   e.g. --events 1000000 --queries 200
