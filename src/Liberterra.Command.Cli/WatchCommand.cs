@@ -140,7 +140,8 @@ internal static class WatchCommand
                             : [.. (_view.Distress ?? []).Where(x => x.Seq != d.Distress.Seq), d.Distress],
                         Orders = d.Order is null ? _view.Orders : [.. (_view.Orders ?? []).Where(x => x.Seq != d.Order.Seq), d.Order],
                     };
-                    if (d.Kind is not "OperationDefined") _ticker.Insert(0, Line(d));
+                    // A change the credential's agency sees only in the totals (need-to-know) has no line of its own.
+                    if (d.Kind is not ("OperationDefined" or "Withheld")) _ticker.Insert(0, Line(d));
                     if (_ticker.Count > 8) _ticker.RemoveRange(8, _ticker.Count - 8);
                     _lastChange = DateTimeOffset.UtcNow;
                     _dirty = true;
