@@ -76,22 +76,17 @@ public sealed record DomainError(
             Rules = [BrokenRule.Of("", code, args)],
         };
 
-    public static DomainError Conflict(string code, string detail, string? field = null, params (string Name, object? Value)[] args) => new(
-        DomainErrorKind.Conflict,
-        "The request conflicts with the operation's current state.",
-        detail,
-        field is null
-            ? ImmutableSortedDictionary<string, string[]>.Empty
-            : ImmutableSortedDictionary<string, string[]>.Empty.Add(field, [detail]),
-        [])
-    {
-        Rules = [BrokenRule.Of(field ?? "", code, args)],
-    };
+    public static DomainError Conflict(string code, string detail, string? field = null, params (string Name, object? Value)[] args) =>
+        OneRule(DomainErrorKind.Conflict, "The request conflicts with the operation's current state.", code, detail, field, args);
 
     /// <summary>A refusal of the caller's reach, not of the request (403): an agency acting on another's teams.</summary>
-    public static DomainError Forbidden(string code, string detail, string? field = null, params (string Name, object? Value)[] args) => new(
-        DomainErrorKind.Forbidden,
-        "Forbidden.",
+    public static DomainError Forbidden(string code, string detail, string? field = null, params (string Name, object? Value)[] args) =>
+        OneRule(DomainErrorKind.Forbidden, "Forbidden.", code, detail, field, args);
+
+    // A refusal of one rule, naming its field (if any) with the detail.
+    private static DomainError OneRule(DomainErrorKind kind, string title, string code, string detail, string? field, (string Name, object? Value)[] args) => new(
+        kind,
+        title,
         detail,
         field is null
             ? ImmutableSortedDictionary<string, string[]>.Empty
