@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Liberterra.Command.Cli;
 
-/// <summary><c>liberterra timeline export</c>: the operation's timeline (CSV, JSON) or its map layers (GeoJSON), streamed.</summary>
+/// <summary><c>liberterra timeline export</c>: the operation's timeline (CSV, JSON) or its map layers (GeoJSON, KML, KMZ), streamed.</summary>
 internal static class TimelineCommands
 {
     private static readonly Dictionary<string, string> Paths = new()
@@ -11,11 +11,13 @@ internal static class TimelineCommands
         ["json"] = "export/timeline.json",
         ["hotspots"] = "export/hotspots.geojson",
         ["positions"] = "export/positions.geojson",
+        ["kml"] = "export/operation.kml",
+        ["kmz"] = "export/operation.kmz",
     };
 
     public static System.CommandLine.Command Create()
     {
-        var format = new Option<string>("--format") { Description = "csv, json (the timeline), hotspots or positions (GeoJSON).", DefaultValueFactory = _ => "csv" };
+        var format = new Option<string>("--format") { Description = "csv, json (the timeline), hotspots or positions (GeoJSON), kml or kmz (the map for Google Earth: hotspots, time-stamped positions, tracks).", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong([.. Paths.Keys]);
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Write to this file (default: standard output)." };
         var export = new System.CommandLine.Command("export", "Export the timeline or the map layers; any size, streamed.") { FieldCommands.Operation, format, output };

@@ -123,7 +123,8 @@ public class AgencyScopeTests(ServerFixture server)
                 $"/api/operations/{op}/regions/R2", "/api/operations",
                 $"/api/operations/{op}/timeline?limit=1000", $"/api/operations/{op}/state?seq=12", $"/api/operations/{op}/state?seq={whole.LastSeq}",
                 $"/api/operations/{op}/export/timeline.csv", $"/api/operations/{op}/export/timeline.json", $"/api/operations/{op}/export/positions.geojson",
-                $"/api/operations/{op}/export/hotspots.geojson", $"/api/operations/{op}/report", $"/api/operations/{op}/significant",
+                $"/api/operations/{op}/export/hotspots.geojson", $"/api/operations/{op}/export/operation.kml",
+                $"/api/operations/{op}/report", $"/api/operations/{op}/significant",
             ];
             var seenOwnNote = false;
             foreach (var path in paths)

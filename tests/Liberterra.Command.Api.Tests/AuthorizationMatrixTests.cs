@@ -85,6 +85,8 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["GET /api/operations/{operationId}/export/timeline.json"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         ["GET /api/operations/{operationId}/export/hotspots.geojson"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         ["GET /api/operations/{operationId}/export/positions.geojson"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/export/operation.kml"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
+        ["GET /api/operations/{operationId}/export/operation.kmz"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         ["GET /api/operations/{operationId}/significant"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         ["GET /api/operations/{operationId}/report"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],
         ["GET /api/operations/{operationId}/timeline/histogram"] = [Roles.Admin, Roles.Commander, Roles.Debriefer],

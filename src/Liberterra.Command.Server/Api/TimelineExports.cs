@@ -10,7 +10,10 @@ using Liberterra.Command.Storage;
 
 namespace Liberterra.Command.Server.Api;
 
-/// <summary>The debrief's exports, of any size and streamed: the timeline as CSV and JSON, hotspots and positions as GeoJSON.</summary>
+/// <summary>
+/// The debrief's exports, of any size and streamed: the timeline as CSV and JSON, hotspots and positions as GeoJSON, and
+/// the operation's map as KML and KMZ (<see cref="KmlExports"/>).
+/// </summary>
 public static class TimelineExports
 {
     public static IEndpointRouteBuilder MapTimelineExports(this IEndpointRouteBuilder app)
@@ -20,6 +23,7 @@ public static class TimelineExports
         api.MapGet("/timeline.json", ExportJson).WithName("ExportTimelineJson");
         api.MapGet("/hotspots.geojson", ExportHotspots).WithName("ExportHotspots");
         api.MapGet("/positions.geojson", ExportPositions).WithName("ExportPositions");
+        api.MapKmlExports();
         return app;
     }
 
