@@ -18,6 +18,7 @@ root.Subcommands.Add(ScenarioCommands.Create());
 root.Subcommands.Add(DatabaseCommands.Create());
 root.Subcommands.Add(AccessCommands.CreateToken());
 root.Subcommands.Add(AccessCommands.CreateAudit());
+root.Subcommands.Add(TakCommands.Create());
 var parse = root.Parse(args);
 // Help asked for wins over the errors around it ("report --bogus --help" shows the help).
 if (parse.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))

@@ -109,6 +109,7 @@ public static class RuleCodes
     public const string DistressNotFound = "distress-not-found";
     public const string MarkNotFound = "mark-not-found";
     public const string EventNotFound = "event-not-found";
+    public const string DeviceNotFound = "device-not-found";
 
     // Requests
     public const string IdempotencyKeyReused = "idempotency-key-reused";

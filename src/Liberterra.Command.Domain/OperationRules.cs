@@ -357,6 +357,18 @@ public static partial class OperationRules
         if (PlainText.Problem(value, multiline) is { } problem) errors.Add(field, problem.Code, problem.Message);
     }
 
+    /// <summary>The longest name of a TAK device (it becomes its certificate's common name).</summary>
+    public const int MaxDeviceNameLength = 100;
+
+    /// <summary>Checks a TAK device's name: required, one line of plain text, at most 100 characters.</summary>
+    public static DomainError? ValidateDeviceName(string? device)
+    {
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(device)) errors.Add("device", RuleCodes.Required, "is required");
+        else CheckText(errors, "device", device, MaxDeviceNameLength, multiline: false);
+        return errors.ToError();
+    }
+
     /// <summary>Checks the title of a significant-event mark: required, one line of plain text, at most 200 characters.</summary>
     public static DomainError? ValidateMarkTitle(string? title)
     {

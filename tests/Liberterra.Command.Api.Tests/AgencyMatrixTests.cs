@@ -27,7 +27,8 @@ public class AgencyMatrixTests(ServerFixture server)
     // A (the caller's agency) owns A-1; B shares full with everyone; D shares summary; C counts only. CC coordinates.
     private static readonly (string Team, string Level)[] Targets = [("A-1", "own"), ("B-1", "full"), ("D-1", "summary"), ("C-1", "counts only")];
 
-    private sealed record Fixture(string Op, Dictionary<string, long> Order, Dictionary<string, long> Distress, Dictionary<string, long> Report);
+    private sealed record Fixture(string Op, Dictionary<string, long> Order, Dictionary<string, long> Distress, Dictionary<string, long> Report,
+        Dictionary<string, string> Device);
 
     [Fact]
     public async Task every_route_by_role_agency_and_sharing_level_is_allowed_refused_or_hidden_as_documented()
@@ -57,7 +58,7 @@ public class AgencyMatrixTests(ServerFixture server)
                         var code = status >= 400 && response.Content.Headers.ContentType?.MediaType == "application/problem+json"
                             ? (await Api.Problem(response))["rules"]?[0]?["code"]?.ToString() : null;
                         var got = status == 403 ? Expect.Forbidden
-                            : status is 404 or 422 && code is "team-not-found" or "unknown-team" or "order-not-found" or "distress-not-found" or "mark-not-found" ? Expect.Hidden
+                            : status is 404 or 422 && code is "team-not-found" or "unknown-team" or "order-not-found" or "distress-not-found" or "mark-not-found" or "device-not-found" ? Expect.Hidden
                             : status == 401 ? (Expect)(-1) : Expect.Allowed;
                         if (got != expected) failures.Add($"{role}@{agency} {method} {pattern} on {team} ({level}): {status} {code}, expected {expected}");
                     }
@@ -104,7 +105,9 @@ public class AgencyMatrixTests(ServerFixture server)
     private static bool TeamScoped(string method, string pattern) =>
         pattern.Contains("{teamId}", StringComparison.Ordinal) || pattern.Contains("{orderSeq", StringComparison.Ordinal)
         || pattern.Contains("{distressSeq", StringComparison.Ordinal) || pattern.EndsWith("/significant/{seq:long}", StringComparison.Ordinal)
-        || (method == "POST" && (pattern.EndsWith("/orders", StringComparison.Ordinal) || pattern.EndsWith("/significant/", StringComparison.Ordinal)))
+        || pattern.Contains("{serial}", StringComparison.Ordinal)
+        || (method == "POST" && (pattern.EndsWith("/orders", StringComparison.Ordinal) || pattern.EndsWith("/significant/", StringComparison.Ordinal)
+                                 || pattern.EndsWith("/tak/devices/", StringComparison.Ordinal)))
         || (method == "PUT" && pattern == "/api/operations/{operationId}");
 
     private static Expect Expected(string method, string pattern, string role, string agency, string level)
@@ -114,7 +117,10 @@ public class AgencyMatrixTests(ServerFixture server)
         if (method == "GET") return level == "counts only" && !pattern.EndsWith("/operation", StringComparison.Ordinal) ? Expect.Hidden : Expect.Allowed;
         return (method, pattern) switch
         {
-            ("POST", var p) when p.EndsWith("/orders", StringComparison.Ordinal) => level == "counts only" ? Expect.Hidden : Expect.Forbidden,
+            ("POST", var p) when p.EndsWith("/orders", StringComparison.Ordinal) || p.EndsWith("/tak/devices/", StringComparison.Ordinal)
+                => level == "counts only" ? Expect.Hidden : Expect.Forbidden,
+            // Another agency's team's device is not there for it, whatever it sees of the team.
+            ("POST", var p) when p.EndsWith("/revoke", StringComparison.Ordinal) => Expect.Hidden,
             // An order to one team is seen by the agencies that see that team in full: to the others it is not there.
             ("POST", var p) when p.EndsWith("/cancel", StringComparison.Ordinal) => level == "full" ? Expect.Forbidden : Expect.Hidden,
             ("POST", var p) when p.EndsWith("/take", StringComparison.Ordinal) => level == "counts only" ? Expect.Hidden : Expect.Forbidden,
@@ -128,7 +134,7 @@ public class AgencyMatrixTests(ServerFixture server)
         var op = $"ntkm-{Guid.NewGuid():N}"[..20];
         using (var put = await server.Http.PutAsync($"/api/operations/{op}", new StringContent(AgencyScopeTests.Definition(op), Encoding.UTF8, "application/json")))
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-        var f = new Fixture(op, [], [], []);
+        var f = new Fixture(op, [], [], [], []);
         foreach (var (team, _) in Targets)
         {
             using var lead = server.Server.Client(TestAuth.Token(Roles.TeamLead, [team]));
@@ -136,6 +142,9 @@ public class AgencyMatrixTests(ServerFixture server)
             f.Distress[team] = await Seq(Api.PostRaw(lead, $"/api/operations/{op}/teams/{team}/distress", "{}", Api.NewKey()));
             f.Order[team] = await Seq(Api.PostRaw(server.Http, $"/api/operations/{op}/orders", $$"""{"kind":"Hold","text":"matrix","teamId":"{{team}}"}""", Api.NewKey()));
             Assert.Equal(HttpStatusCode.Created, (await Api.PostRaw(server.Http, $"/api/operations/{op}/significant", $$"""{"seq":{{f.Report[team]}},"title":"mark"}""", null)).StatusCode);
+            using var enrolled = await Api.PostRaw(server.Http, $"/api/operations/{op}/tak/devices", $$"""{"teamId":"{{team}}","device":"matrix phone"}""", null);
+            Assert.Equal(HttpStatusCode.Created, enrolled.StatusCode);
+            f.Device[team] = enrolled.Headers.GetValues(Server.Api.TakApi.SerialHeader).Single();
         }
 
         return f;
@@ -153,7 +162,7 @@ public class AgencyMatrixTests(ServerFixture server)
         if (method == "*") method = "GET";
         var path = pattern.Replace("{operationId}", f.Op).Replace("{operationId?}", f.Op).Replace("{teamId}", team).Replace("{regionId}", "R1")
             .Replace("{orderSeq:long}", f.Order[team].ToString()).Replace("{distressSeq:long}", f.Distress[team].ToString())
-            .Replace("{seq:long}", f.Report[team].ToString()).Replace("{documentName}", "v1") + (pattern.EndsWith("/state", StringComparison.Ordinal) ? "?seq=1" : "");
+            .Replace("{seq:long}", f.Report[team].ToString()).Replace("{serial}", f.Device[team]).Replace("{documentName}", "v1") + (pattern.EndsWith("/state", StringComparison.Ordinal) ? "?seq=1" : "");
         path = System.Text.RegularExpressions.Regex.Replace(path, @"\{[^}:]+:int\}", "1");
         path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\*{1,2}[^}]+\}", "x");
         var request = new HttpRequestMessage(new HttpMethod(method), path);
@@ -167,6 +176,7 @@ public class AgencyMatrixTests(ServerFixture server)
             ("POST", var p) when p.EndsWith("/answer", StringComparison.Ordinal) => """{"answer":"Acknowledged"}""",
             ("POST", "/api/tokens") => """{"subject":"someone","role":"wall","ttl":"1h"}""",
             ("POST", var p) when p.EndsWith("/significant/", StringComparison.Ordinal) => $$"""{"seq":{{f.Report[team]}},"title":"matrix"}""",
+            ("POST", var p) when p.EndsWith("/tak/devices/", StringComparison.Ordinal) => $$"""{"teamId":"{{team}}","device":"matrix phone"}""",
             _ => null,
         };
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");

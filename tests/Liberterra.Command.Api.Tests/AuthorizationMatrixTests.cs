@@ -49,6 +49,10 @@ public class AuthorizationMatrixTests(ServerFixture server)
         ["POST /api/operations/{operationId}/teams/{teamId}/distress"] = [Roles.Admin, Roles.TeamLead],
         ["POST /api/operations/{operationId}/teams/{teamId}/distress/{distressSeq:long}/cancel"] = [Roles.Admin, Roles.TeamLead],
         ["POST /api/tokens"] = [Roles.Admin],
+        // TAK devices: enrol (a data package), list, revoke; command staff (manage-operations).
+        ["POST /api/operations/{operationId}/tak/devices/"] = [Roles.Admin, Roles.Commander],
+        ["GET /api/operations/{operationId}/tak/devices/"] = [Roles.Admin, Roles.Commander],
+        ["POST /api/operations/{operationId}/tak/devices/{serial}/revoke"] = [Roles.Admin, Roles.Commander],
         // The Orleans dashboard and the exchange of an admin credential for its cookie: admins only.
         ["POST /api/dashboard/session"] = [Roles.Admin],
         ["GET /dashboard/"] = [Roles.Admin],

@@ -67,23 +67,42 @@ public class TakInteropTests
         Assert.Equal(("ANDROID-node-cot-1", "Raid Argentina 1", -34.6037, -58.3816), (pli.Uid, pli.Callsign, pli.Point.Lat, pli.Point.Lon));
     }
 
-    private static async Task<JsonElement> NodeCot(IEnumerable<string> ours)
+    [Fact]
+    public async Task node_cot_opens_our_enrolment_data_package_with_its_strict_manifest_check()
+    {
+        var folder = Directory.CreateTempSubdirectory("tak-ca-").FullName;
+        var authority = TakAuthority.From(new TakOptions(), folder);
+        using var device = authority.IssueDevice("liberterra-ii", "AR-RAID-01", "ATAK phone 3", DateTimeOffset.UtcNow);
+        var file = Path.Combine(folder, "package.zip");
+        await File.WriteAllBytesAsync(file, TakDataPackage.Build(authority, device, "liberterra-ii", "ATAK phone 3", "tak.example.org", 8089));
+
+        var found = await Node("datapackage-check.mjs", "", file);
+        Assert.Equal("2", found.GetProperty("version").GetString());
+        Assert.Equal("Liberterra liberterra-ii - ATAK phone 3", found.GetProperty("settings").GetProperty("name").GetString());
+        Assert.Equal([TakDataPackage.Preferences, TakDataPackage.TrustStore, "certs/ATAK_phone_3.p12"],
+            found.GetProperty("contents").EnumerateArray().Select(c => c.GetString()));
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private static Task<JsonElement> NodeCot(IEnumerable<string> ours) => Node("cot-interop.mjs", JsonSerializer.Serialize(new { ours }));
+
+    private static async Task<JsonElement> Node(string script, string input, params string[] args)
     {
         var npm = Path.Combine(Repository.Root, "tests", "Liberterra.Command.Browser.Tests", "npm");
         var node = Path.Combine(AppContext.BaseDirectory, ".playwright", "node", "linux-x64", "node");
-        using var process = Process.Start(new ProcessStartInfo(node, [Path.Combine(npm, "cot-interop.mjs")])
+        using var process = Process.Start(new ProcessStartInfo(node, [Path.Combine(npm, script), .. args])
         {
             WorkingDirectory = npm,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
-        await process.StandardInput.WriteAsync(JsonSerializer.Serialize(new { ours }));
+        await process.StandardInput.WriteAsync(input);
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(process.ExitCode == 0, $"node-cot failed: {await errors}");
+        Assert.True(process.ExitCode == 0, $"node-cot ({script}) failed: {await errors}");
         return JsonDocument.Parse(await output).RootElement.Clone();
     }
 }

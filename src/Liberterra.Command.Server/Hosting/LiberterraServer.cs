@@ -5,6 +5,7 @@ using Liberterra.Command.Server.Api;
 using Liberterra.Command.Server.Live;
 using Liberterra.Command.Server.Observability;
 using Liberterra.Command.Server.Security;
+using Liberterra.Command.Server.Tak;
 using Liberterra.Command.Storage;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.SignalR;
@@ -46,12 +47,14 @@ public static class LiberterraServer
             builder.Services.AddSingleton(db);
             AddTimeline<PostgresTimelineStore>(builder.Services);
             builder.Services.AddSingleton<AuditLog>();
+            builder.Services.AddSingleton<ITakDevices, PostgresTakDevices>();
             // The push path's backstop: PostgreSQL's notice of each commit, whichever silo wrote it (TimelineNotices).
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<TimelineNotices>(sp, connectionString));
         }
         else
         {
             AddTimeline<InMemoryTimelineStore>(builder.Services);
+            builder.Services.AddSingleton<ITakDevices, InMemoryTakDevices>();
             builder.Services.AddHostedService<InMemoryStorageWarning>();
         }
 
@@ -147,6 +150,10 @@ public static class LiberterraServer
         builder.Services.AddLiberterraHealth();
         builder.Services.AddSingleton<Watchers>();
         builder.Services.AddSingleton<Viewpoints>();
+        // TAK: the CA is read (or created) when a device is first enrolled, not at start-up.
+        var tak = builder.Configuration.GetSection(TakOptions.Section).Get<TakOptions>() ?? new TakOptions();
+        builder.Services.AddSingleton(tak);
+        builder.Services.AddSingleton(_ => TakAuthority.From(tak, builder.Environment.ContentRootPath));
         builder.Services.AddSingleton<TimeTravel>();
         builder.Services.AddSingleton<Replays>();
         // The lifetime manager that also keeps this silo's connections, so the relay writes to each display itself.
@@ -219,6 +226,7 @@ public static class LiberterraServer
         app.MapReportsApi();
         app.MapOrdersApi();
         app.MapTokensApi();
+        app.MapTakApi();
         app.MapTimelineApi();
         app.MapClusterApi();
         app.MapDashboardAccess();
