@@ -62,9 +62,10 @@ echo "==> applying database migrations"
 dotnet "$cli" db migrate
 
 key_file="$data/signing.key"   # created on first run; never committed (.data is git-ignored)
-echo "==> starting the server (HTTP $url)"
+tak_port="${LIBERTERRA_TAK_PORT:-8089}"
+echo "==> starting the server (HTTP $url; TAK CoT over TLS on port $tak_port)"
 dotnet "$out/Liberterra.Command.Server.dll" --urls "$url" --contentRoot "$root/src/Liberterra.Command.Server" \
-  --Auth:SigningKeyFile="$key_file" &
+  --Auth:SigningKeyFile="$key_file" --Tak:Enabled=true --Tak:Port="$tak_port" --Tak:CaFile="$data/tak-ca.p12" &
 server=$!
 echo "==> server process $server"
 
@@ -123,6 +124,8 @@ Liberterra.Command is running: $url
   command:     $url/command/liberterra-ii#token=$(grep '^COMMANDER_TOKEN=' "$tokens" | cut -d= -f2-)
                (orders to the field, taking distress calls)
   a phone:     $url/field/liberterra-ii#token=$(grep '^LEAD_AR_RAID_01_TOKEN=' "$tokens" | cut -d= -f2-)
+  TAK devices: CoT over TLS on port $tak_port (client certificates); a device's data package for ATAK/WinTAK/iTAK:
+               liberterra tak enroll --operation liberterra-ii --team AR-RAID-01 --device "ATAK phone 1"
   operation:   $url/api/operations/liberterra-ii   (needs a credential)
   API schema:  $url/openapi/v1.json
   credentials: $tokens  (admin, commander, wall, debriefer, team lead of AR-RAID-01; 12 h)

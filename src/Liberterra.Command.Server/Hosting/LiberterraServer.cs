@@ -154,6 +154,9 @@ public static class LiberterraServer
         var tak = builder.Configuration.GetSection(TakOptions.Section).Get<TakOptions>() ?? new TakOptions();
         builder.Services.AddSingleton(tak);
         builder.Services.AddSingleton(_ => TakAuthority.From(tak, builder.Environment.ContentRootPath));
+        builder.Services.AddSingleton<TakEndpoint>();
+        builder.Services.AddSingleton<IBatchListener>(sp => sp.GetRequiredService<TakEndpoint>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TakEndpoint>());
         builder.Services.AddSingleton<TimeTravel>();
         builder.Services.AddSingleton<Replays>();
         // The lifetime manager that also keeps this silo's connections, so the relay writes to each display itself.

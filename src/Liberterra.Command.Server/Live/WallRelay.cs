@@ -23,6 +23,7 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
     private readonly FieldDisplays _field;
     private readonly Watchers _watchers;
     private readonly Viewpoints _viewpoints;
+    private readonly IBatchListener[] _listeners;
     private readonly TimeTravel _timeTravel;
     private readonly LiberterraMetrics _metrics;
     private readonly TimeProvider _time;
@@ -37,8 +38,9 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
     private readonly record struct Incoming(string Operation, CommittedEvent[] Events, long Next, bool OnlyIfUnknown, long Head = 0);
 
     public WallRelay(FeedDirectory feed, Displays displays, FieldDisplays field, Watchers watchers, Viewpoints viewpoints, TimeTravel timeTravel,
-        LiberterraMetrics metrics, TimeProvider time, ILogger<WallRelay> logger, TimeSpan flushInterval)
+        LiberterraMetrics metrics, TimeProvider time, ILogger<WallRelay> logger, IEnumerable<IBatchListener> listeners, TimeSpan flushInterval)
     {
+        _listeners = [.. listeners];
         (_feed, _displays, _field, _watchers, _viewpoints, _timeTravel, _metrics, _time, _logger) = (feed, displays, field, watchers, viewpoints, timeTravel, metrics, time, logger);
         _sequencer = new DeltaSequencer(time, Send, ReadBack) { FlushInterval = flushInterval };
         feed.Attach(this);
@@ -133,6 +135,7 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
                 return batch.Select(c => c.ToDelta(viewpoint)).ToArray();
             });
             _field.Send(operation, whole);
+            foreach (var listener in _listeners) listener.Send(operation, batch);
             _metrics.Pushed(operation, whole);
         }
         catch (Exception ex)
@@ -168,4 +171,13 @@ public sealed partial class WallRelay : BackgroundService, ICommittedEventSink
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deltas for operation {OperationId} could not be sent")]
     private partial void LogSendFailed(Exception ex, string operationId);
+}
+
+/// <summary>
+/// Another kind of display the relay feeds (the TAK devices' endpoint): it gets each operation's committed batch, in
+/// order, on the relay's loop, and must not wait.
+/// </summary>
+public interface IBatchListener
+{
+    void Send(string operationId, CommittedEvent[] batch);
 }

@@ -20,9 +20,12 @@ public static class CotOfOperation
 
     public static string RegionUid(string operationId, string regionId) => $"liberterra.{operationId}.region.{regionId}";
 
-    public static CotEvent Team(OperationState shown, TeamState team, DateTimeOffset now)
+    public static CotEvent Team(OperationState shown, TeamState team, DateTimeOffset now) =>
+        Team(shown.Id, shown.Regions.GetValueOrDefault(team.Definition.RegionId)?.Definition, team, now);
+
+    /// <summary>A team as TAK devices show it; <paramref name="region"/> places it when it has no position.</summary>
+    public static CotEvent Team(string operationId, RegionDefinition? region, TeamState team, DateTimeOffset now)
     {
-        var region = shown.Regions.GetValueOrDefault(team.Definition.RegionId)?.Definition;
         var point = team.Position is { } p
             ? new CotPoint(p.Latitude, p.Longitude)
             : new CotPoint(region?.Centroid.Latitude ?? 0, region?.Centroid.Longitude ?? 0, Ce: RegionError);
@@ -31,7 +34,7 @@ public static class CotOfOperation
         var remarks = $"{team.Status} · {t.Rescued} rescued ({t.Children} children, {t.Women} women, {t.Men} men) · {t.Arrested} arrested"
                       + (team.LastReportAt is { } last ? $" · last check-in {last:yyyy-MM-dd HH:mm} UTC" : " · no report yet")
                       + (team.OverdueSince is not null ? " · OVERDUE" : "");
-        return new CotEvent(TeamUid(shown.Id, team.Id), "a-f-G-U-C", "h-g-i-g-o", now, now, seen + FreshFor, point, team.Definition.CallSign, remarks);
+        return new CotEvent(TeamUid(operationId, team.Id), "a-f-G-U-C", "h-g-i-g-o", now, now, seen + FreshFor, point, team.Definition.CallSign, remarks);
     }
 
     public static CotEvent Region(OperationState shown, RegionState region, DateTimeOffset now)

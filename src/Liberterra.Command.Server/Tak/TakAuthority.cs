@@ -20,6 +20,9 @@ public sealed class TakOptions
 
     /// <summary>The CoT streaming port, TLS with client certificates (TAK Server's default 8089).</summary>
     public int Port { get; set; } = 8089;
+
+    /// <summary>Whether this silo listens on <see cref="Port"/> (off by default: enrolment works without it).</summary>
+    public bool Enabled { get; set; }
 }
 
 /// <summary>
@@ -57,15 +60,19 @@ public sealed class TakAuthority
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = DateTimeOffset.UtcNow;
         using var ca = request.CreateSelfSigned(now.AddMinutes(-5), now.Add(CaLifetime));
+        // Written whole under another name, then moved into place: a reader never sees half a file, and when another
+        // process got there first, its CA is the one used.
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        using (var file = new FileStream(temporary, options)) file.Write(ca.Export(X509ContentType.Pkcs12));
         try
         {
-            using (var file = new FileStream(path, options)) file.Write(ca.Export(X509ContentType.Pkcs12));
+            File.Move(temporary, path, overwrite: false);
         }
         catch (IOException) when (File.Exists(path))
         {
-            // Another silo created it first: use theirs.
+            File.Delete(temporary);
         }
 
         return X509CertificateLoader.LoadPkcs12FromFile(path, null, X509KeyStorageFlags.Exportable);
@@ -91,6 +98,26 @@ public sealed class TakAuthority
         var notAfter = now.Add(DeviceLifetime) < Ca.NotAfter ? now.Add(DeviceLifetime) : new DateTimeOffset(Ca.NotAfter.ToUniversalTime());
         using var signed = request.Create(Ca, now.AddMinutes(-5), notAfter, serial);
         return signed.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>The CoT endpoint's own certificate, signed by the CA that devices trust (their data package holds it).</summary>
+    public X509Certificate2 IssueServer(string host, DateTimeOffset now)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={host}, O=Liberterra.Command", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var names = new SubjectAlternativeNameBuilder();
+        if (System.Net.IPAddress.TryParse(host, out var address)) names.AddIpAddress(address);
+        else names.AddDnsName(host);
+        names.AddDnsName("localhost");
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var signed = request.Create(Ca, now.AddMinutes(-5), now.AddDays(90), RandomNumberGenerator.GetBytes(16));
+        // Exported and loaded again: SslStream on Linux needs the key in a form it can use for a server.
+        using var withKey = signed.CopyWithPrivateKey(key);
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
     /// <summary>What a device's certificate is bound to: its operation and its team (null for a command device).</summary>

@@ -1,0 +1,313 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Liberterra.Command.Domain;
+using Liberterra.Command.Grains;
+using Liberterra.Command.Server.Live;
+using Liberterra.Command.Server.Security;
+using Liberterra.Command.Storage;
+
+namespace Liberterra.Command.Server.Tak;
+
+/// <summary>
+/// The CoT streaming endpoint as TAK Server offers it: TLS on <see cref="TakOptions.Port"/> with client certificates from
+/// the deployment's TAK CA. A certificate not signed by that CA, not enrolled, or revoked is refused at the handshake.
+/// A connected device gets its operation's teams and hotspots as CoT (as its team's agency sees them) and then every
+/// change; its 911 alert is its team's distress call, and its cancel withdraws it. Everything a device sends is read
+/// by <see cref="CotXml"/> (no DTD, 64 KiB, checked); a malformed stream, a sender that stalls mid-event or one that
+/// claims another's uid is refused and audited, and closes only its own connection.
+/// </summary>
+public sealed partial class TakEndpoint(
+    TakOptions options, IServiceProvider services, ITakDevices registry, IGrainFactory grains, Watchers watchers, Viewpoints viewpoints,
+    AuditTrail audit, TimeProvider clock, ILogger<TakEndpoint> logger) : BackgroundService, IBatchListener
+{
+    /// <summary>How long a device may stay silent (ATAK sends its position at least every 3 minutes).</summary>
+    public static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(5);
+
+    /// <summary>Messages waiting for a device before it counts as too slow and is disconnected.</summary>
+    public const int MaxPending = 1024;
+
+    private readonly ConcurrentDictionary<string, Device> _devices = new(StringComparer.Ordinal);
+    private TcpListener? _listener;
+    private TakAuthority? _authority;
+
+    /// <summary>Where it listens (for tests and the start-up log); null until it does.</summary>
+    public IPEndPoint? Endpoint => _listener?.LocalEndpoint as IPEndPoint;
+
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Listening => _listening.Task;
+
+    private sealed class Device(string id, string operationId, string? teamId, string serial, string name, string address)
+    {
+        public string Id { get; } = id;
+        public string OperationId { get; } = operationId;
+        public string? TeamId { get; } = teamId;
+        public string Serial { get; } = serial;
+        public string Name { get; } = name;
+        public string Address { get; } = address;
+        public string? Uid { get; set; }
+        public Viewpoint View { get; set; } = Viewpoint.Everything;
+        public Dictionary<string, RegionDefinition> Regions { get; set; } = [];
+        public Channel<string> Outbox { get; } = Channel.CreateBounded<string>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        public CancellationTokenSource Closed { get; } = new();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Enabled)
+        {
+            _listening.TrySetResult();
+            return;
+        }
+
+        // The CA is read (or created) only by a silo that listens, or when a device is enrolled.
+        _authority = services.GetRequiredService<TakAuthority>();
+        var certificate = _authority.IssueServer(options.Host ?? "localhost", clock.GetUtcNow());
+        _listener = new TcpListener(IPAddress.Any, options.Port);
+        _listener.Start();
+        LogListening(Endpoint!.Port);
+        _listening.TrySetResult();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var client = await _listener.AcceptTcpClientAsync(stoppingToken);
+                _ = Serve(client, certificate, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            _listener.Stop();
+        }
+    }
+
+    private async Task Serve(TcpClient client, X509Certificate2 certificate, CancellationToken stopping)
+    {
+        var address = (client.Client.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown";
+        using var _ = client;
+        await using var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
+        string? refusal = null;
+        TakDevice? enrolled = null;
+        try
+        {
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            handshake.CancelAfter(TimeSpan.FromSeconds(15));
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = certificate,
+                ClientCertificateRequired = true,
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                // Refused here, at the handshake: not our CA's, not enrolled, or revoked.
+                RemoteCertificateValidationCallback = (_, presented, _, _) =>
+                {
+                    (enrolled, refusal) = Check(presented as X509Certificate2 ?? (presented is null ? null : X509CertificateLoader.LoadCertificate(presented.GetRawCertData())));
+                    return refusal is null;
+                },
+            }, handshake.Token);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            await Audit("TAK connect", "-", address, enrolled?.Serial, refusal ?? $"TLS handshake failed ({e.GetType().Name})", StatusCodes.Status403Forbidden);
+            return;
+        }
+
+        var device = new Device(Guid.NewGuid().ToString("N"), enrolled!.OperationId, enrolled.TeamId, enrolled.Serial, enrolled.Device, address);
+        _devices[device.Id] = device;
+        try
+        {
+            if (!await Greet(device)) return;
+            await Audit("TAK connect", Target(device), address, device.Serial, null, StatusCodes.Status200OK);
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(stopping, device.Closed.Token);
+            await Task.WhenAll(Read(device, tls, both), Write(device, tls, both.Token));
+        }
+        finally
+        {
+            _devices.TryRemove(device.Id, out var _);
+            watchers.LeaveAll(TakConnection(device));
+        }
+    }
+
+    private (TakDevice? Device, string? Refusal) Check(X509Certificate2? presented)
+    {
+        if (presented is null) return (null, "no client certificate");
+        if (!_authority!.Issued(presented)) return (null, "a certificate not signed by this deployment's TAK CA");
+        if (TakAuthority.BindingOf(presented) is not { } binding) return (null, "a certificate bound to no operation");
+        var enrolled = registry.FindAsync(TakAuthority.SerialOf(presented)).GetAwaiter().GetResult();
+        if (enrolled is null || enrolled.OperationId != binding.OperationId || enrolled.TeamId != binding.TeamId) return (null, "a certificate not enrolled");
+        return enrolled.Revoked ? (enrolled, "a revoked certificate") : (enrolled, null);
+    }
+
+    private static string TakConnection(Device device) => $"tak:{device.Id}";
+
+    private static string Target(Device device) => device.TeamId is { } team ? $"{device.OperationId}/{team}" : device.OperationId;
+
+    /// <summary>Joins the operation's changes, then sends what the device's agency sees of it now.</summary>
+    private async Task<bool> Greet(Device device)
+    {
+        var state = await grains.GetGrain<IOperationGrain>(device.OperationId).GetState();
+        if (state is null) return false;
+        var agency = device.TeamId is { } team ? AgencyOf(state, team) : null;
+        device.View = Viewpoint.Of(state, agency);
+        device.Regions = state.Regions.Values.ToDictionary(r => r.Id, r => r.Definition, StringComparer.Ordinal);
+        viewpoints.Update(device.OperationId, state.LastSeq, device.View.Rules);
+        watchers.Join(TakConnection(device), device.OperationId, device.View.Key);
+        var shown = device.View.State(state);
+        var now = clock.GetUtcNow();
+        foreach (var region in shown.Regions.Values) Send(device, CotOfOperation.Region(shown, region, now));
+        foreach (var t in shown.Teams.Values) Send(device, CotOfOperation.Team(shown, t, now));
+        if (device.TeamId is { } own)
+            foreach (var order in shown.Orders.Values.Where(o => o.AwaitsAnswerFrom(own)))
+                Send(device, CotOfOperation.Order(shown.Id, order, device.Uid ?? own, now));
+        return true;
+    }
+
+    // A team's agency, when the operation lists agencies (its device sees what that agency sees).
+    private static string? AgencyOf(OperationState state, string teamId) =>
+        state.Agencies.Length > 0 ? state.Teams.GetValueOrDefault(teamId)?.Definition.Agency : null;
+
+    /// <summary>The relay's committed batch for an operation: each device of it gets what changed, as its agency sees it.</summary>
+    public void Send(string operationId, CommittedEvent[] batch)
+    {
+        if (_devices.IsEmpty) return;
+        var now = clock.GetUtcNow();
+        foreach (var device in _devices.Values.Where(d => d.OperationId == operationId))
+            foreach (var c in batch)
+            {
+                var shown = device.View.Committed(c);
+                if (shown.Team is { } team) Send(device, CotOfOperation.Team(operationId, device.Regions.GetValueOrDefault(team.Definition.RegionId), team, now));
+                if (shown.Event.Payload is OrderIssued && shown.Order is { } order && device.TeamId is { } own && order.Recipients.Contains(own))
+                    Send(device, CotOfOperation.Order(operationId, order, device.Uid ?? own, now));
+            }
+    }
+
+    private void Send(Device device, CotEvent e)
+    {
+        if (device.Outbox.Writer.TryWrite(CotXml.Write(e))) return;
+        // Too slow (it stopped reading): dropped, as a slow wall is; it reconnects and is sent the picture again.
+        LogTooSlow(device.Name, MaxPending);
+        device.Closed.Cancel();
+    }
+
+    private static async Task Write(Device device, Stream tls, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var xml in device.Outbox.Reader.ReadAllAsync(ct))
+            {
+                await tls.WriteAsync(Encoding.UTF8.GetBytes(xml), ct);
+                if (device.Outbox.Reader.Count == 0) await tls.FlushAsync(ct);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            device.Closed.Cancel();
+        }
+    }
+
+    private async Task Read(Device device, Stream tls, CancellationTokenSource both)
+    {
+        var framer = new CotFramer();
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(both.Token);
+                idle.CancelAfter(IdleLimit);
+                var read = await tls.ReadAsync(buffer, idle.Token);
+                if (read == 0) return;
+                if (!framer.Append(buffer.AsSpan(0, read)))
+                {
+                    await Refuse(device, $"an event over {CotXml.MaxEventBytes} bytes");
+                    return;
+                }
+
+                while (framer.TryTake(out var xml))
+                {
+                    if (CotXml.Parse(xml, out var error) is not { } e)
+                    {
+                        await Refuse(device, error!);
+                        return;
+                    }
+
+                    await Handle(device, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!both.IsCancellationRequested)
+        {
+            await Refuse(device, $"silent for {IdleLimit.TotalMinutes:0} minutes");
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // Closed by the device, by the server stopping, or as too slow.
+        }
+        finally
+        {
+            await both.CancelAsync();
+        }
+    }
+
+    private async Task Refuse(Device device, string why)
+    {
+        await Audit("TAK event", Target(device), device.Address, device.Serial, why, StatusCodes.Status400BadRequest);
+        LogRefused(device.Name, why);
+    }
+
+    /// <summary>What a device's event does: its 911 alert raises its team's distress call, its cancel withdraws it.</summary>
+    private async Task Handle(Device device, CotEvent e)
+    {
+        // A device speaks for itself: the uid it first used, or what derives from it (its alert, its chats); never ours.
+        var own = device.Uid is null || e.Uid == device.Uid || e.Uid.StartsWith(device.Uid + "-", StringComparison.Ordinal)
+                  || e.Uid.StartsWith($"GeoChat.{device.Uid}.", StringComparison.Ordinal);
+        if (e.Uid.StartsWith("liberterra.", StringComparison.Ordinal) || !own)
+        {
+            await Audit("TAK event", Target(device), device.Address, device.Serial, "an event under another's uid", StatusCodes.Status403Forbidden);
+            return;
+        }
+
+        if (device.Uid is null && e.IsPosition) device.Uid = e.Uid;
+        if (device.TeamId is not { } team) return;                  // a command device only watches
+        if (e.IsEmergency)
+            await Submit(device, team, $"tak-911-{device.Serial[..16]}-{e.Time.UtcTicks}", e.Time, new DistressRaised(new GeoPoint(e.Point.Lat, e.Point.Lon)));
+        else if (e.IsEmergencyCancel
+                 && (await grains.GetGrain<IOperationGrain>(device.OperationId).GetState())?.OpenDistressOf(team) is { } call)
+            await Submit(device, team, $"tak-cancel-{device.Serial[..16]}-{e.Time.UtcTicks}", e.Time, new DistressCancelled(call.Seq, "cancelled from TAK"));
+    }
+
+    private async Task Submit(Device device, string team, string key, DateTimeOffset clientTime, EventPayload payload)
+    {
+        var now = clock.GetUtcNow();
+        // A device's clock may be anywhere: the rules' window decides, and a time outside it is sent as now.
+        var time = clientTime > now.Add(OperationRules.MaxClientClockAhead) || clientTime < now - OperationRules.MaxClientClockBehind ? now : clientTime;
+        var outcome = await grains.GetGrain<IOperationGrain>(device.OperationId).Submit(new TeamCommand(device.OperationId, team, key, $"tak:{device.Name}", time.ToUniversalTime(), payload));
+        if (outcome.Error is { } refused)
+            await Audit($"TAK {payload.Kind}", Target(device), device.Address, device.Serial, refused.Detail, StatusCodes.Status422UnprocessableEntity);
+        else
+            await Audit($"TAK {payload.Kind}", Target(device), device.Address, device.Serial, null, StatusCodes.Status201Created);
+    }
+
+    private ValueTask Audit(string action, string target, string address, string? serial, string? refusal, int status) =>
+        audit.RecordAsync(new AuditEntry(clock.GetUtcNow(), serial is null ? "tak:unknown" : $"tak:{serial}", "tak-device", action, target,
+            refusal is null, status, address, JsonSerializer.Serialize(new { reason = refusal })));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "TAK CoT endpoint listening on port {Port} (TLS, client certificates)")]
+    private partial void LogListening(int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TAK device {Device} refused: {Reason}")]
+    private partial void LogRefused(string device, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TAK device {Device} disconnected: {Pending} messages behind")]
+    private partial void LogTooSlow(string device, int pending);
+}
