@@ -141,7 +141,8 @@ internal static class WatchCommand
                         Orders = d.Order is null ? _view.Orders : [.. (_view.Orders ?? []).Where(x => x.Seq != d.Order.Seq), d.Order],
                     };
                     // A change the credential's agency sees only in the totals (need-to-know) has no line of its own.
-                    if (d.Kind is not ("OperationDefined" or "Withheld")) _ticker.Insert(0, Line(d));
+                    // Nor does a device's position (it moves the team; the map shows it).
+                    if (d.Kind is not ("OperationDefined" or "Withheld" or "PositionReported")) _ticker.Insert(0, Line(d));
                     if (_ticker.Count > 8) _ticker.RemoveRange(8, _ticker.Count - 8);
                     _lastChange = DateTimeOffset.UtcNow;
                     _dirty = true;

@@ -254,7 +254,8 @@ public sealed record TimelineEntry(
     string Summary,
     OrderEntry? Order = null,
     DistressEntry? Distress = null,
-    PhraseView? Phrase = null);
+    PhraseView? Phrase = null,
+    PositionView? Position = null);
 
 /// <summary>
 /// What an order event says: the order's number; for an OrderIssued its kind, text, target, place and time; for an

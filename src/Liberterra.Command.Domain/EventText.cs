@@ -45,6 +45,7 @@ public static class EventText
             DistressTaken t => $"distress #{t.DistressSeq} taken by command",
             DistressCancelled c => Join([$"distress #{c.DistressSeq} withdrawn by the team", c.Reason]),
             DistressEscalated x => Join([$"DISTRESS #{x.DistressSeq} NOT TAKEN · escalating", .. region]),
+            PositionReported p => Join([$"position from {p.Source}", .. region]),
             OperationDefined { Definition: var d } =>
                 $"operation defined: {d.Name}, {Count(d.Regions.Length, "hotspot", "hotspots")}, {Count(d.Teams.Length, "team", "teams")}" +
                 (d.ClockSpeed is { } speed ? $" (exercise, clock {speed.ToString("0.#", CultureInfo.InvariantCulture)}× real time)" : d.Exercise ? " (exercise)" : ""),
@@ -129,6 +130,11 @@ public static class EventText
                 break;
             case DistressRaised:
                 key = "distress";
+                Put("region", regionName);
+                break;
+            case PositionReported p:
+                key = "position";
+                Put("source", p.Source);
                 Put("region", regionName);
                 break;
             case DistressTaken t:

@@ -39,6 +39,7 @@ public sealed record TimelineEvent(
 [JsonDerivedType(typeof(DistressTaken), EventKinds.DistressTaken)]
 [JsonDerivedType(typeof(DistressCancelled), EventKinds.DistressCancelled)]
 [JsonDerivedType(typeof(DistressEscalated), EventKinds.DistressEscalated)]
+[JsonDerivedType(typeof(PositionReported), EventKinds.PositionReported)]
 public abstract record EventPayload
 {
     [JsonIgnore]
@@ -60,6 +61,7 @@ public static class EventKinds
     public const string DistressTaken = "DistressTaken";
     public const string DistressCancelled = "DistressCancelled";
     public const string DistressEscalated = "DistressEscalated";
+    public const string PositionReported = "PositionReported";
 
     /// <summary>A change a viewer may see only in the totals (<see cref="WithheldChange"/>); never stored.</summary>
     public const string Withheld = "Withheld";
@@ -91,6 +93,16 @@ public sealed record CheckInOverdue(DateTimeOffset LastCheckIn, int IntervalMinu
 {
     [JsonIgnore]
     public override string Kind => EventKinds.CheckInOverdue;
+}
+
+/// <summary>
+/// A team's position from one of its devices (a TAK device's position report), sampled: at most one per team every
+/// Tak:SampleSeconds. It moves the team on every map and replays in the debrief; it is not a check-in (a report is).
+/// </summary>
+public sealed record PositionReported(GeoPoint Position, string Source) : EventPayload
+{
+    [JsonIgnore]
+    public override string Kind => EventKinds.PositionReported;
 }
 
 /// <summary>The body of a field report: every part optional, counts are increments.</summary>

@@ -39,6 +39,7 @@ public static class OperationReducer
                 Overdue = order.Overdue.Union(o.TeamIds), OverdueAt = order.OverdueAt ?? e.ServerTime, LastSeq = e.Seq,
             }),
             DistressRaised d => Raise(RequireState(state, e), e, d),
+            PositionReported p => Positioned(RequireState(state, e), e, p.Position),
             DistressTaken t => WithDistress(RequireState(state, e), e, t.DistressSeq, d => d with
             {
                 TakenAt = d.TakenAt ?? e.ServerTime, TakenBy = d.TakenBy ?? e.Actor, LastSeq = e.Seq,
@@ -192,6 +193,13 @@ public static class OperationReducer
         s.Distress.TryGetValue(distressSeq, out var call)
             ? s with { Distress = s.Distress.SetItem(distressSeq, change(call)), LastSeq = e.Seq, LastEventAt = e.ServerTime }
             : throw new InvalidOperationException($"Event {e.Seq} names unknown distress call {distressSeq}.");
+
+    // A device's position moves the team; it says nothing of the team's check-in (only a report or an answer does).
+    private static OperationState Positioned(OperationState s, TimelineEvent e, GeoPoint position)
+    {
+        var team = RequireTeam(s, e);
+        return s with { Teams = s.Teams.SetItem(team.Id, team with { Position = position, LastSeq = e.Seq }), LastSeq = e.Seq, LastEventAt = e.ServerTime };
+    }
 
     // A team's sign of life that is not a report: its check-in time (and position, when it gave one) move on.
     private static OperationState CheckedIn(OperationState s, TimelineEvent e, GeoPoint? position)

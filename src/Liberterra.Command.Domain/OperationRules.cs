@@ -296,6 +296,16 @@ public static partial class OperationRules
         return errors.ToError();
     }
 
+    /// <summary>A device's position for its team: on the globe, from a source named in one line, at a device time in range.</summary>
+    public static DomainError? ValidatePosition(PositionReported p, DateTimeOffset? clientTime, DateTimeOffset serverNow)
+    {
+        var errors = new FieldErrors();
+        CheckPosition(errors, "position", p.Position);
+        CheckName(errors, "source", p.Source);
+        CheckClientTime(errors, clientTime, serverNow);
+        return errors.ToError();
+    }
+
     /// <summary>Checks command taking a distress call: it exists and nobody took it (or the team withdrew it) before.</summary>
     public static DomainError? ValidateTake(OperationState state, DistressTaken t)
     {

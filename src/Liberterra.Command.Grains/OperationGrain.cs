@@ -203,7 +203,8 @@ public sealed partial class OperationGrain(
             OrderAnswered a => OperationRules.ValidateAnswer(_pending, team.Id, a, deviceTime, now),
             DistressRaised d => OperationRules.ValidateDistress(d, deviceTime, now),
             DistressCancelled c => OperationRules.ValidateCancelDistress(_pending, team.Id, c, deviceTime, now),
-            _ => DomainError.Invalid("kind", RuleCodes.WrongCommand, "a team may only submit field reports, corrections, answers to orders and distress calls"),
+            PositionReported p => OperationRules.ValidatePosition(p, deviceTime, now),
+            _ => DomainError.Invalid("kind", RuleCodes.WrongCommand, "a team may only submit field reports, corrections, answers to orders, distress calls and positions"),
         };
         if (error is not null)
         {

@@ -15,8 +15,9 @@ namespace Liberterra.Command.Browser.Tests;
 
 /// <summary>
 /// A TAK device on the CoT endpoint, as ATAK connects: TLS with the certificate of its data package (Node's tls, CoT
-/// built and read by TAK's own node-cot). It receives the teams with their status; its 911 alert is its team's distress
-/// call, on the wall in Chromium and in the API; once revoked, its certificate is refused at the handshake.
+/// built and read by TAK's own node-cot). It receives the teams with their status; its position moves its team on the
+/// wall (Chromium), in the API, the timeline and the position export; its 911 alert is its team's distress call, on the
+/// wall and in the API; once revoked, its certificate is refused at the handshake.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public class TakEndpointTests(BrowserFixture browser)
@@ -58,6 +59,16 @@ public class TakEndpointTests(BrowserFixture browser)
         await Expect(wall.Page.Locator("#alarm")).ToBeVisibleAsync();
         // ...and the device was sent its team's change (the call is a sign of life) while connected.
         Assert.True(received.Count(f => f.GetProperty("id").GetString() == CotOfOperation.TeamUid(op, "AR-RAID-01")) >= 2, "the team's update after the alert");
+
+        // Its position report moved AR-RAID-01 (a PositionReported event of the timeline) on the wall and in the API.
+        var timeline = await server.Http.GetFromJsonAsync<JsonElement>($"/api/operations/{op}/timeline?kind=PositionReported");
+        var moved = timeline.GetProperty("events").EnumerateArray().Single();
+        Assert.Equal(("AR-RAID-01", -26.8241, -65.2226), (moved.GetProperty("teamId").GetString(),
+            moved.GetProperty("position").GetProperty("latitude").GetDouble(), moved.GetProperty("position").GetProperty("longitude").GetDouble()));
+        Assert.Equal("position from TAK ATAK phone 3 · Argentina", moved.GetProperty("summary").GetString());
+        Assert.Equal(-26.8241, await wall.Page.EvaluateAsync<double>("() => window.liberterraWall.model.teams.get('AR-RAID-01').position.latitude"));
+        var positions = await server.Http.GetStringAsync($"/api/operations/{op}/export/positions.geojson");
+        Assert.Contains("\"kind\":\"PositionReported\"", positions);
 
         // Revoked: refused at the handshake.
         Assert.Equal(HttpStatusCode.OK, (await server.Http.PostAsync($"/api/operations/{op}/tak/devices/{serial}/revoke", null)).StatusCode);

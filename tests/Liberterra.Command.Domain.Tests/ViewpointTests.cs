@@ -4,7 +4,7 @@ namespace Liberterra.Command.Domain.Tests;
 
 /// <summary>
 /// Need-to-know as a property: for random operations, agencies and sharing rules, and random histories of reports,
-/// corrections, orders, answers and distress calls, what any agency sees (the state at every sequence number, every
+/// corrections, orders, answers, distress calls and devices' positions, what any agency sees (the state at every sequence number, every
 /// event of the timeline, every live change) never holds what is withheld from it, and its totals are the operation's.
 /// Every secret in these histories is marked (notes, reasons, authors and positions carry the team's id), so a leak
 /// anywhere in a serialized view is found by looking for the mark.
@@ -166,7 +166,7 @@ public class ViewpointTests
         TimelineEvent Of(string? teamId, EventPayload payload, string actor) => new(seq, "op-1", at, at, actor, teamId, $"key-{seq:D8}", payload);
         var openOrder = state.Orders.Values.FirstOrDefault(o => o.Unanswered.Any() && !o.Cancelled);
         var openCall = state.Distress.Values.FirstOrDefault(d => d.Open);
-        switch (random.Next(9))
+        switch (random.Next(10))
         {
             case 0 when openOrder is not null:
                 var answering = openOrder.Unanswered.First();
@@ -186,6 +186,8 @@ public class ViewpointTests
                 return Of(team, new CheckInOverdue(at.AddMinutes(-90), 60), "system");
             case 6:
                 return Of(team, new ReportCorrected(new Correction(1, new Tally(0, 0, 0, 1), $"WHY-{team}")), $"lead-{team}");
+            case 7:
+                return Of(team, new PositionReported(new GeoPoint(Latitude(team), 20), $"TAK lead-{team}"), $"tak:lead-{team}");
             default:
                 var status = (TeamStatus)random.Next(Enum.GetValues<TeamStatus>().Length);
                 return Of(team, new FieldReported(new FieldReport(status, new Tally(random.Next(3), random.Next(3), random.Next(3), random.Next(2)),

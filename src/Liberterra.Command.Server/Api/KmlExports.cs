@@ -117,11 +117,12 @@ public static class KmlExports
         await x.FlushAsync();
     }
 
-    /// <summary>Where an event puts its team: a report's position or a distress press's.</summary>
+    /// <summary>Where an event puts its team: a report's position, a distress press's or a device's.</summary>
     private static GeoPoint? PositionOf(TimelineEvent e) => e.Payload switch
     {
         FieldReported { Report.Position: { } p } => p,
         DistressRaised { Position: { } p } => p,
+        PositionReported { Position: var p } => p,
         _ => null,
     };
 

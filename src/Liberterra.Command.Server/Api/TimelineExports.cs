@@ -71,7 +71,7 @@ public static class TimelineExports
             var r = x.Report;
             var o = x.Order;
             // A position: the report's, an order's place, or a distress press's.
-            var at = r?.Position ?? o?.Place ?? x.Distress?.Position;
+            var at = r?.Position ?? o?.Place ?? x.Distress?.Position ?? x.Position;
             string?[] cells =
             [
                 Num(x.Seq), x.Kind, Time(x.ServerTime), Time(x.ClientTime), Text(x.Actor), x.TeamId, x.RegionId, Text(x.IdempotencyKey),
@@ -165,13 +165,21 @@ public static class TimelineExports
         await foreach (var read in timeline.ReadAsync(operationId, 0, ct))
         {
             // A position is withheld with a summary (and the whole event with counts only).
-            if (view.Event(read, state) is not { Payload: FieldReported { Report: { Position: { } p } report } } e) continue;
+            if (view.Event(read, state) is not { } e) continue;
+            var (p, status) = e.Payload switch
+            {
+                FieldReported { Report: { Position: { } at } report } => (at, report.Status),
+                PositionReported { Position: var at } => (at, (TeamStatus?)null),
+                _ => (null, null),
+            };
+            if (p is null) continue;
             StartFeature(json, p);
             json.WriteNumber("seq", e.Seq);
             json.WriteString("teamId", e.TeamId);
             json.WriteString("regionId", state.Teams.GetValueOrDefault(e.TeamId!)?.Definition.RegionId);
             json.WriteString("serverTime", e.ServerTime);
-            if (report.Status is { } status) json.WriteString("status", status.ToString());
+            json.WriteString("kind", e.Kind);
+            if (status is { } reported) json.WriteString("status", reported.ToString());
             EndFeature(json);
             if (++features % 500 == 0) await json.FlushAsync(ct);
         }

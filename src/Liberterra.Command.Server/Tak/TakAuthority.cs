@@ -23,6 +23,12 @@ public sealed class TakOptions
 
     /// <summary>Whether this silo listens on <see cref="Port"/> (off by default: enrolment works without it).</summary>
     public bool Enabled { get; set; }
+
+    /// <summary>
+    /// At most one position per team in this many seconds goes into the timeline (ATAK reports every 2-180 s): the walls
+    /// and the debrief follow a team at this rate without a device flooding the timeline.
+    /// </summary>
+    public int SampleSeconds { get; set; } = 30;
 }
 
 /// <summary>

@@ -19,7 +19,8 @@ namespace Liberterra.Command.Server.Tak;
 /// The CoT streaming endpoint as TAK Server offers it: TLS on <see cref="TakOptions.Port"/> with client certificates from
 /// the deployment's TAK CA. A certificate not signed by that CA, not enrolled, or revoked is refused at the handshake.
 /// A connected device gets its operation's teams and hotspots as CoT (as its team's agency sees them) and then every
-/// change; its 911 alert is its team's distress call, and its cancel withdraws it. Everything a device sends is read
+/// change; its position moves its team (a PositionReported event, sampled), its 911 alert is its team's distress call,
+/// and its cancel withdraws it. Everything a device sends is read
 /// by <see cref="CotXml"/> (no DTD, 64 KiB, checked); a malformed stream, a sender that stalls mid-event or one that
 /// claims another's uid is refused and audited, and closes only its own connection.
 /// </summary>
@@ -34,6 +35,9 @@ public sealed partial class TakEndpoint(
     public const int MaxPending = 1024;
 
     private readonly ConcurrentDictionary<string, Device> _devices = new(StringComparer.Ordinal);
+
+    // When each team's last position went into the timeline ("{operation}/{team}"), for the sampling.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _sampled = new(StringComparer.Ordinal);
     private TcpListener? _listener;
     private TakAuthority? _authority;
 
@@ -265,7 +269,10 @@ public sealed partial class TakEndpoint(
         LogRefused(device.Name, why);
     }
 
-    /// <summary>What a device's event does: its 911 alert raises its team's distress call, its cancel withdraws it.</summary>
+    /// <summary>
+    /// What a device's event does: its position moves its team (sampled: <see cref="TakOptions.SampleSeconds"/>), its 911
+    /// alert raises its team's distress call, its cancel withdraws it.
+    /// </summary>
     private async Task Handle(Device device, CotEvent e)
     {
         // A device speaks for itself: the uid it first used, or what derives from it (its alert, its chats); never ours.
@@ -279,7 +286,16 @@ public sealed partial class TakEndpoint(
 
         if (device.Uid is null && e.IsPosition) device.Uid = e.Uid;
         if (device.TeamId is not { } team) return;                  // a command device only watches
-        if (e.IsEmergency)
+        if (e.IsPosition)
+        {
+            var now = clock.GetUtcNow();
+            var last = _sampled.GetValueOrDefault($"{device.OperationId}/{team}");
+            if (now - last < TimeSpan.FromSeconds(options.SampleSeconds)) return;
+            _sampled[$"{device.OperationId}/{team}"] = now;
+            await Submit(device, team, $"tak-pos-{device.Serial[..16]}-{e.Time.UtcTicks}", e.Time,
+                new PositionReported(new GeoPoint(e.Point.Lat, e.Point.Lon), $"TAK {device.Name}"));
+        }
+        else if (e.IsEmergency)
             await Submit(device, team, $"tak-911-{device.Serial[..16]}-{e.Time.UtcTicks}", e.Time, new DistressRaised(new GeoPoint(e.Point.Lat, e.Point.Lon)));
         else if (e.IsEmergencyCancel
                  && (await grains.GetGrain<IOperationGrain>(device.OperationId).GetState())?.OpenDistressOf(team) is { } call)

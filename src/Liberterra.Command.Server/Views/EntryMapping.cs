@@ -53,6 +53,7 @@ public static class EntryMapping
             DistressTaken t => Entry(e, region, summary, distress: new DistressEntry(t.DistressSeq)),
             DistressCancelled c => Entry(e, region, summary, distress: new DistressEntry(c.DistressSeq, Reason: c.Reason)),
             DistressEscalated x => Entry(e, region, summary, distress: new DistressEntry(x.DistressSeq)),
+            PositionReported p => Entry(e, region, summary) with { Position = p.Position.ToView() },
             _ => throw new InvalidOperationException($"Event {e.Seq} has an unknown kind {e.Kind}."),
         };
     }

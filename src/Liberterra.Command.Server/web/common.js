@@ -180,6 +180,7 @@ const Liberterra = (() => {
       case "distress-taken": return I18n.t("event.distressTaken", { distress: a.distress });
       case "distress-withdrawn": return join([I18n.t("event.distressWithdrawn", { distress: a.distress }), a.reason]);
       case "distress-escalated": return join([I18n.t("event.distressEscalated", { distress: a.distress }), ...region]);
+      case "position": return join([I18n.t("event.position", { source: a.source }), ...region]);
       case "operation-defined": {
         const what = I18n.t("event.defined", { name: a.name, hotspots: I18n.t("count.hotspots", { count: Number(a.hotspots) }), teams: I18n.t("count.teams", { count: Number(a.teams) }) });
         return a.clockSpeed ? `${what} ${I18n.t("event.exerciseClock", { speed: Number(a.clockSpeed) })}` : a.exercise ? `${what} ${I18n.t("event.exercise")}` : what;
