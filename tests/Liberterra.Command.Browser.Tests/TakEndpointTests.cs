@@ -93,7 +93,7 @@ public class TakEndpointTests(BrowserFixture browser)
 
         // A well-behaved device stays connected throughout and keeps receiving the operation's changes.
         var steady = Device(endpoint.Endpoint!.Port, client, password, ca, seconds: 14, "pli");
-        await Task.Delay(1500);
+        await Wait.Until(() => Task.FromResult(endpoint.Connected), n => n == 1, what: "the good device connected");
 
         // A certificate this deployment's CA did not sign.
         using (var key = System.Security.Cryptography.RSA.Create(2048))

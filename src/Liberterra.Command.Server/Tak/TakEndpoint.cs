@@ -48,6 +48,9 @@ public sealed partial class TakEndpoint(
 
     public Task Listening => _listening.Task;
 
+    /// <summary>Devices connected to this silo now (past the handshake).</summary>
+    public int Connected => _devices.Count;
+
     private sealed class Device(string id, string operationId, string? teamId, string serial, string name, string address)
     {
         public string Id { get; } = id;
