@@ -24,11 +24,7 @@ internal static class TakCommands
             using var response = await Send(http, () => http.PostAsJsonAsync($"/api/operations/{Uri.EscapeDataString(op)}/tak/devices",
                 new { teamId = parse.GetValue(team), device = parse.GetValue(device) }, ct));
             if (response is null) return 3;
-            if (!response.IsSuccessStatusCode)
-            {
-                await Console.Error.WriteLineAsync($"liberterra: {await Problems.Describe(response)}");
-                return 1;
-            }
+            if (await Refused(response)) return 1;
 
             var serial = response.Headers.GetValues("Liberterra-Tak-Serial").Single();
             var file = parse.GetValue(output) ?? new FileInfo($"liberterra-{op}-{serial[..8]}.zip");
@@ -46,11 +42,7 @@ internal static class TakCommands
             using var http = ServerOptions.Client(parse);
             using var response = await Send(http, () => http.GetAsync($"/api/operations/{Uri.EscapeDataString(parse.GetValue(FieldCommands.Operation)!)}/tak/devices", ct));
             if (response is null) return 3;
-            if (!response.IsSuccessStatusCode)
-            {
-                await Console.Error.WriteLineAsync($"liberterra: {await Problems.Describe(response)}");
-                return 1;
-            }
+            if (await Refused(response)) return 1;
 
             foreach (var d in (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).EnumerateArray())
                 Console.WriteLine($"{d.GetProperty("serial").GetString()}  {Tables.Printable(d.GetProperty("device").GetString() ?? "", 40),-40} " +
@@ -66,16 +58,20 @@ internal static class TakCommands
             using var response = await Send(http, () => http.PostAsync(
                 $"/api/operations/{Uri.EscapeDataString(parse.GetValue(FieldCommands.Operation)!)}/tak/devices/{Uri.EscapeDataString(parse.GetValue(serial)!)}/revoke", null, ct));
             if (response is null) return 3;
-            if (!response.IsSuccessStatusCode)
-            {
-                await Console.Error.WriteLineAsync($"liberterra: {await Problems.Describe(response)}");
-                return 1;
-            }
+            if (await Refused(response)) return 1;
 
             Console.WriteLine($"revoked {parse.GetValue(serial)}");
             return 0;
         });
         return new System.CommandLine.Command("tak", "TAK devices (ATAK, WinTAK, iTAK) of an operation: enrol, list, revoke.") { enroll, devices, revoke };
+    }
+
+    // True (and why, said) when the server refused the request.
+    private static async Task<bool> Refused(HttpResponseMessage response)
+    {
+        if (response.IsSuccessStatusCode) return false;
+        await Console.Error.WriteLineAsync($"liberterra: {await Problems.Describe(response)}");
+        return true;
     }
 
     private static async Task<HttpResponseMessage?> Send(HttpClient http, Func<Task<HttpResponseMessage>> send)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
@@ -154,21 +153,8 @@ public class TakEndpointTests(BrowserFixture browser)
         return (client, prefs["clientPassword"], ca);
     }
 
-    private static async Task<JsonElement> Device(int port, string client, string password, string ca, int seconds, params string[] sends)
-    {
-        var npm = Path.Combine(Repository.Root, "tests", "Liberterra.Command.Browser.Tests", "npm");
-        var node = Path.Combine(AppContext.BaseDirectory, ".playwright", "node", "linux-x64", "node");
-        using var process = Process.Start(new ProcessStartInfo(node,
-            [Path.Combine(npm, "tak-client.mjs"), "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), client, password, ca, seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), .. sends])
-        {
-            WorkingDirectory = npm,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(seconds + 30));
-        Assert.True(process.ExitCode == 0, $"the TAK client failed: {await errors}");
-        return JsonDocument.Parse(await output).RootElement.Clone();
-    }
+    private static Task<JsonElement> Device(int port, string client, string password, string ca, int seconds, params string[] sends) =>
+        NodeScript.Run("tak-client.mjs", "", TimeSpan.FromSeconds(seconds + 30),
+            ["127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), client, password, ca,
+             seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), .. sends]);
 }

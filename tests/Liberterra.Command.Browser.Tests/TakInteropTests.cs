@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Liberterra.Command.Domain;
 using Liberterra.Command.Server.Tak;
-using Liberterra.Command.Testing;
 
 namespace Liberterra.Command.Browser.Tests;
 
@@ -84,25 +82,9 @@ public class TakInteropTests
         Directory.Delete(folder, recursive: true);
     }
 
-    private static Task<JsonElement> NodeCot(IEnumerable<string> ours) => Node("cot-interop.mjs", JsonSerializer.Serialize(new { ours }));
+    private static Task<JsonElement> NodeCot(IEnumerable<string> ours) =>
+        NodeScript.Run("cot-interop.mjs", JsonSerializer.Serialize(new { ours }), TimeSpan.FromSeconds(60));
 
-    private static async Task<JsonElement> Node(string script, string input, params string[] args)
-    {
-        var npm = Path.Combine(Repository.Root, "tests", "Liberterra.Command.Browser.Tests", "npm");
-        var node = Path.Combine(AppContext.BaseDirectory, ".playwright", "node", "linux-x64", "node");
-        using var process = Process.Start(new ProcessStartInfo(node, [Path.Combine(npm, script), .. args])
-        {
-            WorkingDirectory = npm,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        await process.StandardInput.WriteAsync(input);
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(process.ExitCode == 0, $"node-cot ({script}) failed: {await errors}");
-        return JsonDocument.Parse(await output).RootElement.Clone();
-    }
+    private static Task<JsonElement> Node(string script, string input, params string[] args) =>
+        NodeScript.Run(script, input, TimeSpan.FromSeconds(60), args);
 }
