@@ -231,7 +231,8 @@ public sealed record OperationDelta(
     string Summary,
     OrderView? Order = null,
     DistressView? Distress = null,
-    PhraseView? Phrase = null);
+    PhraseView? Phrase = null,
+    MessageEntry? Message = null);
 
 /// <summary>
 /// One event of the timeline as the debrief reads it: a report or correction (<see cref="Report"/>), a check-in found
@@ -255,7 +256,11 @@ public sealed record TimelineEntry(
     OrderEntry? Order = null,
     DistressEntry? Distress = null,
     PhraseView? Phrase = null,
-    PositionView? Position = null);
+    PositionView? Position = null,
+    MessageEntry? Message = null);
+
+/// <summary>A team's message to command (a <c>MessageSent</c>): its text and the device it came from.</summary>
+public sealed record MessageEntry(string Text, string Source);
 
 /// <summary>
 /// What an order event says: the order's number; for an OrderIssued its kind, text, target, place and time; for an

@@ -46,6 +46,7 @@ public static class EventText
             DistressCancelled c => Join([$"distress #{c.DistressSeq} withdrawn by the team", c.Reason]),
             DistressEscalated x => Join([$"DISTRESS #{x.DistressSeq} NOT TAKEN · escalating", .. region]),
             PositionReported p => Join([$"position from {p.Source}", .. region]),
+            MessageSent m => $"message to command from {m.Source}: {m.Text}",
             OperationDefined { Definition: var d } =>
                 $"operation defined: {d.Name}, {Count(d.Regions.Length, "hotspot", "hotspots")}, {Count(d.Teams.Length, "team", "teams")}" +
                 (d.ClockSpeed is { } speed ? $" (exercise, clock {speed.ToString("0.#", CultureInfo.InvariantCulture)}× real time)" : d.Exercise ? " (exercise)" : ""),
@@ -136,6 +137,11 @@ public static class EventText
                 key = "position";
                 Put("source", p.Source);
                 Put("region", regionName);
+                break;
+            case MessageSent m:
+                key = "message";
+                Put("source", m.Source);
+                Put("text", m.Text);
                 break;
             case DistressTaken t:
                 key = "distress-taken";

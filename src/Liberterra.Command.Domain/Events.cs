@@ -40,6 +40,7 @@ public sealed record TimelineEvent(
 [JsonDerivedType(typeof(DistressCancelled), EventKinds.DistressCancelled)]
 [JsonDerivedType(typeof(DistressEscalated), EventKinds.DistressEscalated)]
 [JsonDerivedType(typeof(PositionReported), EventKinds.PositionReported)]
+[JsonDerivedType(typeof(MessageSent), EventKinds.MessageSent)]
 public abstract record EventPayload
 {
     [JsonIgnore]
@@ -62,6 +63,7 @@ public static class EventKinds
     public const string DistressCancelled = "DistressCancelled";
     public const string DistressEscalated = "DistressEscalated";
     public const string PositionReported = "PositionReported";
+    public const string MessageSent = "MessageSent";
 
     /// <summary>A change a viewer may see only in the totals (<see cref="WithheldChange"/>); never stored.</summary>
     public const string Withheld = "Withheld";
@@ -103,6 +105,19 @@ public sealed record PositionReported(GeoPoint Position, string Source) : EventP
 {
     [JsonIgnore]
     public override string Kind => EventKinds.PositionReported;
+}
+
+/// <summary>
+/// A team's message to command, from one of its devices (a TAK device's GeoChat). It is read on the command page, the
+/// wall's ticker and the debrief; it changes nothing else (not a check-in). Command answers with an order (a Message).
+/// </summary>
+public sealed record MessageSent(string Text, string Source) : EventPayload
+{
+    /// <summary>The longest message kept (a GeoChat line is short; longer is refused, not cut).</summary>
+    public const int MaxText = 1000;
+
+    [JsonIgnore]
+    public override string Kind => EventKinds.MessageSent;
 }
 
 /// <summary>The body of a field report: every part optional, counts are increments.</summary>

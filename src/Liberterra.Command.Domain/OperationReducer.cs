@@ -40,6 +40,7 @@ public static class OperationReducer
             }),
             DistressRaised d => Raise(RequireState(state, e), e, d),
             PositionReported p => Positioned(RequireState(state, e), e, p.Position),
+            MessageSent => Messaged(RequireState(state, e), e),
             DistressTaken t => WithDistress(RequireState(state, e), e, t.DistressSeq, d => d with
             {
                 TakenAt = d.TakenAt ?? e.ServerTime, TakenBy = d.TakenBy ?? e.Actor, LastSeq = e.Seq,
@@ -199,6 +200,13 @@ public static class OperationReducer
     {
         var team = RequireTeam(s, e);
         return s with { Teams = s.Teams.SetItem(team.Id, team with { Position = position, LastSeq = e.Seq }), LastSeq = e.Seq, LastEventAt = e.ServerTime };
+    }
+
+    // A team's message to command is in the timeline; the team's state only learns its sequence number.
+    private static OperationState Messaged(OperationState s, TimelineEvent e)
+    {
+        var team = RequireTeam(s, e);
+        return s with { Teams = s.Teams.SetItem(team.Id, team with { LastSeq = e.Seq }), LastSeq = e.Seq, LastEventAt = e.ServerTime };
     }
 
     // A team's sign of life that is not a report: its check-in time (and position, when it gave one) move on.

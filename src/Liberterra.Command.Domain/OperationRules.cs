@@ -306,6 +306,16 @@ public static partial class OperationRules
         return errors.ToError();
     }
 
+    /// <summary>A team's message to command: plain text of at most <see cref="MessageSent.MaxText"/> characters, from a named source.</summary>
+    public static DomainError? ValidateMessage(MessageSent m, DateTimeOffset? clientTime, DateTimeOffset serverNow)
+    {
+        var errors = new FieldErrors();
+        CheckText(errors, "text", m.Text, MessageSent.MaxText);
+        CheckName(errors, "source", m.Source);
+        CheckClientTime(errors, clientTime, serverNow);
+        return errors.ToError();
+    }
+
     /// <summary>Checks command taking a distress call: it exists and nobody took it (or the team withdrew it) before.</summary>
     public static DomainError? ValidateTake(OperationState state, DistressTaken t)
     {

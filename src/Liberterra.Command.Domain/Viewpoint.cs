@@ -110,8 +110,8 @@ public sealed class Viewpoint(AgencyRules rules, string? agency)
         if (OrderSeqOf(e) is { } orderSeq && (state?.Orders.GetValueOrDefault(orderSeq) is not { } order || Order(order) is null)) return null;
         if (e.Payload is OrderOverdue overdue) e = e with { Payload = overdue with { TeamIds = [.. overdue.TeamIds.Where(t => !Hides(t))] } };
         if (e.TeamId is not { } team) return e;
-        // A device's position is all it says: shown with its team in full, or not at all.
-        if (e.Payload is PositionReported && Level(team) != Sharing.Full) return null;
+        // A device's position, a team's message: all they say is theirs, shown with the team in full or not at all.
+        if (FullOnly(e) && Level(team) != Sharing.Full) return null;
         return Level(team) switch
         {
             Sharing.Full => e,
@@ -119,6 +119,8 @@ public sealed class Viewpoint(AgencyRules rules, string? agency)
             _ => null,
         };
     }
+
+    private static bool FullOnly(TimelineEvent e) => e.Payload is PositionReported or MessageSent;
 
     private static long? OrderSeqOf(TimelineEvent e) => e.Payload switch
     {
@@ -152,7 +154,7 @@ public sealed class Viewpoint(AgencyRules rules, string? agency)
         var counts = Counts(c);
         var order = c.Order is { } o ? Order(o) : null;
         var hidden = (c.Order is not null && order is null) || Hides(c.Event.TeamId) || (c.Distress is { } call && Hides(call.TeamId))
-                     || (c.Event.Payload is PositionReported && Level(c.Event.TeamId!) != Sharing.Full);
+                     || (FullOnly(c.Event) && Level(c.Event.TeamId!) != Sharing.Full);
         if (hidden)
             return new CommittedEvent(new TimelineEvent(c.Event.Seq, c.Event.OperationId, c.Event.ServerTime, null, "", null, "", WithheldChange.Instance),
                 null, c.Region, c.Totals, counts.Active, counts.Completed, counts.Overdue, c.RaidsCompleted);

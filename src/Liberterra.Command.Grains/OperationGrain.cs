@@ -204,7 +204,8 @@ public sealed partial class OperationGrain(
             DistressRaised d => OperationRules.ValidateDistress(d, deviceTime, now),
             DistressCancelled c => OperationRules.ValidateCancelDistress(_pending, team.Id, c, deviceTime, now),
             PositionReported p => OperationRules.ValidatePosition(p, deviceTime, now),
-            _ => DomainError.Invalid("kind", RuleCodes.WrongCommand, "a team may only submit field reports, corrections, answers to orders, distress calls and positions"),
+            MessageSent m => OperationRules.ValidateMessage(m, deviceTime, now),
+            _ => DomainError.Invalid("kind", RuleCodes.WrongCommand, "a team may only submit field reports, corrections, answers to orders, distress calls, positions and messages"),
         };
         if (error is not null)
         {

@@ -85,6 +85,21 @@ public class OperationReducerTests
     }
 
     [Fact]
+    public void a_message_to_command_moves_the_sequence_and_nothing_else()
+    {
+        var before = OperationReducer.Fold(null, [Sample.Defined(Sample.TwoRegions()), Sample.Report(2, "AR-RAID-01", new Tally(1, 0, 0, 0))])!;
+        var after = OperationReducer.Apply(before, new TimelineEvent(3, "op-1", Sample.T0.AddMinutes(3), null, "tak:phone", "AR-RAID-01", "key-3",
+            new MessageSent("need transport", "TAK phone")));
+        Assert.Equal(3, after.LastSeq);
+        Assert.Equal(3, after.Teams["AR-RAID-01"].LastSeq);
+        // Not a check-in, no move, no count.
+        Assert.Equal(before.Teams["AR-RAID-01"] with { LastSeq = 3 }, after.Teams["AR-RAID-01"]);
+        Assert.Equal(before.Totals, after.Totals);
+        Assert.Equal("message to command from TAK phone: need transport",
+            EventText.Describe(new TimelineEvent(3, "op-1", Sample.T0, null, "x", "AR-RAID-01", "k", new MessageSent("need transport", "TAK phone")), "Region AR"));
+    }
+
+    [Fact]
     public void an_overdue_flag_stays_until_the_team_reports_again()
     {
         var s = OperationReducer.Fold(null, [

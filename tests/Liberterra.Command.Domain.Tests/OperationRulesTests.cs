@@ -45,6 +45,17 @@ public class OperationRulesTests
     }
 
     [Fact]
+    public void a_message_to_command_is_plain_text_of_at_most_1000_characters_from_a_named_source()
+    {
+        Assert.Null(OperationRules.ValidateMessage(new MessageSent(new string('a', 1000), "TAK phone"), Now, Now));
+        Assert.Null(OperationRules.ValidateMessage(new MessageSent("need\ntransport <now>", "TAK phone"), null, Now));
+        Assert.Contains(OperationRules.ValidateMessage(new MessageSent(new string('a', 1001), "TAK phone"), Now, Now)!.Rules, r => r.Field == "text" && r.Code == RuleCodes.TooLong);
+        Assert.Contains("text", OperationRules.ValidateMessage(new MessageSent("bell\u0007", "TAK phone"), Now, Now)!.Fields.Keys);
+        Assert.Contains("source", OperationRules.ValidateMessage(new MessageSent("ok", " "), Now, Now)!.Fields.Keys);
+        Assert.Contains("clientTime", OperationRules.ValidateMessage(new MessageSent("ok", "TAK phone"), Now.AddHours(1), Now)!.Fields.Keys);
+    }
+
+    [Fact]
     public void a_device_clock_far_ahead_or_weeks_old_is_refused()
     {
         Assert.Null(OperationRules.ValidateReport(Team, Sample.EmptyReport, Now.AddMinutes(-90), Now));

@@ -166,7 +166,7 @@ public class ViewpointTests
         TimelineEvent Of(string? teamId, EventPayload payload, string actor) => new(seq, "op-1", at, at, actor, teamId, $"key-{seq:D8}", payload);
         var openOrder = state.Orders.Values.FirstOrDefault(o => o.Unanswered.Any() && !o.Cancelled);
         var openCall = state.Distress.Values.FirstOrDefault(d => d.Open);
-        switch (random.Next(10))
+        switch (random.Next(11))
         {
             case 0 when openOrder is not null:
                 var answering = openOrder.Unanswered.First();
@@ -188,6 +188,8 @@ public class ViewpointTests
                 return Of(team, new ReportCorrected(new Correction(1, new Tally(0, 0, 0, 1), $"WHY-{team}")), $"lead-{team}");
             case 7:
                 return Of(team, new PositionReported(new GeoPoint(Latitude(team), 20), $"TAK lead-{team}"), $"tak:lead-{team}");
+            case 8:
+                return Of(team, new MessageSent($"NOTE-{team}: need transport", $"TAK lead-{team}"), $"tak:lead-{team}");
             default:
                 var status = (TeamStatus)random.Next(Enum.GetValues<TeamStatus>().Length);
                 return Of(team, new FieldReported(new FieldReport(status, new Tally(random.Next(3), random.Next(3), random.Next(3), random.Next(2)),

@@ -146,10 +146,11 @@ public static class OperationsApi
         EventKinds.FieldReported, EventKinds.ReportCorrected, EventKinds.CheckInOverdue,
         EventKinds.OrderIssued, EventKinds.OrderAnswered, EventKinds.OrderCancelled, EventKinds.OrderOverdue,
         EventKinds.DistressRaised, EventKinds.DistressTaken, EventKinds.DistressCancelled, EventKinds.DistressEscalated,
+        EventKinds.MessageSent,
     ];
 
     /// <summary>
-    /// The latest reports, corrections, overdue check-ins, orders and their answers, and distress calls, newest first: what a wall's ticker starts from; with
+    /// The latest reports, corrections, overdue check-ins, orders and their answers, distress calls and messages to command, newest first: what a wall's ticker starts from; with
     /// <paramref name="seq"/>, the latest as of that event (the debrief's ticker after a seek).
     /// </summary>
     private static async Task<Results<Ok<TickerEntry[]>, ProblemHttpResult>> GetTicker(

@@ -25,7 +25,7 @@ public static class TimelineApi
         return app.MapTimelineExports().MapSignificantEvents();
     }
 
-    private static readonly string[] Kinds = [EventKinds.OperationDefined, EventKinds.FieldReported, EventKinds.ReportCorrected, EventKinds.CheckInOverdue, EventKinds.PositionReported];
+    private static readonly string[] Kinds = [EventKinds.OperationDefined, EventKinds.FieldReported, EventKinds.ReportCorrected, EventKinds.CheckInOverdue, EventKinds.PositionReported, EventKinds.MessageSent];
 
     /// <summary>Events by sequence number, filtered by time range, team, region and kind; paged with <c>after</c>.</summary>
     private static async Task<Results<Ok<TimelinePage>, ProblemHttpResult>> GetTimeline(

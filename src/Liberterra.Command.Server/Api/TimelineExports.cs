@@ -77,7 +77,7 @@ public static class TimelineExports
                 Num(x.Seq), x.Kind, Time(x.ServerTime), Time(x.ClientTime), Text(x.Actor), x.TeamId, x.RegionId, Text(x.IdempotencyKey),
                 r?.Status, Num(r?.Counts.Children), Num(r?.Counts.Women), Num(r?.Counts.Men), Num(r?.Counts.Arrested),
                 r is null ? null : string.Join(';', r.ExploitationTypes), Num(at?.Latitude), Num(at?.Longitude),
-                Text(r?.Note), Num(r?.Corrects), Text(r?.Reason ?? o?.Reason ?? x.Distress?.Reason), Time(x.LastCheckIn), Text(x.Summary),
+                Text(r?.Note ?? x.Message?.Text), Num(r?.Corrects), Text(r?.Reason ?? o?.Reason ?? x.Distress?.Reason), Time(x.LastCheckIn), Text(x.Summary),
                 Num(o?.OrderSeq), o?.Kind, Text(o?.Text), o?.Scope is null ? null : o.Scope == "All" ? "all" : $"{o.Scope.ToLowerInvariant()}:{o.TargetId}",
                 Time(o?.DueBy), o?.Answer ?? (o?.TeamIds is { } late ? "overdue:" + string.Join(';', late) : null), Num(x.Distress?.DistressSeq),
             ];

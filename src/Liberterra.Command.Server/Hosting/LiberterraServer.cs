@@ -152,6 +152,7 @@ public static class LiberterraServer
         builder.Services.AddSingleton<Viewpoints>();
         // TAK: the CA is read (or created) when a device is first enrolled, not at start-up.
         var tak = builder.Configuration.GetSection(TakOptions.Section).Get<TakOptions>() ?? new TakOptions();
+        tak.Validate();
         builder.Services.AddSingleton(tak);
         builder.Services.AddSingleton(_ => TakAuthority.From(tak, builder.Environment.ContentRootPath));
         builder.Services.AddSingleton<TakEndpoint>();

@@ -38,6 +38,9 @@ public sealed record CotEvent(
 
     /// <summary>A GeoChat message.</summary>
     public bool IsChat => Type == "b-t-f";
+
+    /// <summary>A client's keep-alive (TAK clients send one every few seconds; the server answers <c>t-x-c-t-r</c>).</summary>
+    public bool IsPing => Type == "t-x-c-t";
 }
 
 /// <summary>
@@ -257,6 +260,17 @@ public sealed class CotFramer
         _buffer.RemoveRange(0, length);
         _scanned = 0;
         return true;
+    }
+
+    /// <summary>Whether part of an event has arrived (more than the whitespace between events).</summary>
+    public bool HasPartialEvent
+    {
+        get
+        {
+            foreach (var b in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_buffer))
+                if (b is not ((byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')) return true;
+            return false;
+        }
     }
 
     // The bytes before the first unfinished event.

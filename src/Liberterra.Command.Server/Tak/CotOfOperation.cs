@@ -47,7 +47,16 @@ public static class CotOfOperation
 
     /// <summary>An order to a team's device, as a GeoChat message from command.</summary>
     public static CotEvent Order(string operationId, OrderState order, string deviceUid, DateTimeOffset now) =>
-        new($"GeoChat.{CotXml.Sender}.{deviceUid}.{operationId}.{order.Seq}", "b-t-f", "h-g-i-g-o", now, now, now.AddDays(1),
-            new CotPoint(0, 0), null, $"Order #{order.Seq} ({order.Order.Kind}): {order.Order.Text}",
-            new CotChat(deviceUid, "Command", deviceUid));
+        Chat($"GeoChat.{CotXml.Sender}.{deviceUid}.{operationId}.{order.Seq}", $"Order #{order.Seq} ({order.Order.Kind}): {order.Order.Text}", deviceUid, now);
+
+    /// <summary>The server's own word to one device, in its chat with command (e.g. that its message was refused).</summary>
+    public static CotEvent Reply(string operationId, string text, string deviceUid, DateTimeOffset now) =>
+        Chat($"GeoChat.{CotXml.Sender}.{deviceUid}.{operationId}.reply.{now.UtcTicks}", text, deviceUid, now);
+
+    private static CotEvent Chat(string uid, string text, string deviceUid, DateTimeOffset now) =>
+        new(uid, "b-t-f", "h-g-i-g-o", now, now, now.AddDays(1), new CotPoint(0, 0), null, text, new CotChat(deviceUid, "Command", deviceUid));
+
+    /// <summary>The answer to a device's ping, as TAK Server gives it.</summary>
+    public static CotEvent Pong(DateTimeOffset now) =>
+        new("takPong", "t-x-c-t-r", "h-g-i-g-o", now, now, now.AddSeconds(20), new CotPoint(0, 0));
 }

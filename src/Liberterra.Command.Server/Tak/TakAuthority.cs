@@ -29,6 +29,43 @@ public sealed class TakOptions
     /// and the debrief follow a team at this rate without a device flooding the timeline.
     /// </summary>
     public int SampleSeconds { get; set; } = 30;
+
+    /// <summary>How long a device may stay silent before it is disconnected (ATAK sends its position at least every 3 minutes).</summary>
+    public int IdleSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// How long one event may take to arrive whole once its first byte has (a device's events are a few hundred
+    /// bytes): a sender that trickles an event slowly, to hold a connection and its buffer, is disconnected.
+    /// </summary>
+    public int EventSeconds { get; set; } = 30;
+
+    /// <summary>Plain TCP for a lab (no TLS, no certificate): off unless <see cref="TakLabOptions.Port"/> is set.</summary>
+    public TakLabOptions Lab { get; set; } = new();
+
+    /// <summary>Refuses settings that cannot work, in words naming the setting (at start-up, before anything listens).</summary>
+    public void Validate()
+    {
+        if (SampleSeconds < 0) throw new InvalidOperationException("Tak:SampleSeconds must be 0 (every position) or more.");
+        if (IdleSeconds < 1 || EventSeconds < 1) throw new InvalidOperationException("Tak:IdleSeconds and Tak:EventSeconds must be at least 1.");
+        if (Lab.Port is not null && (string.IsNullOrWhiteSpace(Lab.Operation) || string.IsNullOrWhiteSpace(Lab.Team)))
+            throw new InvalidOperationException("Tak:Lab:Port needs Tak:Lab:Operation and Tak:Lab:Team: every device on the plain lab port acts for that one team.");
+        if (Lab.Port is not null && !Enabled) throw new InvalidOperationException("Tak:Lab:Port needs Tak:Enabled=true.");
+    }
+}
+
+/// <summary>
+/// The <c>Tak:Lab</c> section: a plain TCP CoT port (TAK Server's 8087) for a lab or an exercise, where devices have
+/// no certificates. Nothing authenticates a device there, so every connection acts for the one configured team (its
+/// positions, 911 alerts and GeoChat) and sees what that team's agency sees. Never enable it on a real operation.
+/// </summary>
+public sealed class TakLabOptions
+{
+    /// <summary>The plain TCP port (TAK's 8087; 0: any free port, for tests); unset: no plain port.</summary>
+    public int? Port { get; set; }
+
+    public string? Operation { get; set; }
+
+    public string? Team { get; set; }
 }
 
 /// <summary>

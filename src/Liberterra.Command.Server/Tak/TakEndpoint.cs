@@ -20,17 +20,16 @@ namespace Liberterra.Command.Server.Tak;
 /// the deployment's TAK CA. A certificate not signed by that CA, not enrolled, or revoked is refused at the handshake.
 /// A connected device gets its operation's teams and hotspots as CoT (as its team's agency sees them) and then every
 /// change; its position moves its team (a PositionReported event, sampled), its 911 alert is its team's distress call,
-/// and its cancel withdraws it. Everything a device sends is read
-/// by <see cref="CotXml"/> (no DTD, 64 KiB, checked); a malformed stream, a sender that stalls mid-event or one that
-/// claims another's uid is refused and audited, and closes only its own connection.
+/// its cancel withdraws it, and its GeoChat is a message to command (MessageSent, read on the command page). Its pings
+/// are answered. Everything a device sends is read by <see cref="CotXml"/> (no DTD, 64 KiB, checked); a malformed
+/// stream, a sender that trickles an event (<see cref="TakOptions.EventSeconds"/>) or one that claims another's uid is
+/// refused and audited, and closes only its own connection. For a lab, <see cref="TakLabOptions"/> adds a plain TCP
+/// port whose connections all act for one configured team.
 /// </summary>
 public sealed partial class TakEndpoint(
     TakOptions options, IServiceProvider services, ITakDevices registry, IGrainFactory grains, Watchers watchers, Viewpoints viewpoints,
     AuditTrail audit, TimeProvider clock, ILogger<TakEndpoint> logger) : BackgroundService, IBatchListener
 {
-    /// <summary>How long a device may stay silent (ATAK sends its position at least every 3 minutes).</summary>
-    public static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(5);
-
     /// <summary>Messages waiting for a device before it counts as too slow and is disconnected.</summary>
     public const int MaxPending = 1024;
 
@@ -39,10 +38,18 @@ public sealed partial class TakEndpoint(
     // When each team's last position went into the timeline ("{operation}/{team}"), for the sampling.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _sampled = new(StringComparer.Ordinal);
     private TcpListener? _listener;
+    private TcpListener? _lab;
     private TakAuthority? _authority;
+
+    private TimeSpan IdleLimit => TimeSpan.FromSeconds(options.IdleSeconds);
+
+    private TimeSpan EventLimit => TimeSpan.FromSeconds(options.EventSeconds);
 
     /// <summary>Where it listens (for tests and the start-up log); null until it does.</summary>
     public IPEndPoint? Endpoint => _listener?.LocalEndpoint as IPEndPoint;
+
+    /// <summary>Where the plain lab port listens, when configured.</summary>
+    public IPEndPoint? LabEndpoint => _lab?.LocalEndpoint as IPEndPoint;
 
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -80,13 +87,27 @@ public sealed partial class TakEndpoint(
         _listener = new TcpListener(IPAddress.Any, options.Port);
         _listener.Start();
         LogListening(Endpoint!.Port);
+        if (options.Lab.Port is { } labPort)
+        {
+            _lab = new TcpListener(IPAddress.Any, labPort);
+            _lab.Start();
+            LogLab(LabEndpoint!.Port, options.Lab.Operation!, options.Lab.Team!);
+        }
+
         _listening.TrySetResult();
+        await Task.WhenAll(
+            Accept(_listener, client => Serve(client, certificate, stoppingToken), stoppingToken),
+            _lab is null ? Task.CompletedTask : Accept(_lab, client => ServeLab(client, stoppingToken), stoppingToken));
+    }
+
+    private static async Task Accept(TcpListener listener, Func<TcpClient, Task> serve, CancellationToken stoppingToken)
+    {
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var client = await _listener.AcceptTcpClientAsync(stoppingToken);
-                _ = Serve(client, certificate, stoppingToken);
+                var client = await listener.AcceptTcpClientAsync(stoppingToken);
+                _ = serve(client);
             }
         }
         catch (OperationCanceledException)
@@ -95,7 +116,7 @@ public sealed partial class TakEndpoint(
         }
         finally
         {
-            _listener.Stop();
+            listener.Stop();
         }
     }
 
@@ -129,14 +150,34 @@ public sealed partial class TakEndpoint(
             return;
         }
 
-        var device = new Device(Guid.NewGuid().ToString("N"), enrolled!.OperationId, enrolled.TeamId, enrolled.Serial, enrolled.Device, address);
+        await Session(new Device(Guid.NewGuid().ToString("N"), enrolled!.OperationId, enrolled.TeamId, enrolled.Serial, enrolled.Device, address), tls, stopping);
+    }
+
+    /// <summary>A plain TCP lab connection: no handshake, no certificate; it acts for the configured team.</summary>
+    private async Task ServeLab(TcpClient client, CancellationToken stopping)
+    {
+        var address = (client.Client.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown";
+        using var _ = client;
+        await using var stream = client.GetStream();
+        var id = Guid.NewGuid().ToString("N");
+        await Session(new Device(id, options.Lab.Operation!, options.Lab.Team, $"lab-{id}", $"lab device {address}", address), stream, stopping);
+    }
+
+    /// <summary>A connected device, whichever port: the picture, then what it sends and what changes, until either side stops.</summary>
+    private async Task Session(Device device, Stream stream, CancellationToken stopping)
+    {
         _devices[device.Id] = device;
         try
         {
-            if (!await Greet(device)) return;
-            await Audit("TAK connect", Target(device), address, device.Serial, null, StatusCodes.Status200OK);
+            if (!await Greet(device))
+            {
+                await Audit("TAK connect", Target(device), device.Address, device.Serial, "no such operation or team", StatusCodes.Status404NotFound);
+                return;
+            }
+
+            await Audit("TAK connect", Target(device), device.Address, device.Serial, null, StatusCodes.Status200OK);
             using var both = CancellationTokenSource.CreateLinkedTokenSource(stopping, device.Closed.Token);
-            await Task.WhenAll(Read(device, tls, both), Write(device, tls, both.Token));
+            await Task.WhenAll(Read(device, stream, both), Write(device, stream, both.Token));
         }
         finally
         {
@@ -163,7 +204,7 @@ public sealed partial class TakEndpoint(
     private async Task<bool> Greet(Device device)
     {
         var state = await grains.GetGrain<IOperationGrain>(device.OperationId).GetState();
-        if (state is null) return false;
+        if (state is null || (device.TeamId is { } bound && !state.Teams.ContainsKey(bound))) return false;
         var agency = device.TeamId is { } team ? AgencyOf(state, team) : null;
         device.View = Viewpoint.Of(state, agency);
         device.Regions = state.Regions.Values.ToDictionary(r => r.Id, r => r.Definition, StringComparer.Ordinal);
@@ -226,13 +267,39 @@ public sealed partial class TakEndpoint(
     {
         var framer = new CotFramer();
         var buffer = new byte[16 * 1024];
+        // When the event now arriving began (its first byte); it must be whole within EventLimit.
+        DateTimeOffset? started = null;
         try
         {
             while (true)
             {
+                var limit = IdleLimit;
+                if (started is { } since)
+                {
+                    var left = since + EventLimit - clock.GetUtcNow();
+                    if (left <= TimeSpan.Zero)
+                    {
+                        await Refuse(device, $"an event not finished within {options.EventSeconds} s (a slow writer)");
+                        return;
+                    }
+
+                    limit = left < limit ? left : limit;
+                }
+
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(both.Token);
-                idle.CancelAfter(IdleLimit);
-                var read = await tls.ReadAsync(buffer, idle.Token);
+                idle.CancelAfter(limit);
+                int read;
+                try
+                {
+                    read = await tls.ReadAsync(buffer, idle.Token);
+                }
+                catch (OperationCanceledException) when (!both.IsCancellationRequested)
+                {
+                    // Whichever came first: the unfinished event's time, or the silence's.
+                    await Refuse(device, started is null ? $"silent for {options.IdleSeconds} s" : $"an event not finished within {options.EventSeconds} s (a slow writer)");
+                    return;
+                }
+
                 if (read == 0) return;
                 if (!framer.Append(buffer.AsSpan(0, read)))
                 {
@@ -250,11 +317,9 @@ public sealed partial class TakEndpoint(
 
                     await Handle(device, e);
                 }
+
+                started = framer.HasPartialEvent ? started ?? clock.GetUtcNow() : null;
             }
-        }
-        catch (OperationCanceledException) when (!both.IsCancellationRequested)
-        {
-            await Refuse(device, $"silent for {IdleLimit.TotalMinutes:0} minutes");
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -273,11 +338,21 @@ public sealed partial class TakEndpoint(
     }
 
     /// <summary>
-    /// What a device's event does: its position moves its team (sampled: <see cref="TakOptions.SampleSeconds"/>), its 911
-    /// alert raises its team's distress call, its cancel withdraws it.
+    /// What a device's event does: a ping is answered; its position moves its team (sampled:
+    /// <see cref="TakOptions.SampleSeconds"/>), its 911 alert raises its team's distress call, its cancel withdraws it,
+    /// its GeoChat is a message to command. Anything else a device says (receipts, deletions, its own markers) is not
+    /// for command and is let go.
     /// </summary>
     private async Task Handle(Device device, CotEvent e)
     {
+        if (e.IsPing)
+        {
+            Send(device, CotOfOperation.Pong(clock.GetUtcNow()));
+            return;
+        }
+
+        if (!(e.IsPosition || e.IsEmergency || e.IsEmergencyCancel || e.IsChat)) return;
+
         // A device speaks for itself: the uid it first used, or what derives from it (its alert, its chats); never ours.
         var own = device.Uid is null || e.Uid == device.Uid || e.Uid.StartsWith(device.Uid + "-", StringComparison.Ordinal)
                   || e.Uid.StartsWith($"GeoChat.{device.Uid}.", StringComparison.Ordinal);
@@ -289,32 +364,46 @@ public sealed partial class TakEndpoint(
 
         if (device.Uid is null && e.IsPosition) device.Uid = e.Uid;
         if (device.TeamId is not { } team) return;                  // a command device only watches
+        var key = $"{device.Serial[..16]}-{e.Time.UtcTicks}";
         if (e.IsPosition)
         {
             var now = clock.GetUtcNow();
             var last = _sampled.GetValueOrDefault($"{device.OperationId}/{team}");
             if (now - last < TimeSpan.FromSeconds(options.SampleSeconds)) return;
             _sampled[$"{device.OperationId}/{team}"] = now;
-            await Submit(device, team, $"tak-pos-{device.Serial[..16]}-{e.Time.UtcTicks}", e.Time,
-                new PositionReported(new GeoPoint(e.Point.Lat, e.Point.Lon), $"TAK {device.Name}"));
+            await Submit(device, team, $"tak-pos-{key}", e.Time, new PositionReported(new GeoPoint(e.Point.Lat, e.Point.Lon), $"TAK {device.Name}"));
         }
         else if (e.IsEmergency)
-            await Submit(device, team, $"tak-911-{device.Serial[..16]}-{e.Time.UtcTicks}", e.Time, new DistressRaised(new GeoPoint(e.Point.Lat, e.Point.Lon)));
-        else if (e.IsEmergencyCancel
-                 && (await grains.GetGrain<IOperationGrain>(device.OperationId).GetState())?.OpenDistressOf(team) is { } call)
-            await Submit(device, team, $"tak-cancel-{device.Serial[..16]}-{e.Time.UtcTicks}", e.Time, new DistressCancelled(call.Seq, "cancelled from TAK"));
+            await Submit(device, team, $"tak-911-{key}", e.Time, new DistressRaised(new GeoPoint(e.Point.Lat, e.Point.Lon)));
+        else if (e.IsEmergencyCancel)
+        {
+            if ((await grains.GetGrain<IOperationGrain>(device.OperationId).GetState())?.OpenDistressOf(team) is { } call)
+                await Submit(device, team, $"tak-cancel-{key}", e.Time, new DistressCancelled(call.Seq, "cancelled from TAK"));
+        }
+        else if (e.Remarks is { Length: > 0 } text)
+        {
+            // Every GeoChat a team's device sends goes to command (this server relays no chat between devices). A message
+            // refused (too long, not plain text) is answered in the same chat, so the sender knows it did not arrive.
+            if (await Submit(device, team, $"tak-chat-{key}", e.Time, new MessageSent(text, $"TAK {device.Name}")) is { } refused)
+                Send(device, CotOfOperation.Reply(device.OperationId, $"Not delivered to command: {refused}", device.Uid ?? e.Chat?.Id ?? team, clock.GetUtcNow()));
+        }
     }
 
-    private async Task Submit(Device device, string team, string key, DateTimeOffset clientTime, EventPayload payload)
+    /// <summary>Submits the team's event; the refusal's words when the operation refuses it (audited either way).</summary>
+    private async Task<string?> Submit(Device device, string team, string key, DateTimeOffset clientTime, EventPayload payload)
     {
         var now = clock.GetUtcNow();
         // A device's clock may be anywhere: the rules' window decides, and a time outside it is sent as now.
         var time = clientTime > now.Add(OperationRules.MaxClientClockAhead) || clientTime < now - OperationRules.MaxClientClockBehind ? now : clientTime;
         var outcome = await grains.GetGrain<IOperationGrain>(device.OperationId).Submit(new TeamCommand(device.OperationId, team, key, $"tak:{device.Name}", time.ToUniversalTime(), payload));
         if (outcome.Error is { } refused)
+        {
             await Audit($"TAK {payload.Kind}", Target(device), device.Address, device.Serial, refused.Detail, StatusCodes.Status422UnprocessableEntity);
-        else
-            await Audit($"TAK {payload.Kind}", Target(device), device.Address, device.Serial, null, StatusCodes.Status201Created);
+            return refused.Detail;
+        }
+
+        await Audit($"TAK {payload.Kind}", Target(device), device.Address, device.Serial, null, StatusCodes.Status201Created);
+        return null;
     }
 
     private ValueTask Audit(string action, string target, string address, string? serial, string? refusal, int status) =>
@@ -323,6 +412,9 @@ public sealed partial class TakEndpoint(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "TAK CoT endpoint listening on port {Port} (TLS, client certificates)")]
     private partial void LogListening(int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TAK lab port {Port} listening: plain TCP, no authentication, every connection acts for {Operation}/{Team}. For a lab only.")]
+    private partial void LogLab(int port, string operation, string team);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "TAK device {Device} refused: {Reason}")]
     private partial void LogRefused(string device, string reason);

@@ -54,6 +54,7 @@ public static class EntryMapping
             DistressCancelled c => Entry(e, region, summary, distress: new DistressEntry(c.DistressSeq, Reason: c.Reason)),
             DistressEscalated x => Entry(e, region, summary, distress: new DistressEntry(x.DistressSeq)),
             PositionReported p => Entry(e, region, summary) with { Position = p.Position.ToView() },
+            MessageSent m => Entry(e, region, summary) with { Message = new MessageEntry(m.Text, m.Source) },
             _ => throw new InvalidOperationException($"Event {e.Seq} has an unknown kind {e.Kind}."),
         };
     }

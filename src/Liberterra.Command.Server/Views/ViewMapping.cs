@@ -148,6 +148,6 @@ public static class ViewMapping
         return new OperationDelta(e.Seq, e.OperationId, e.Kind, e.ServerTime, e.TeamId, report, c.Team?.ToView(),
             c.Region?.ToChange(), c.Totals.ToView(), c.TeamsActive, c.TeamsCompleted, c.TeamsOverdue, c.RaidsCompleted,
             EventText.Describe(e, c.Region?.Definition.Name), c.Order?.ToView(), c.Distress?.ToView(c.Team),
-            EventText.Phrase(e, c.Region?.Definition.Name).ToView());
+            EventText.Phrase(e, c.Region?.Definition.Name).ToView(), e.Payload is MessageSent m ? new MessageEntry(m.Text, m.Source) : null);
     }
 }

@@ -1,5 +1,5 @@
 // The command page: issue orders (to a team, a region's teams or all teams), follow each team's answer, cancel an
-// order, take a distress call. Live from the same hub as the wall (LiveOperation: snapshot + deltas in sequence order);
+// order, take a distress call, read the teams' messages (GeoChat from their TAK devices) and reply to one. Live from the same hub as the wall (LiveOperation: snapshot + deltas in sequence order);
 // every action is a POST with an idempotency key kept until it is answered, so a retry after a network error is the
 // same action, never a second one.
 "use strict";
@@ -9,7 +9,8 @@
   const { t } = I18n;
   const $ = id => document.getElementById(id);
   const operationId = decodeURIComponent(location.pathname.replace(/^\/command\/?/, "").replace(/\/$/, ""));
-  const model = { op: null, teams: new Map(), regions: new Map(), orders: new Map(), distress: new Map() };
+  const model = { op: null, teams: new Map(), regions: new Map(), orders: new Map(), distress: new Map(), messages: new Map() };
+  const MessageHours = 24, MessagePages = 10;
   const keys = new Map();   // action -> idempotency key, until the server answers it
   let live = null;
   window.liberterraCommand = { model };
@@ -53,16 +54,64 @@
     $("op-name").textContent = view.name;
     renderTargets();
     render();
+    loadMessages(view.lastSeq);
+  }
+
+  /** The last day's messages from the timeline (the same events the deltas bring), up to the snapshot's sequence. */
+  async function loadMessages(upTo) {
+    const from = new Date(Date.now() - MessageHours * 3600_000).toISOString();
+    let after = 0;
+    try {
+      for (let page = 0; page < MessagePages; page++) {
+        const result = await api(`/api/operations/${enc(operationId)}/timeline?kind=MessageSent&from=${enc(from)}&limit=500&after=${after}`);
+        for (const e of result.events) if (e.message && e.seq <= upTo) addMessage(e.seq, e.serverTime, e.teamId, e.message, false);
+        if (result.next == null) break;
+        after = result.next;
+      }
+    } catch (error) {
+      $("messages").replaceChildren(el("li", "empty", Liberterra.errorText(error)));
+      return;
+    }
+    renderMessages();
+  }
+
+  function addMessage(seq, time, teamId, message, fresh) {
+    model.messages.set(seq, { seq, time, teamId, text: message.text, source: message.source, fresh });
   }
 
   function delta(d) {
     if (d.team) model.teams.set(d.team.id, d.team);
     if (d.order) model.orders.set(d.order.seq, d.order);
     if (d.distress) model.distress.set(d.distress.seq, d.distress);
+    if (d.message) { addMessage(d.seq, d.serverTime, d.teamId, d.message, true); renderMessages(); }
     if (d.order || d.distress) render();
   }
 
   function render() { renderCalls(); renderOrders(); }
+
+  function renderMessages() {
+    const messages = [...model.messages.values()].sort((a, b) => b.seq - a.seq).slice(0, 200);
+    if (!messages.length) { $("messages").replaceChildren(el("li", "empty", t("command.messages.empty"))); return; }
+    $("messages").replaceChildren(...messages.map(m => {
+      const li = el("li", m.fresh ? "new" : "");
+      li.dataset.seq = String(m.seq);
+      const time = el("time", null, t("time.utc", { time: Liberterra.utcTime(new Date(m.time)) }));
+      time.dateTime = m.time;
+      const reply = el("button", null, t("command.messages.reply"));
+      reply.type = "button";
+      reply.addEventListener("click", () => replyTo(m.teamId));
+      li.append(el("span", "who", callSign(m.teamId)), el("span", "from", m.source), time, reply, el("div", "text", m.text));
+      return li;
+    }));
+  }
+
+  /** A reply is an order of kind Message to the team: the form is set for it, the commander writes and sends. */
+  function replyTo(teamId) {
+    $("order-target").value = `team:${teamId}`;
+    $("order-kind").value = "Message";
+    keys.delete("order");
+    $("order-text").focus();
+  }
 
   function callSign(id) { const team = model.teams.get(id); return team ? `${team.callSign} (${id})` : id; }
 

@@ -181,6 +181,7 @@ const Liberterra = (() => {
       case "distress-withdrawn": return join([I18n.t("event.distressWithdrawn", { distress: a.distress }), a.reason]);
       case "distress-escalated": return join([I18n.t("event.distressEscalated", { distress: a.distress }), ...region]);
       case "position": return join([I18n.t("event.position", { source: a.source }), ...region]);
+      case "message": return I18n.t("event.message", { source: a.source, text: a.text });
       case "operation-defined": {
         const what = I18n.t("event.defined", { name: a.name, hotspots: I18n.t("count.hotspots", { count: Number(a.hotspots) }), teams: I18n.t("count.teams", { count: Number(a.teams) }) });
         return a.clockSpeed ? `${what} ${I18n.t("event.exerciseClock", { speed: Number(a.clockSpeed) })}` : a.exercise ? `${what} ${I18n.t("event.exercise")}` : what;

@@ -28,7 +28,7 @@
   };
   const dirty = { all: true, totals: true, teams: new Set(), regions: new Set(), ticker: true, sparks: true, command: true };
   const TICKER_KINDS = new Set(["FieldReported", "ReportCorrected", "CheckInOverdue", "OrderIssued", "OrderAnswered", "OrderCancelled",
-    "OrderOverdue", "DistressRaised", "DistressTaken", "DistressCancelled", "DistressEscalated"]);
+    "OrderOverdue", "DistressRaised", "DistressTaken", "DistressCancelled", "DistressEscalated", "MessageSent"]);
   let frame = 0;
   let live = null;
   const connection = { state: "connecting", since: null, detail: "" };
@@ -540,7 +540,7 @@
     const team = model.teams.get(e.teamId);
     const who = team ? (team.callSign || team.id) : (e.teamId || (e.kind.startsWith("Order") ? t("wall.ticker.command") : ""));
     const cls = e.kind === "CheckInOverdue" || e.kind === "OrderOverdue" || e.kind === "DistressRaised" || e.kind === "DistressEscalated" ? "overdue"
-      : e.kind === "ReportCorrected" ? "correction" : e.kind.startsWith("Order") || e.kind.startsWith("Distress") ? "command" : "";
+      : e.kind === "ReportCorrected" ? "correction" : e.kind.startsWith("Order") || e.kind.startsWith("Distress") || e.kind === "MessageSent" ? "command" : "";
     return { who, what: Liberterra.describeEvent(e.phrase, e.summary || e.kind), note: e.kind === "FieldReported" && e.report ? e.report.note : null, cls };
   }
 
