@@ -169,6 +169,38 @@ public class TakEndpointTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task a_device_that_asks_for_tak_protocol_1_is_answered_and_both_sides_speak_protobuf()
+    {
+        var folder = Directory.CreateTempSubdirectory("tak-proto-").FullName;
+        await using var server = await InProcessServer.StartAsync(await (await PostgresCluster.Shared()).CreateMigratedDatabaseAsync("tak-proto"), null,
+            "--Tak:Enabled=true", "--Tak:Port=0", $"--Tak:CaFile={Path.Combine(folder, "ca.p12")}");
+        var endpoint = server.Services.GetRequiredService<TakEndpoint>();
+        await endpoint.Listening;
+        var op = await Field.DefineOperation(server.Http);
+        using var enrolled = await server.Http.PostAsJsonAsync($"/api/operations/{op}/tak/devices", new { teamId = "AR-RAID-01", device = "ATAK phone 5" });
+        var (client, _, ca) = Unpack(await enrolled.Content.ReadAsByteArrayAsync(), folder);
+
+        var session = await NodeScript.Run("tak-proto-client.mjs", "", TimeSpan.FromSeconds(40),
+            ["127.0.0.1", endpoint.Endpoint!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), client.Cert, client.Key, ca, "6"]);
+        Assert.True(session.GetProperty("offered").GetBoolean(), "the server offers version 1 (t-x-takp-v)");
+        Assert.True(session.GetProperty("accepted").GetBoolean(), session.GetProperty("error").ToString());
+        Assert.Equal((JsonValueKind.Null, false), (session.GetProperty("error").ValueKind, session.GetProperty("closed").GetBoolean()));
+        // The greeting came as XML, before the switch; the team's move after it came as protobuf, read by node-cot.
+        Assert.Contains(session.GetProperty("xml").EnumerateArray(), f => f.GetProperty("id").GetString() == CotOfOperation.TeamUid(op, "MK-RAID-01"));
+        var moved = session.GetProperty("proto").EnumerateArray().Last(f => f.GetProperty("id").GetString() == CotOfOperation.TeamUid(op, "AR-RAID-01"));
+        Assert.Equal((-65.3, -26.9), (moved.GetProperty("geometry").GetProperty("coordinates")[0].GetDouble(), moved.GetProperty("geometry").GetProperty("coordinates")[1].GetDouble()));
+        Assert.Equal("a-f-G-U-C", moved.GetProperty("properties").GetProperty("type").GetString());
+        Assert.StartsWith("Standby · 0 rescued", moved.GetProperty("properties").GetProperty("remarks").GetString());
+
+        // What it sent in protobuf (node-cot's encoding) went through the same checks into the timeline.
+        var timeline = await server.Http.GetFromJsonAsync<JsonElement>($"/api/operations/{op}/timeline?kind=PositionReported,MessageSent");
+        var events = timeline.GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal(-26.9, events.Single(e => e.GetProperty("kind").GetString() == "PositionReported").GetProperty("position").GetProperty("latitude").GetDouble());
+        Assert.Equal("Sent over TAK protocol 1", events.Single(e => e.GetProperty("kind").GetString() == "MessageSent").GetProperty("message").GetProperty("text").GetString());
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public async Task the_plain_lab_port_takes_no_certificate_and_acts_for_its_one_team()
     {
         var folder = Directory.CreateTempSubdirectory("tak-lab-").FullName;

@@ -12,6 +12,12 @@ public sealed record CotPoint(double Lat, double Lon, double Hae = CotXml.Unknow
 public sealed record CotChat(string? Chatroom, string? SenderCallsign, string? Id);
 
 /// <summary>
+/// A TAK protocol negotiation's part of an event (<c>&lt;TakControl&gt;</c>): the version a server supports
+/// (<c>t-x-takp-v</c>), the one a client asks for (<c>t-x-takp-q</c>) and the server's answer (<c>t-x-takp-r</c>).
+/// </summary>
+public sealed record CotControl(int? Supports = null, int? Request = null, bool? Response = null);
+
+/// <summary>
 /// One Cursor-on-Target event as TAK devices send and receive it (CoT 2.0: <c>&lt;event version uid type time start
 /// stale how&gt;&lt;point .../&gt;&lt;detail&gt;...&lt;/detail&gt;&lt;/event&gt;</c>), with the parts of its detail this
 /// product reads: the contact's call sign, the remarks and a GeoChat's room and sender.
@@ -26,7 +32,8 @@ public sealed record CotEvent(
     CotPoint Point,
     string? Callsign = null,
     string? Remarks = null,
-    CotChat? Chat = null)
+    CotChat? Chat = null,
+    CotControl? Control = null)
 {
     /// <summary>A device's position report (ATAK's PLI: friendly, ground, unit, combat).</summary>
     public bool IsPosition => Type.StartsWith("a-f-G", StringComparison.Ordinal);
@@ -102,6 +109,7 @@ public static partial class CotXml
             CotPoint? point = null;
             string? callsign = null, remarks = null;
             CotChat? chat = null;
+            CotControl? control = null;
             if (!reader.IsEmptyElement)
             {
                 var depth = reader.Depth;
@@ -121,6 +129,9 @@ public static partial class CotXml
                         case "__chat":
                             chat = new CotChat(Text(reader.GetAttribute("chatroom"), 100), Text(reader.GetAttribute("senderCallsign"), 100), Text(reader.GetAttribute("id"), 200));
                             break;
+                        case "TakRequest":
+                            control = new CotControl(Request: int.TryParse(reader.GetAttribute("version"), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1);
+                            break;
                         case "remarks" when !reader.IsEmptyElement:
                             var text = reader.ReadElementContentAsString();
                             if (text.Length > MaxText || Domain.PlainText.Problem(text, multiline: true) is not null)
@@ -136,7 +147,7 @@ public static partial class CotXml
             {
             }
 
-            return point is null ? Fail("point missing", out error) : new CotEvent(uid, type, how, time, start, stale, point, callsign, remarks, chat);
+            return point is null ? Fail("point missing", out error) : new CotEvent(uid, type, how, time, start, stale, point, callsign, remarks, chat, control);
         }
         catch (XmlException e)
         {
@@ -187,33 +198,70 @@ public static partial class CotXml
             x.WriteAttributeString("le", Num(e.Point.Le));
             x.WriteEndElement();
             x.WriteStartElement("detail");
-            if (e.Callsign is { } callsign)
-            {
-                x.WriteStartElement("contact");
-                x.WriteAttributeString("callsign", callsign);
-                x.WriteEndElement();
-            }
-
-            if (e.Chat is { } chat)
-            {
-                x.WriteStartElement("__chat");
-                if (chat.Chatroom is { } room) x.WriteAttributeString("chatroom", room);
-                if (chat.Id is { } id) x.WriteAttributeString("id", id);
-                if (chat.SenderCallsign is { } sender) x.WriteAttributeString("senderCallsign", sender);
-                x.WriteStartElement("chatgrp");
-                x.WriteAttributeString("uid0", Sender);
-                x.WriteAttributeString("uid1", chat.Id ?? "");
-                x.WriteAttributeString("id", chat.Id ?? "");
-                x.WriteEndElement();
-                x.WriteEndElement();
-            }
-
-            if (e.Remarks is { } remarks) x.WriteElementString("remarks", remarks);
+            WriteDetail(x, e, contact: true);
             x.WriteEndElement();
             x.WriteEndElement();
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// What goes inside an event's <c>&lt;detail&gt;</c> but its contact, as an XML fragment: the TAK protocol's
+    /// <c>xmlDetail</c> (its protobuf carries the contact in a field of its own).
+    /// </summary>
+    public static string DetailXml(CotEvent e)
+    {
+        var text = new StringBuilder(256);
+        using (var x = XmlWriter.Create(text, new XmlWriterSettings { OmitXmlDeclaration = true, ConformanceLevel = ConformanceLevel.Fragment }))
+            WriteDetail(x, e, contact: false);
+        return text.ToString();
+    }
+
+    private static void WriteDetail(XmlWriter x, CotEvent e, bool contact)
+    {
+        if (contact && e.Callsign is { } callsign)
+        {
+            x.WriteStartElement("contact");
+            x.WriteAttributeString("callsign", callsign);
+            x.WriteEndElement();
+        }
+
+        if (e.Chat is { } chat)
+        {
+            x.WriteStartElement("__chat");
+            if (chat.Chatroom is { } room) x.WriteAttributeString("chatroom", room);
+            if (chat.Id is { } id) x.WriteAttributeString("id", id);
+            if (chat.SenderCallsign is { } sender) x.WriteAttributeString("senderCallsign", sender);
+            x.WriteStartElement("chatgrp");
+            x.WriteAttributeString("uid0", Sender);
+            x.WriteAttributeString("uid1", chat.Id ?? "");
+            x.WriteAttributeString("id", chat.Id ?? "");
+            x.WriteEndElement();
+            x.WriteEndElement();
+        }
+
+        if (e.Control is { } control)
+        {
+            x.WriteStartElement("TakControl");
+            if (control.Supports is { } supports)
+            {
+                x.WriteStartElement("TakProtocolSupport");
+                x.WriteAttributeString("version", supports.ToString(CultureInfo.InvariantCulture));
+                x.WriteEndElement();
+            }
+
+            if (control.Response is { } status)
+            {
+                x.WriteStartElement("TakResponse");
+                x.WriteAttributeString("status", status ? "true" : "false");
+                x.WriteEndElement();
+            }
+
+            x.WriteEndElement();
+        }
+
+        if (e.Remarks is { } remarks) x.WriteElementString("remarks", remarks);
     }
 
     /// <summary>The uid this server sends as (a chat's sender, the link of what it publishes).</summary>
@@ -260,6 +308,15 @@ public sealed class CotFramer
         _buffer.RemoveRange(0, length);
         _scanned = 0;
         return true;
+    }
+
+    /// <summary>What has arrived after the last whole event (handed over when the stream switches to the TAK protocol).</summary>
+    public byte[] TakeRest()
+    {
+        var rest = _buffer.ToArray();
+        _buffer.Clear();
+        _scanned = 0;
+        return rest;
     }
 
     /// <summary>Whether part of an event has arrived (more than the whitespace between events).</summary>

@@ -69,9 +69,16 @@ public sealed partial class TakEndpoint(
         public string? Uid { get; set; }
         public Viewpoint View { get; set; } = Viewpoint.Everything;
         public Dictionary<string, RegionDefinition> Regions { get; set; } = [];
-        public Channel<string> Outbox { get; } = Channel.CreateBounded<string>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+        /// <summary>Whether what it sends is now TAK protocol version 1 (protobuf) rather than XML.</summary>
+        public bool ReadsProtobuf { get; set; }
+
+        public Channel<Outgoing> Outbox { get; } = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
         public CancellationTokenSource Closed { get; } = new();
     }
+
+    /// <summary>An event for a device; after one that says so, the device is written TAK protocol version 1.</summary>
+    private readonly record struct Outgoing(CotEvent Event, bool ThenProtobuf = false);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -212,6 +219,7 @@ public sealed partial class TakEndpoint(
         watchers.Join(TakConnection(device), device.OperationId, device.View.Key);
         var shown = device.View.State(state);
         var now = clock.GetUtcNow();
+        Send(device, TakProtocol.Offer(now));
         foreach (var region in shown.Regions.Values) Send(device, CotOfOperation.Region(shown, region, now));
         foreach (var t in shown.Teams.Values) Send(device, CotOfOperation.Team(shown, t, now));
         if (device.TeamId is { } own)
@@ -239,9 +247,9 @@ public sealed partial class TakEndpoint(
             }
     }
 
-    private void Send(Device device, CotEvent e)
+    private void Send(Device device, CotEvent e, bool thenProtobuf = false)
     {
-        if (device.Outbox.Writer.TryWrite(CotXml.Write(e))) return;
+        if (device.Outbox.Writer.TryWrite(new Outgoing(e, thenProtobuf))) return;
         // Too slow (it stopped reading): dropped, as a slow wall is; it reconnects and is sent the picture again.
         LogTooSlow(device.Name, MaxPending);
         device.Closed.Cancel();
@@ -251,9 +259,11 @@ public sealed partial class TakEndpoint(
     {
         try
         {
-            await foreach (var xml in device.Outbox.Reader.ReadAllAsync(ct))
+            var protobuf = false;
+            await foreach (var (e, thenProtobuf) in device.Outbox.Reader.ReadAllAsync(ct))
             {
-                await tls.WriteAsync(Encoding.UTF8.GetBytes(xml), ct);
+                await tls.WriteAsync(protobuf ? TakProtocol.Frame(e) : Encoding.UTF8.GetBytes(CotXml.Write(e)), ct);
+                protobuf |= thenProtobuf;
                 if (device.Outbox.Reader.Count == 0) await tls.FlushAsync(ct);
             }
         }
@@ -266,6 +276,7 @@ public sealed partial class TakEndpoint(
     private async Task Read(Device device, Stream tls, CancellationTokenSource both)
     {
         var framer = new CotFramer();
+        var proto = new TakProtocolFramer();
         var buffer = new byte[16 * 1024];
         // When the event now arriving began (its first byte); it must be whole within EventLimit.
         DateTimeOffset? started = null;
@@ -301,24 +312,42 @@ public sealed partial class TakEndpoint(
                 }
 
                 if (read == 0) return;
-                if (!framer.Append(buffer.AsSpan(0, read)))
+                if (device.ReadsProtobuf) proto.Append(buffer.AsSpan(0, read));
+                else if (!framer.Append(buffer.AsSpan(0, read)))
                 {
                     await Refuse(device, $"an event over {CotXml.MaxEventBytes} bytes");
                     return;
                 }
 
-                while (framer.TryTake(out var xml))
+                while (true)
                 {
-                    if (CotXml.Parse(xml, out var error) is not { } e)
+                    string? xml, error = null;
+                    if (device.ReadsProtobuf)
+                    {
+                        if (!proto.TryTake(out var payload, out error))
+                        {
+                            if (error is null) break;
+                            await Refuse(device, error);
+                            return;
+                        }
+
+                        xml = TakProtocol.ToXml(payload, out error);
+                        if (xml is null && error is null) continue;         // a TakControl alone: nothing for command
+                    }
+                    else if (!framer.TryTake(out xml)) break;
+
+                    if ((xml is null ? null : CotXml.Parse(xml, out error)) is not { } e)
                     {
                         await Refuse(device, error!);
                         return;
                     }
 
+                    var wasXml = !device.ReadsProtobuf;
                     await Handle(device, e);
+                    if (wasXml && device.ReadsProtobuf) proto.Append(framer.TakeRest());
                 }
 
-                started = framer.HasPartialEvent ? started ?? clock.GetUtcNow() : null;
+                started = (device.ReadsProtobuf ? proto.HasPartialEvent : framer.HasPartialEvent) ? started ?? clock.GetUtcNow() : null;
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
@@ -348,6 +377,16 @@ public sealed partial class TakEndpoint(
         if (e.IsPing)
         {
             Send(device, CotOfOperation.Pong(clock.GetUtcNow()));
+            return;
+        }
+
+        // The TAK protocol negotiation: a client asks for version 1 (offered at greeting), is answered, and from then on
+        // both sides speak it.
+        if (e.Type == "t-x-takp-q")
+        {
+            var accepted = e.Control?.Request == TakProtocol.Version && !device.ReadsProtobuf;
+            Send(device, TakProtocol.Answer(accepted, clock.GetUtcNow()), thenProtobuf: accepted);
+            device.ReadsProtobuf |= accepted;
             return;
         }
 
