@@ -10,6 +10,7 @@ namespace Liberterra.Command.Cli;
 /// <c>liberterra order</c> (command gives an order), <c>liberterra orders</c> (list; <c>cancel</c>, and <c>answer</c> for a
 /// team lead) and <c>liberterra distress</c> (<c>raise</c> for a team lead, <c>take</c> for command, <c>list</c>). Every
 /// action prints its idempotency key first: a retry with <c>--key</c> is the same action, never a second one.
+/// <c>liberterra messages</c> lists what the teams' TAK devices sent command (GeoChat), as the command page does.
 /// </summary>
 internal static class OrderCommands
 {
@@ -90,6 +91,34 @@ internal static class OrderCommands
         orders.Subcommands.Add(cancel);
         orders.Subcommands.Add(answerCommand);
         return orders;
+    }
+
+    public static System.CommandLine.Command CreateMessages()
+    {
+        var hours = new Option<int>("--hours") { Description = "How far back (default 24 hours, as the command page).", DefaultValueFactory = _ => 24 };
+        var messages = new System.CommandLine.Command("messages", "Messages from the field: the GeoChat the teams' TAK devices sent command, oldest first (commander, admin, debriefer); answer with 'order --kind Message'.")
+        {
+            Operation, hours,
+        };
+        messages.SetAction(async (parse, ct) =>
+        {
+            var op = Esc(parse.GetValue(Operation)!);
+            var from = Esc(DateTimeOffset.UtcNow.AddHours(-Math.Max(1, parse.GetValue(hours))).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            var text = new StringBuilder();
+            for (long after = 0; ;)
+            {
+                var page = await Get<TimelinePage>(parse, $"/api/operations/{op}/timeline?kind=MessageSent&from={from}&limit=500&after={after}", ct);
+                if (page is null) return 1;
+                foreach (var e in page.Events.Where(e => e.Message is not null))
+                    text.AppendLine($"{e.ServerTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC  {e.TeamId,-12} {e.Message!.Source}: {e.Message.Text.ReplaceLineEndings(Environment.NewLine + "    ")}");
+                if (page.Next is not { } next) break;
+                after = next;
+            }
+
+            Console.Write(text.Length > 0 ? text.ToString() : "No messages from the field.\n");
+            return 0;
+        });
+        return messages;
     }
 
     public static System.CommandLine.Command CreateDistress()

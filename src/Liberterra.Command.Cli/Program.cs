@@ -10,6 +10,7 @@ root.Subcommands.Add(FieldCommands.CreateStatus());
 root.Subcommands.Add(OrderCommands.CreateOrder());
 root.Subcommands.Add(OrderCommands.CreateOrders());
 root.Subcommands.Add(OrderCommands.CreateDistress());
+root.Subcommands.Add(OrderCommands.CreateMessages());
 root.Subcommands.Add(WatchCommand.Create());
 root.Subcommands.Add(TimelineCommands.Create());
 root.Subcommands.Add(ReplayCommand.Create());
