@@ -1,10 +1,10 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Liberterra.Command.Domain;
@@ -30,9 +30,6 @@ public sealed partial class TakEndpoint(
     TakOptions options, IServiceProvider services, ITakDevices registry, IGrainFactory grains, Watchers watchers, Viewpoints viewpoints,
     AuditTrail audit, TimeProvider clock, ILogger<TakEndpoint> logger) : BackgroundService, IBatchListener
 {
-    /// <summary>Messages waiting for a device before it counts as too slow and is disconnected.</summary>
-    public const int MaxPending = 1024;
-
     private readonly ConcurrentDictionary<string, Device> _devices = new(StringComparer.Ordinal);
 
     // When each team's last position went into the timeline ("{operation}/{team}"), for the sampling.
@@ -73,12 +70,14 @@ public sealed partial class TakEndpoint(
         /// <summary>Whether what it sends is now TAK protocol version 1 (protobuf) rather than XML.</summary>
         public bool ReadsProtobuf { get; set; }
 
-        public Channel<Outgoing> Outbox { get; } = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        public TakOutbox Outbox { get; } = new();
         public CancellationTokenSource Closed { get; } = new();
     }
 
-    /// <summary>An event for a device; after one that says so, the device is written TAK protocol version 1.</summary>
-    private readonly record struct Outgoing(CotEvent Event, bool ThenProtobuf = false);
+    // The relay's batches, fanned out to the devices by a loop of their own: the relay (and so the walls) never waits
+    // on TAK devices.
+    private readonly Channel<(string OperationId, CommittedEvent[] Batch)> _batches =
+        Channel.CreateUnbounded<(string, CommittedEvent[])>(new UnboundedChannelOptions { SingleReader = true });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -103,6 +102,7 @@ public sealed partial class TakEndpoint(
 
         _listening.TrySetResult();
         await Task.WhenAll(
+            FanOut(stoppingToken),
             Accept(_listener, client => Serve(client, certificate, stoppingToken), stoppingToken),
             _lab is null ? Task.CompletedTask : Accept(_lab, client => ServeLab(client, stoppingToken), stoppingToken));
     }
@@ -221,7 +221,7 @@ public sealed partial class TakEndpoint(
         var now = clock.GetUtcNow();
         Send(device, TakProtocol.Offer(now));
         foreach (var region in shown.Regions.Values) Send(device, CotOfOperation.Region(shown, region, now));
-        foreach (var t in shown.Teams.Values) Send(device, CotOfOperation.Team(shown, t, now));
+        foreach (var t in shown.Teams.Values) Send(device, new TakEncoded(CotOfOperation.Team(shown, t, now), seq: t.LastSeq));
         if (device.TeamId is { } own)
             foreach (var order in shown.Orders.Values.Where(o => o.AwaitsAnswerFrom(own)))
                 Send(device, CotOfOperation.Order(shown.Id, order, device.Uid ?? own, now));
@@ -232,39 +232,81 @@ public sealed partial class TakEndpoint(
     private static string? AgencyOf(OperationState state, string teamId) =>
         state.Agencies.Length > 0 ? state.Teams.GetValueOrDefault(teamId)?.Definition.Agency : null;
 
-    /// <summary>The relay's committed batch for an operation: each device of it gets what changed, as its agency sees it.</summary>
+    /// <summary>The relay's committed batch for an operation, handed to the fan-out loop (nothing is done on the relay's).</summary>
     public void Send(string operationId, CommittedEvent[] batch)
     {
-        if (_devices.IsEmpty) return;
-        var now = clock.GetUtcNow();
-        foreach (var device in _devices.Values.Where(d => d.OperationId == operationId))
-            foreach (var c in batch)
-            {
-                var shown = device.View.Committed(c);
-                if (shown.Team is { } team) Send(device, CotOfOperation.Team(operationId, device.Regions.GetValueOrDefault(team.Definition.RegionId), team, now));
-                if (shown.Event.Payload is OrderIssued && shown.Order is { } order && device.TeamId is { } own && order.Recipients.Contains(own))
-                    Send(device, CotOfOperation.Order(operationId, order, device.Uid ?? own, now));
-            }
+        if (!_devices.IsEmpty) _batches.Writer.TryWrite((operationId, batch));
     }
 
-    private void Send(Device device, CotEvent e, bool thenProtobuf = false)
-    {
-        if (device.Outbox.Writer.TryWrite(new Outgoing(e, thenProtobuf))) return;
-        // Too slow (it stopped reading): dropped, as a slow wall is; it reconnects and is sent the picture again.
-        LogTooSlow(device.Name, MaxPending);
-        device.Closed.Cancel();
-    }
-
-    private static async Task Write(Device device, Stream tls, CancellationToken ct)
+    /// <summary>
+    /// Each batch to the devices of its operation on this silo: per agency's view, each changed team is built and
+    /// encoded once and shared by that view's devices (whose outboxes keep only each team's newest); orders go to the
+    /// devices of the teams they reach.
+    /// </summary>
+    private async Task FanOut(CancellationToken ct)
     {
         try
         {
-            var protobuf = false;
-            await foreach (var (e, thenProtobuf) in device.Outbox.Reader.ReadAllAsync(ct))
+            await foreach (var (operationId, batch) in _batches.Reader.ReadAllAsync(ct))
             {
-                await tls.WriteAsync(protobuf ? TakProtocol.Frame(e) : Encoding.UTF8.GetBytes(CotXml.Write(e)), ct);
-                protobuf |= thenProtobuf;
-                if (device.Outbox.Reader.Count == 0) await tls.FlushAsync(ct);
+                var now = clock.GetUtcNow();
+                foreach (var view in _devices.Values.Where(d => d.OperationId == operationId).GroupBy(d => d.View.Key))
+                {
+                    var devices = view.ToList();
+                    var (seen, regions) = (devices[0].View, devices[0].Regions);
+                    foreach (var c in batch)
+                    {
+                        var shown = seen.Committed(c);
+                        if (shown.Team is { } team)
+                        {
+                            var encoded = new TakEncoded(CotOfOperation.Team(operationId, regions.GetValueOrDefault(team.Definition.RegionId), team, now), seq: team.LastSeq);
+                            foreach (var device in devices) Send(device, encoded);
+                        }
+
+                        if (shown.Event.Payload is OrderIssued && shown.Order is { } order)
+                            foreach (var device in devices.Where(d => d.TeamId is { } own && order.Recipients.Contains(own)))
+                                Send(device, CotOfOperation.Order(operationId, order, device.Uid ?? device.TeamId!, now));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private void Send(Device device, CotEvent e, bool thenProtobuf = false) => Send(device, new TakEncoded(e, thenProtobuf));
+
+    private void Send(Device device, TakEncoded e)
+    {
+        if (device.Outbox.Put(e)) return;
+        // Too slow (it stopped reading): dropped, as a slow wall is; it reconnects and is sent the picture again.
+        LogTooSlow(device.Name, TakOutbox.MaxPending);
+        device.Closed.Cancel();
+    }
+
+    /// <summary>Writes what waits for the device, all of it at once (one TLS write per 64 KiB, not per event).</summary>
+    private static async Task Write(Device device, Stream tls, CancellationToken ct)
+    {
+        var protobuf = false;
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        try
+        {
+            while (true)
+            {
+                foreach (var e in await device.Outbox.TakeAsync(ct))
+                {
+                    buffer.Write(protobuf ? e.Protobuf : e.Xml);
+                    protobuf |= e.ThenProtobuf;
+                    if (buffer.WrittenCount < 64 * 1024) continue;
+                    await tls.WriteAsync(buffer.WrittenMemory, ct);
+                    buffer.ResetWrittenCount();
+                }
+
+                if (buffer.WrittenCount > 0) await tls.WriteAsync(buffer.WrittenMemory, ct);
+                buffer.ResetWrittenCount();
+                await tls.FlushAsync(ct);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
@@ -458,6 +500,6 @@ public sealed partial class TakEndpoint(
     [LoggerMessage(Level = LogLevel.Warning, Message = "TAK device {Device} refused: {Reason}")]
     private partial void LogRefused(string device, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "TAK device {Device} disconnected: {Pending} messages behind")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TAK device {Device} disconnected: {Pending} different events waiting for it")]
     private partial void LogTooSlow(string device, int pending);
 }
