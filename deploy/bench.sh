@@ -16,6 +16,13 @@
 #                                             --step --rates 500 --walls 20 --leads 50 --seconds 5 --warmup 2 --prime 30
 #   bash deploy/bench.sh failover [--events N] a 10,000-event and an N-event (default 1,000,000) operation's silo
 #                                             SIGKILLed, 2 silos each time; time to reports again, survivor's memory
+#   bash deploy/bench.sh tak [options]        TAK devices (one per team, enrolled, TLS with their client certificates)
+#                                             report positions on the CoT endpoint while walls watch: position-to-wall
+#                                             latency, server CPU per position; run with Tak:SampleSeconds=0 (every
+#                                             position stored and pushed) and 30 (the default; the devices start over
+#                                             30 s, as a fleet that connected over time), compared (compare tak);
+#                                             e.g. --devices 500 --interval 2 --walls 20 --seconds 60
+#                                             (LIBERTERRA_BENCH_TAK_PORT: the CoT port, default 8189)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/deploy/pg.sh"
@@ -82,7 +89,7 @@ stop_silos() {
   for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   servers=()
 }
-if [ "$which" != scale ] && [ "$which" != failover ]; then start_silos "$silos"; fi
+if [ "$which" != scale ] && [ "$which" != failover ] && [ "$which" != tak ]; then start_silos "$silos"; fi
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}'), .NET $(dotnet --version)"
 status=0
@@ -149,5 +156,22 @@ if [ "$which" = failover ]; then
   done
   dotnet "$build/liberterra-bench.dll" compare failover --small "$out/failover-small.json" --large "$out/failover-large.json" \
     --markdown "$out/failover.md" || status=$?
+fi
+if [ "$which" = tak ]; then
+  # Every device is a TLS connection to the server and one in the benchmark, beside the walls' and PostgreSQL's.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  tak_port="${LIBERTERRA_BENCH_TAK_PORT:-8189}"
+  for run in every sampled; do
+    sample=0; label="every position stored (Tak:SampleSeconds=0)"
+    if [ $run = sampled ]; then sample=30; label="sampled (Tak:SampleSeconds=30, the default)"; fi
+    start_silos 1 --Tak:Enabled=true --Tak:Port="$tak_port" --Tak:CaFile="$out/tak-ca.p12" --Tak:SampleSeconds=$sample
+    echo "== tak: Tak:SampleSeconds=$sample"
+    dotnet "$build/liberterra-bench.dll" --server "http://127.0.0.1:$http_port" tak --server-pid "$server" --db-pid "$db_pid" \
+      --sample-seconds $sample --label "$label" --json "$out/tak-$run.json" --markdown "$out/tak-$run.md" "$@" || status=$?
+    echo "server: $(grep -c 'messages behind' "$out/server-0.log" || true) TAK device(s) disconnected as too slow"
+    stop_silos
+  done
+  dotnet "$build/liberterra-bench.dll" compare tak --every "$out/tak-every.json" --sampled "$out/tak-sampled.json" \
+    --markdown "$out/tak.md" || status=$?
 fi
 exit $status

@@ -8,7 +8,8 @@ namespace Liberterra.Command.Bench;
 /// <summary>
 /// <c>liberterra-bench compare</c>: the ratios of issue #19, from the results files of the runs <c>deploy/bench.sh</c>
 /// made in one invocation. <c>scale</c>: step-mode runs of one silo on PostgreSQL, the same server with
-/// <c>Silo:Storage=Memory</c>, and three silos; <c>failover</c>: a short and a long operation's failover.
+/// <c>Silo:Storage=Memory</c>, and three silos; <c>failover</c>: a short and a long operation's failover; <c>tak</c>: TAK
+/// positions with every one stored and with the default sampling.
 /// </summary>
 internal static class CompareCommand
 {
@@ -59,7 +60,25 @@ internal static class CompareCommand
             return await Write(b.ToString(), parse.GetValue(failoverMarkdown), ct);
         });
 
-        return new System.CommandLine.Command("compare", "The ratios between runs of one invocation of deploy/bench.sh (scale, failover).") { scale, failover };
+        var every = new Option<FileInfo>("--every") { Description = "tak results: every position stored and pushed (Tak:SampleSeconds=0).", Required = true };
+        var sampled = new Option<FileInfo>("--sampled") { Description = "tak results: the default sampling (Tak:SampleSeconds=30).", Required = true };
+        var takMarkdown = new Option<FileInfo?>("--markdown") { Description = "Write the comparison as Markdown to this file." };
+        var tak = new System.CommandLine.Command("tak", "TAK positions with every one stored against the default sampling: latency to the walls and CPU per position.") { every, sampled, takMarkdown };
+        tak.SetAction(async (parse, ct) =>
+        {
+            var runs = new[] { parse.GetValue(every)!, parse.GetValue(sampled)! }
+                .Select(f => JsonSerializer.Deserialize<TakBenchmark.Result>(File.ReadAllText(f.FullName), BenchJson.Results)!).ToArray();
+            var b = new StringBuilder(TakBenchmark.Markdown(runs));
+            b.AppendLine();
+            foreach (var r in runs)
+                b.AppendLine($"- {r.Name}: position→wall p50 **{r.ToWall.P50:N1} ms**, p99 **{r.ToWall.P99:N1} ms**; server CPU per position received " +
+                             $"**{Format(r.CpuMsPerReceived, "N2")} ms** ({Format(r.CpuMsPerReceivedAboveIdle, "N2")} above its CPU at rest), per position committed " +
+                             $"**{Format(r.CpuMsPerCommitted, "N2")} ms** ({r.Committed:N0} of {r.Sent:N0} committed); devices cut off as too slow: {r.CutOff:N0}");
+            b.AppendLine($"- server CPU per position received, every position stored ÷ sampled: **{Ratio(runs[0].CpuMsPerReceived, runs[1].CpuMsPerReceived)}**");
+            return await Write(b.ToString(), parse.GetValue(takMarkdown), ct);
+        });
+
+        return new System.CommandLine.Command("compare", "The ratios between runs of one invocation of deploy/bench.sh (scale, failover, tak).") { scale, failover, tak };
     }
 
     private static string Format(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";

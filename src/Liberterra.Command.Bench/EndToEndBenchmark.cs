@@ -346,7 +346,7 @@ internal static class EndToEndBenchmark
     }
 
     /// <summary>A fresh operation per step, with the definition's regions and teams, so every step starts from zero.</summary>
-    private static async Task<string> DefineOperation(HttpClient http, string adminToken, JsonObject definition, CancellationToken ct)
+    internal static async Task<string> DefineOperation(HttpClient http, string adminToken, JsonObject definition, CancellationToken ct)
     {
         var id = $"bench-{Guid.NewGuid():N}"[..24];
         var copy = definition.DeepClone().AsObject();
@@ -374,7 +374,7 @@ internal static class EndToEndBenchmark
     /// centre and that many agencies owning the teams round-robin: the first shares counts only, the second in full, the
     /// others in summary.
     /// </summary>
-    private static JsonObject Generated(int teams, int agencies = 0)
+    internal static JsonObject Generated(int teams, int agencies = 0)
     {
         var operation = JsonSerializer.SerializeToNode(new
         {

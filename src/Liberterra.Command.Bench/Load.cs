@@ -9,7 +9,7 @@ internal static class Load
     /// Open loop: operation i starts at t0 + i / rate whether or not earlier ones have finished (a slow server gets
     /// more concurrent requests, not fewer), warm-up first, then the measured window. Returns the measured time.
     /// </summary>
-    public static async Task<(TimeSpan Elapsed, long Started)> OpenLoop(int rate, TimeSpan warmup, TimeSpan duration, Action<bool> setMeasuring,
+    public static async Task<(TimeSpan Elapsed, long Started)> OpenLoop(double rate, TimeSpan warmup, TimeSpan duration, Action<bool> setMeasuring,
         Func<long, Task> operation, ProcessUsage? usage, CancellationToken ct, ProcessUsage? database = null)
     {
         var inFlight = new ConcurrentDictionary<long, Task>();

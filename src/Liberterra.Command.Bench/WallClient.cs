@@ -5,16 +5,33 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Liberterra.Command.Bench;
 
-/// <summary>One display on the live hub: records when each sequence number arrived, and repeats.</summary>
+/// <summary>One display on the live hub: records when each sequence number (or, for the TAK benchmark, each team position) arrived, and repeats.</summary>
 internal sealed class WallClient : IAsyncDisposable
 {
     private readonly HubConnection _hub;
     private readonly Dictionary<long, long> _arrivals = new(100_000);
     private long _duplicates;
 
-    private WallClient(HubConnection hub)
+    private WallClient(HubConnection hub, Func<string, PositionView, long?>? positionKey = null)
     {
         _hub = hub;
+        if (positionKey is not null)
+        {
+            // A TAK benchmark's wall: each team's position change, under the key the benchmark gives it (its device and
+            // the number of that report, read back from the position); the rest of each delta is skipped.
+            hub.On<PositionOnly[]>(HubMessages.Deltas, batch =>
+            {
+                var now = Stopwatch.GetTimestamp();
+                lock (_arrivals)
+                {
+                    foreach (var d in batch)
+                        if (d is { Kind: "PositionReported", TeamId: { } team, Team.Position: { } at } && positionKey(team, at) is { } key && !_arrivals.TryAdd(key, now))
+                            _duplicates++;
+                }
+            });
+            return;
+        }
+
         // Only the sequence number is read: the rest of each delta is parsed and skipped, as cheaply as the client allows.
         hub.On<SeqOnly[]>(HubMessages.Deltas, batch =>
         {
@@ -65,12 +82,19 @@ internal sealed class WallClient : IAsyncDisposable
         return (Stats.Of(toWall), lost, duplicated);
     }
 
-    public static async Task<WallClient> ConnectAsync(Uri hubUrl, string token, string operation, CancellationToken ct)
+    public static Task<WallClient> ConnectAsync(Uri hubUrl, string token, string operation, CancellationToken ct) =>
+        ConnectAsync(hubUrl, token, operation, null, ct);
+
+    /// <summary>
+    /// A wall that records when each team's position arrives (PositionReported deltas) instead of sequence numbers:
+    /// <paramref name="positionKey"/> gives the key of a team's position (null: none of the benchmark's).
+    /// </summary>
+    public static async Task<WallClient> ConnectAsync(Uri hubUrl, string token, string operation, Func<string, PositionView, long?>? positionKey, CancellationToken ct)
     {
         var hub = new HubConnectionBuilder()
             .WithUrl(hubUrl, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
             .Build();
-        var wall = new WallClient(hub);
+        var wall = new WallClient(hub, positionKey);
         await hub.StartAsync(ct);
         await hub.InvokeAsync<JsonElement>("JoinOperation", operation, ct);
         return wall;
@@ -80,3 +104,8 @@ internal sealed class WallClient : IAsyncDisposable
 }
 
 internal sealed record SeqOnly(long Seq);
+
+/// <summary>What a TAK benchmark's wall reads of a delta: its kind, its team and the team's position.</summary>
+internal sealed record PositionOnly(string Kind, string? TeamId, TeamPositionOnly? Team);
+
+internal sealed record TeamPositionOnly(PositionView? Position);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Liberterra.Command.Access;
+using Liberterra.Command.Server.Tak;
 using Liberterra.Command.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Liberterra.Command.Api.Tests;
 
@@ -169,6 +171,46 @@ public class BenchHarnessTests(ServerFixture server)
         finally
         {
             File.Delete(json);
+        }
+    }
+    [Fact]
+    public async Task bench_tak_enrols_and_connects_devices_and_matches_every_position_to_its_arrival_on_every_wall()
+    {
+        // The data package names the CoT port the devices connect to: a fixed free one, not 0.
+        var folder = Directory.CreateTempSubdirectory("bench-tak-").FullName;
+        await using var tak = await InProcessServer.StartOnNewDatabaseAsync("bench-tak", "--Tak:Enabled=true", $"--Tak:Port={Ports.Free()}",
+            $"--Tak:CaFile={Path.Combine(folder, "ca.p12")}", "--Tak:SampleSeconds=0");
+        await tak.Services.GetRequiredService<TakEndpoint>().Listening;
+        var json = Path.Combine(folder, "tak.json");
+        try
+        {
+            var run = await CommandRun.StartAsync(tak.Address, Repository.Bench, TestAuth.Token(Roles.Admin), null,
+                ["tak", "--devices", "4", "--interval", "0.5", "--walls", "2", "--seconds", "2", "--warmup", "1", "--sample-seconds", "0",
+                 "--server-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", json]);
+            Assert.True(run.Exit == 0, run.Out + run.Err);
+            Assert.Contains("4 devices connected over TLS", run.Out);
+
+            var result = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement;
+            var sent = result.GetProperty("sent").GetInt32();
+            Assert.True(sent > 0);
+            // Tak:SampleSeconds=0: every position sent was committed, and each reached both walls once.
+            Assert.Equal(sent, result.GetProperty("committed").GetInt32());
+            Assert.Equal(2 * sent, result.GetProperty("toWall").GetProperty("count").GetInt32());
+            Assert.Equal(sent, result.GetProperty("seenOnAnyWall").GetInt32());
+            foreach (var none in new[] { "lost", "duplicated", "errorCount", "cutOff" })
+                Assert.Equal(0, result.GetProperty(none).GetInt64());
+            // Each committed position is pushed to every device (its team moved), and the server's CPU counted per position.
+            Assert.True(result.GetProperty("eventsToDevicesPerSecond").GetDouble() > 0);
+            Assert.True(result.GetProperty("cpuMsPerReceived").GetDouble() > 0);
+            Assert.True(result.GetProperty("toWall").GetProperty("p90").GetDouble() > 0);
+
+            var compared = await Bench(null, "compare", "tak", "--every", json, "--sampled", json);
+            Assert.True(compared.Exit == 0, compared.Out + compared.Err);
+            Assert.Contains("every position stored ÷ sampled: **1.00**", compared.Out);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
         }
     }
 }
