@@ -168,7 +168,7 @@ if [ "$which" = tak ]; then
     echo "== tak: Tak:SampleSeconds=$sample"
     dotnet "$build/liberterra-bench.dll" --server "http://127.0.0.1:$http_port" tak --server-pid "$server" --db-pid "$db_pid" \
       --sample-seconds $sample --label "$label" --json "$out/tak-$run.json" --markdown "$out/tak-$run.md" "$@" || status=$?
-    echo "server: $(grep -c 'messages behind' "$out/server-0.log" || true) TAK device(s) disconnected as too slow"
+    echo "server: $(grep -c 'different events waiting for it' "$out/server-0.log" || true) TAK device(s) disconnected as too slow"
     stop_silos
   done
   dotnet "$build/liberterra-bench.dll" compare tak --every "$out/tak-every.json" --sampled "$out/tak-sampled.json" \
